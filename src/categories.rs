@@ -1,0 +1,404 @@
+//! The category vocabulary: every row code, column code and the label text that names it.
+//!
+//! This is the only module that knows label wording. Keys are matched against label text
+//! normalised by [`crate::text::label_key`] (NFKC, whitespace removed, ASCII brackets), so a
+//! key is written here once in that form.
+
+use serde::Serialize;
+
+/// The three statistics tables of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// 二、主动公开政府信息情况.
+    Active,
+    /// 三、收到和处理政府信息公开申请情况.
+    Applications,
+    /// 四、政府信息公开行政复议、行政诉讼情况.
+    ReviewLitigation,
+}
+
+impl Section {
+    /// The code written to the output tables.
+    pub fn code(self) -> &'static str {
+        match self {
+            Section::Active => "active",
+            Section::Applications => "applications",
+            Section::ReviewLitigation => "review_litigation",
+        }
+    }
+
+    /// The table's name as printed in reports, for messages.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Section::Active => "二、主动公开政府信息情况",
+            Section::Applications => "三、收到和处理政府信息公开申请情况",
+            Section::ReviewLitigation => "四、政府信息公开行政复议、行政诉讼情况",
+        }
+    }
+}
+
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in documentation order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The code written to the output tables.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+    };
+}
+
+code_enum! {
+    /// A table row: the `category` column (`docs/categories.csv`).
+    Category {
+        /// 规章
+        ActiveRules => "active.rules",
+        /// 规范性文件 / 行政规范性文件
+        ActiveNormativeDocs => "active.normative_docs",
+        /// 行政许可
+        ActiveLicensing => "active.licensing",
+        /// 其他对外管理服务事项 (2019)
+        ActiveOtherServices => "active.other_services",
+        /// 行政处罚
+        ActivePenalty => "active.penalty",
+        /// 行政强制
+        ActiveEnforcement => "active.enforcement",
+        /// 行政事业性收费
+        ActiveFees => "active.fees",
+        /// 政府集中采购 (2019)
+        ActiveProcurement => "active.procurement",
+        /// 一、本年新收政府信息公开申请数量
+        New => "applications.new",
+        /// 二、上年结转政府信息公开申请数量
+        CarriedOver => "applications.carried_over",
+        /// （一）予以公开
+        Disclosed => "applications.outcome.disclosed",
+        /// （二）部分公开
+        PartiallyDisclosed => "applications.outcome.partially_disclosed",
+        /// （三）1.属于国家秘密
+        StateSecret => "applications.outcome.withheld.state_secret",
+        /// （三）2.其他法律行政法规禁止公开
+        ProhibitedByLaw => "applications.outcome.withheld.prohibited_by_law",
+        /// （三）3.危及“三安全一稳定”
+        SecurityStability => "applications.outcome.withheld.security_stability",
+        /// （三）4.保护第三方合法权益
+        ThirdParty => "applications.outcome.withheld.third_party",
+        /// （三）5.属于三类内部事务信息
+        InternalAffairs => "applications.outcome.withheld.internal_affairs",
+        /// （三）6.属于四类过程性信息
+        ProcessInfo => "applications.outcome.withheld.process_info",
+        /// （三）7.属于行政执法案卷
+        EnforcementFile => "applications.outcome.withheld.enforcement_file",
+        /// （三）8.属于行政查询事项
+        QueryMatter => "applications.outcome.withheld.query_matter",
+        /// （四）1.本机关不掌握相关政府信息
+        NotHeld => "applications.outcome.unavailable.not_held",
+        /// （四）2.没有现成信息需要另行制作
+        NeedsCreation => "applications.outcome.unavailable.needs_creation",
+        /// （四）3.补正后申请内容仍不明确
+        Unclear => "applications.outcome.unavailable.unclear",
+        /// （五）1.信访举报投诉类申请
+        Petition => "applications.outcome.not_processed.petition",
+        /// （五）2.重复申请
+        Duplicate => "applications.outcome.not_processed.duplicate",
+        /// （五）3.要求提供公开出版物
+        Publication => "applications.outcome.not_processed.publication",
+        /// （五）4.无正当理由大量反复申请
+        Vexatious => "applications.outcome.not_processed.vexatious",
+        /// （五）5.要求行政机关确认或重新出具已获取信息
+        ConfirmExisting => "applications.outcome.not_processed.confirm_existing",
+        /// （六）其他处理, one row (2019)
+        OtherOutcome => "applications.outcome.other",
+        /// （六）1.逾期不补正 (2021)
+        NoCorrection => "applications.outcome.other.no_correction",
+        /// （六）2.逾期未缴纳费用 (2021)
+        UnpaidFee => "applications.outcome.other.unpaid_fee",
+        /// （六）3.其他 (2021)
+        OtherOther => "applications.outcome.other.other",
+        /// （七）总计
+        OutcomeTotal => "applications.outcome.total",
+        /// 四、结转下年度继续办理
+        CarriedForward => "applications.carried_forward",
+        /// 行政复议
+        Review => "review",
+        /// 行政诉讼 未经复议直接起诉
+        LitigationDirect => "litigation.direct",
+        /// 行政诉讼 复议后起诉
+        LitigationAfterReview => "litigation.after_review",
+    }
+}
+
+code_enum! {
+    /// A table column: the `breakdown` column.
+    Breakdown {
+        /// 自然人
+        NaturalPerson => "natural_person",
+        /// 商业企业
+        Commercial => "commercial",
+        /// 科研机构
+        Research => "research",
+        /// 社会公益组织
+        SocialWelfare => "social_welfare",
+        /// 法律服务机构
+        LegalServices => "legal_services",
+        /// 其他 (organisation)
+        OtherOrg => "other_org",
+        /// 法人或其他组织小计 (non-standard)
+        OrgSubtotal => "org_subtotal",
+        /// 总计
+        Total => "total",
+        /// 结果维持
+        Upheld => "upheld",
+        /// 结果纠正
+        Corrected => "corrected",
+        /// 其他结果
+        Other => "other",
+        /// 尚未审结
+        Pending => "pending",
+        /// 本年新制作数量 (2019)
+        Made => "made",
+        /// 本年新公开数量 (2019)
+        Published => "published",
+        /// 对外公开总数量 (2019)
+        TotalPublished => "total_published",
+        /// 本年制发件数 (2021)
+        Issued => "issued",
+        /// 本年废止件数 (2021)
+        Repealed => "repealed",
+        /// 现行有效件数 (2021)
+        InForce => "in_force",
+        /// 上一年项目数量
+        ItemsPrevYear => "items_prev_year",
+        /// 本年增/减
+        ItemsChange => "items_change",
+        /// 本年项目数量 (variant)
+        Items => "items",
+        /// 处理决定数量 / 本年处理决定数量
+        Decisions => "decisions",
+        /// 本年收费金额（单位：万元）
+        FeeAmount => "fee_amount",
+        /// 采购项目数量
+        ProcurementItems => "procurement_items",
+        /// 采购总金额
+        ProcurementAmount => "procurement_amount",
+    }
+}
+
+impl Category {
+    /// The table the row belongs to.
+    pub fn section(self) -> Section {
+        use Category::*;
+        match self {
+            ActiveRules | ActiveNormativeDocs | ActiveLicensing | ActiveOtherServices
+            | ActivePenalty | ActiveEnforcement | ActiveFees | ActiveProcurement => Section::Active,
+            Review | LitigationDirect | LitigationAfterReview => Section::ReviewLitigation,
+            _ => Section::Applications,
+        }
+    }
+
+    /// Whether the row is one of the outcome rows that sum to （七）总计 (check 3).
+    pub fn is_outcome_part(self) -> bool {
+        self.code().starts_with("applications.outcome.") && self != Category::OutcomeTotal
+    }
+}
+
+impl Breakdown {
+    /// Whether the column holds money (converted to 元).
+    pub fn is_money(self) -> bool {
+        matches!(self, Breakdown::FeeAmount | Breakdown::ProcurementAmount)
+    }
+}
+
+/// Table 三's seven value columns in the order both national formats print them.
+pub const APPLICANT_COLUMNS: [Breakdown; 7] = [
+    Breakdown::NaturalPerson,
+    Breakdown::Commercial,
+    Breakdown::Research,
+    Breakdown::SocialWelfare,
+    Breakdown::LegalServices,
+    Breakdown::OtherOrg,
+    Breakdown::Total,
+];
+
+/// The six applicant columns that sum to `total` (check 2).
+pub const APPLICANT_PARTS: [Breakdown; 6] = [
+    Breakdown::NaturalPerson,
+    Breakdown::Commercial,
+    Breakdown::Research,
+    Breakdown::SocialWelfare,
+    Breakdown::LegalServices,
+    Breakdown::OtherOrg,
+];
+
+/// Table 四's rows, in print order; each has the five [`REVIEW_COLUMNS`].
+pub const REVIEW_ROWS: [Category; 3] = [
+    Category::Review,
+    Category::LitigationDirect,
+    Category::LitigationAfterReview,
+];
+
+/// Table 四's five columns per group, in print order.
+pub const REVIEW_COLUMNS: [Breakdown; 5] = [
+    Breakdown::Upheld,
+    Breakdown::Corrected,
+    Breakdown::Other,
+    Breakdown::Pending,
+    Breakdown::Total,
+];
+
+/// Row labels of table 二 (keys in label-key form). Longer keys win over shorter ones
+/// they contain (行政规范性文件 before 规范性文件 is not needed: both map to one code).
+pub const ACTIVE_ROW_KEYS: &[(&str, Category)] = &[
+    ("规章", Category::ActiveRules),
+    ("规范性文件", Category::ActiveNormativeDocs),
+    ("行政许可", Category::ActiveLicensing),
+    ("其他对外管理服务事项", Category::ActiveOtherServices),
+    ("行政处罚", Category::ActivePenalty),
+    ("行政强制", Category::ActiveEnforcement),
+    ("行政事业性收费", Category::ActiveFees),
+    ("政府集中采购", Category::ActiveProcurement),
+];
+
+/// Column headers of table 二's sub-tables (label-key form). Order matters where one key
+/// contains another: the matcher takes the longest key at each position.
+pub const ACTIVE_COLUMN_KEYS: &[(&str, Breakdown)] = &[
+    ("本年新制作数量", Breakdown::Made),
+    ("本年新公开数量", Breakdown::Published),
+    ("对外公开总数量", Breakdown::TotalPublished),
+    ("本年制发件数", Breakdown::Issued),
+    ("本年废止件数", Breakdown::Repealed),
+    ("现行有效件数", Breakdown::InForce),
+    ("上一年项目数量", Breakdown::ItemsPrevYear),
+    ("本年增/减", Breakdown::ItemsChange),
+    ("本年增减", Breakdown::ItemsChange),
+    ("本年项目数量", Breakdown::Items),
+    ("处理决定数量", Breakdown::Decisions),
+    ("本年收费金额", Breakdown::FeeAmount),
+    ("采购项目数量", Breakdown::ProcurementItems),
+    ("采购总金额", Breakdown::ProcurementAmount),
+];
+
+/// Row labels of table 三 (label-key form). Each key is specific enough not to occur in
+/// another row's label; the matcher picks the key whose match ends last in the label text
+/// collected before a row's numbers, so header text before the first row does not matter.
+/// （六）3.其他 has no unique wording; it is recognised in [`crate::tables`] by context.
+pub const APPLICATION_ROW_KEYS: &[(&str, Category)] = &[
+    ("本年新收", Category::New),
+    ("上年结转", Category::CarriedOver),
+    ("予以公开", Category::Disclosed),
+    ("部分公开", Category::PartiallyDisclosed),
+    ("属于国家秘密", Category::StateSecret),
+    ("国家秘密", Category::StateSecret),
+    ("禁止公开", Category::ProhibitedByLaw),
+    ("行政法规", Category::ProhibitedByLaw),
+    ("三安全一稳定", Category::SecurityStability),
+    ("保护第三方", Category::ThirdParty),
+    ("第三方合法权益", Category::ThirdParty),
+    ("三类内部事务", Category::InternalAffairs),
+    ("内部事务信息", Category::InternalAffairs),
+    ("四类过程性", Category::ProcessInfo),
+    ("过程性信息", Category::ProcessInfo),
+    ("行政执法案卷", Category::EnforcementFile),
+    ("行政查询事项", Category::QueryMatter),
+    ("不掌握", Category::NotHeld),
+    ("没有现成信息", Category::NeedsCreation),
+    ("另行制作", Category::NeedsCreation),
+    ("补正后", Category::Unclear),
+    ("仍不明确", Category::Unclear),
+    ("信访举报", Category::Petition),
+    ("投诉类申请", Category::Petition),
+    ("重复申请", Category::Duplicate),
+    ("公开出版物", Category::Publication),
+    ("大量反复", Category::Vexatious),
+    ("确认或重新出具", Category::ConfirmExisting),
+    ("已获取信息", Category::ConfirmExisting),
+    ("其他处理", Category::OtherOutcome),
+    ("逾期不补正", Category::NoCorrection),
+    ("缴纳费用", Category::UnpaidFee),
+    ("收费通知", Category::UnpaidFee),
+    ("总计", Category::OutcomeTotal),
+    ("结转下年度", Category::CarriedForward),
+    ("下年度继续办理", Category::CarriedForward),
+];
+
+/// The order of table 三's rows in both formats; used to tell a row's neighbours.
+pub fn application_row_order(category: Category) -> usize {
+    use Category::*;
+    const ORDER: [Category; 26] = [
+        New,
+        CarriedOver,
+        Disclosed,
+        PartiallyDisclosed,
+        StateSecret,
+        ProhibitedByLaw,
+        SecurityStability,
+        ThirdParty,
+        InternalAffairs,
+        ProcessInfo,
+        EnforcementFile,
+        QueryMatter,
+        NotHeld,
+        NeedsCreation,
+        Unclear,
+        Petition,
+        Duplicate,
+        Publication,
+        Vexatious,
+        ConfirmExisting,
+        OtherOutcome,
+        NoCorrection,
+        UnpaidFee,
+        OtherOther,
+        OutcomeTotal,
+        CarriedForward,
+    ];
+    ORDER
+        .iter()
+        .position(|c| *c == category)
+        .unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The docs' categories.csv and the enum list the same codes in the same order.
+    #[test]
+    fn categories_match_documented_vocabulary() {
+        let csv = include_str!("../docs/categories.csv");
+        let documented: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(1))
+            .collect();
+        let ours: Vec<&str> = Category::ALL.iter().map(|c| c.code()).collect();
+        assert_eq!(documented, ours);
+    }
+
+    #[test]
+    fn sections_follow_code_prefix() {
+        for c in Category::ALL {
+            let s = c.section().code();
+            let prefix = c.code().split('.').next().unwrap();
+            match s {
+                "active" => assert_eq!(prefix, "active"),
+                "applications" => assert_eq!(prefix, "applications"),
+                _ => assert!(prefix == "review" || prefix == "litigation"),
+            }
+        }
+    }
+}

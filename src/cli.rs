@@ -1,0 +1,165 @@
+//! cli: the command line, progress display and exit codes. The only module that prints.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::config::{resolve, CliSettings, PipelineFile};
+use crate::pipeline::{run, Summary};
+
+/// gongkai: government information disclosure annual reports → validated Parquet and CSV.
+#[derive(Debug, Parser)]
+#[command(name = "gongkai", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes:\n  0  every report is ok\n  1  some reports are partial or failed (see diagnostics)\n  2  usage or I/O error (no input, unwritable output, bad pipeline file)";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read report files and folders, write facts, reports and diagnostics tables.
+    #[command(after_help = EXIT_CODES)]
+    Ingest(IngestArgs),
+}
+
+/// When to draw the progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Progress {
+    /// On a terminal only (never in cron logs).
+    Auto,
+    /// Always, to stderr.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `gongkai ingest`.
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// Report files or folders (walked recursively; hidden files skipped).
+    pub paths: Vec<PathBuf>,
+    /// Output folder for facts, reports and diagnostics.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core). Output is identical for any value.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// A pipeline file (TOML, see pipelines/README.md) with the same settings; command-line
+    /// values override it.
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+    /// Output formats, comma-separated: parquet, csv.
+    #[arg(long, value_name = "LIST")]
+    pub formats: Option<String>,
+    /// Progress bar: auto (terminal only), always, never.
+    #[arg(long, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Parses the command line and runs; returns the process exit code.
+#[allow(clippy::print_stderr)]
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Ingest(args) => match ingest(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("gongkai: error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+#[allow(clippy::print_stderr, clippy::print_stdout)]
+fn ingest(args: IngestArgs) -> anyhow::Result<u8> {
+    let file = args
+        .pipeline
+        .as_deref()
+        .map(PipelineFile::load)
+        .transpose()?;
+    let settings = resolve(
+        CliSettings {
+            inputs: args.paths,
+            out: args.out,
+            threads: args.threads,
+            formats: args.formats,
+        },
+        file,
+    )?;
+    let draw = match args.progress {
+        Progress::Never => false,
+        Progress::Always => true,
+        Progress::Auto => !args.quiet && std::io::stderr().is_terminal(),
+    };
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if draw {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let summary = run(&settings, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        for p in &summary.walk_problems {
+            eprintln!("gongkai: warning: {p}");
+        }
+        println!(
+            "{}",
+            summary_line(&summary, &settings.out, started.elapsed().as_secs_f64())
+        );
+    }
+    Ok(if summary.partial + summary.failed > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+fn summary_line(s: &Summary, out: &std::path::Path, secs: f64) -> String {
+    let mut line = format!(
+        "gongkai: {} files in {secs:.1}s: {} ok, {} partial, {} failed; {} facts, {} diagnostics → {}",
+        s.files,
+        s.ok,
+        s.partial,
+        s.failed,
+        s.facts,
+        s.diagnostics,
+        out.display()
+    );
+    if s.partial + s.failed > 0 {
+        line.push_str(&format!(
+            " (see {}/diagnostics.csv for what to fix)",
+            out.display()
+        ));
+    }
+    line
+}

@@ -1,0 +1,163 @@
+//! config: `pipelines/*.toml` files, and how they combine with the command line.
+//!
+//! Precedence is decided here and nowhere else: command line, then pipeline file, then
+//! defaults. Paths in a pipeline file are relative to the file, so a cron line can run
+//! from any directory. Unknown keys are errors: a misspelt setting is never silently
+//! ignored.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::pipeline::Settings;
+use crate::write::Formats;
+
+/// The contents of a pipeline file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineFile {
+    /// Format version of the file; must be 1.
+    pub version: u32,
+    /// Files and folders to read.
+    #[serde(default)]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder.
+    pub out: Option<PathBuf>,
+    /// Worker threads; 0 or absent means one per core.
+    pub threads: Option<usize>,
+    /// Output formats: any of `parquet`, `csv`.
+    pub formats: Option<Vec<String>>,
+}
+
+impl PipelineFile {
+    /// Reads and checks a pipeline file; relative paths become relative to its folder.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read pipeline file {}", path.display()))?;
+        let mut file: PipelineFile = toml::from_str(&text)
+            .with_context(|| format!("invalid pipeline file {}", path.display()))?;
+        if file.version != 1 {
+            bail!(
+                "pipeline file {}: version {} is not supported (expected 1)",
+                path.display(),
+                file.version
+            );
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in &mut file.inputs {
+            *p = base.join(&*p);
+        }
+        file.out = file.out.map(|o| base.join(o));
+        Ok(file)
+    }
+}
+
+/// Settings given on the command line; `None` or empty means "not given".
+#[derive(Debug, Clone, Default)]
+pub struct CliSettings {
+    /// Input paths.
+    pub inputs: Vec<PathBuf>,
+    /// Output folder.
+    pub out: Option<PathBuf>,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Output formats, comma-separated.
+    pub formats: Option<String>,
+}
+
+/// Parses `parquet,csv`.
+pub fn parse_formats<S: AsRef<str>>(names: &[S]) -> Result<Formats> {
+    let mut f = Formats {
+        parquet: false,
+        csv: false,
+    };
+    for name in names {
+        match name.as_ref().trim() {
+            "parquet" => f.parquet = true,
+            "csv" => f.csv = true,
+            "" => {}
+            other => bail!("unknown output format {other:?}: use parquet, csv or both"),
+        }
+    }
+    if !f.parquet && !f.csv {
+        bail!("no output format given: use parquet, csv or both");
+    }
+    Ok(f)
+}
+
+/// Combines command line, pipeline file and defaults.
+pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings> {
+    let file = file.unwrap_or_default();
+    let inputs = if cli.inputs.is_empty() {
+        file.inputs
+    } else {
+        cli.inputs
+    };
+    if inputs.is_empty() {
+        bail!("no input given: name files or folders, or a --pipeline file with `inputs`");
+    }
+    let out = cli
+        .out
+        .or(file.out)
+        .context("no output folder given: use --out DIR or `out` in the pipeline file")?;
+    let formats = match (cli.formats, file.formats) {
+        (Some(s), _) => parse_formats(&s.split(',').collect::<Vec<_>>())?,
+        (None, Some(v)) => parse_formats(&v)?,
+        (None, None) => Formats {
+            parquet: true,
+            csv: true,
+        },
+    };
+    let threads = cli.threads.or(file.threads).unwrap_or(0);
+    Ok(Settings {
+        inputs,
+        out,
+        threads,
+        formats,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_overrides_file_and_paths_are_relative_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.toml");
+        std::fs::write(
+            &p,
+            "version = 1\ninputs = [\"raw\"]\nout = \"out\"\nthreads = 3\nformats = [\"csv\"]\n",
+        )
+        .unwrap();
+        let file = PipelineFile::load(&p).unwrap();
+        let s = resolve(
+            CliSettings {
+                threads: Some(1),
+                ..Default::default()
+            },
+            Some(file),
+        )
+        .unwrap();
+        assert_eq!(s.inputs, vec![dir.path().join("raw")]);
+        assert_eq!(s.out, dir.path().join("out"));
+        assert_eq!(s.threads, 1);
+        assert_eq!(
+            s.formats,
+            Formats {
+                parquet: false,
+                csv: true
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.toml");
+        std::fs::write(&p, "version = 1\ninptus = []\n").unwrap();
+        let err = format!("{:#}", PipelineFile::load(&p).unwrap_err());
+        assert!(err.contains("inptus"), "{err}");
+    }
+}

@@ -1,0 +1,29 @@
+//! gongkai turns China's government information disclosure annual reports
+//! (政府信息公开工作年度报告) into validated tables.
+//!
+//! One module per stage, in the order data flows; each arrow is a plain Rust type:
+//!
+//! ```text
+//! discover ─► Vec<PathBuf> ─► [per file, in parallel] bytes ─► decode ─► Decoded
+//!   ─► segment ─► Segmented { metadata, table regions } ─► tables ─► Vec<RawRow>
+//!   ─► map ─► Mapped { cells } ─► validate ─► Vec<Finding> ─► DocResult
+//!   ─► write (Parquet + CSV, in input order)
+//! ```
+//!
+//! [`pipeline::process_bytes`] runs every stage on one report; [`pipeline::run`] runs a
+//! whole job. Data problems are rows in `diagnostics`, never errors; only program
+//! problems (no input, unwritable output) are `Err`.
+
+pub mod categories;
+pub mod cli;
+pub mod config;
+pub mod decode;
+pub mod discover;
+pub mod map;
+pub mod model;
+pub mod pipeline;
+pub mod segment;
+pub mod tables;
+pub mod text;
+pub mod validate;
+pub mod write;

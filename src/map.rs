@@ -1,0 +1,892 @@
+//! map: raw rows → cells with a category, a breakdown, a value and a unit.
+//!
+//! Rows are named by their label text alone ([`crate::categories`] holds the words), never
+//! by position. Cells go to columns in order where a row has as many cells as columns.
+//! Where it has more or fewer, or where digits ran together, every arrangement the format
+//! allows is tried (no leading zeros, the six applicant columns sum to 总计, table 四's
+//! sums, and then the column identities across rows). Only an arrangement that is the one
+//! possibility becomes facts; otherwise the row gives no facts and a diagnostic lists the
+//! candidates, so no analyst reads a guessed number.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use crate::categories::{
+    application_row_order, Breakdown, Category, Section, ACTIVE_COLUMN_KEYS, ACTIVE_ROW_KEYS,
+    APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS, REVIEW_ROWS,
+};
+use crate::model::{Finding, Template, Unit};
+use crate::tables::{RawCell, RawRow};
+use crate::text::{label_key, parse_number, wan_to_yuan};
+
+/// One cell placed in the grid of categories and breakdowns, value exact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellFact {
+    /// Which table.
+    pub section: Section,
+    /// The row.
+    pub category: Category,
+    /// The column.
+    pub breakdown: Breakdown,
+    /// The value as written, money in 元.
+    pub value: Decimal,
+    /// `count` or `yuan`.
+    pub unit: Unit,
+    /// The cell text exactly as written.
+    pub raw: String,
+    /// 1-based source line.
+    pub line: i32,
+}
+
+/// What the mapping of one report's tables produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mapped {
+    /// Cells in source order.
+    pub cells: Vec<CellFact>,
+    /// Problems found while mapping.
+    pub findings: Vec<Finding>,
+    /// Evidence for the 2019 format (columns or rows only it has), with a line.
+    pub signals_2019: Vec<(String, i32)>,
+    /// Evidence for the 2021 format.
+    pub signals_2021: Vec<(String, i32)>,
+    /// Tables from which at least one row was recognised.
+    pub tables_read: BTreeSet<Section>,
+}
+
+impl Mapped {
+    /// The format the tables follow: table 二's columns decide where present (they differ
+    /// most), else table 三's （六） rows, else `none`.
+    pub fn template(&self) -> Template {
+        let active_2019 = self
+            .signals_2019
+            .iter()
+            .any(|(s, _)| !s.starts_with("（六）"));
+        let active_2021 = self
+            .signals_2021
+            .iter()
+            .any(|(s, _)| !s.starts_with("（六）"));
+        match (active_2019, active_2021) {
+            (true, false) => Template::Y2019,
+            (false, true) => Template::Y2021,
+            _ if !self.signals_2021.is_empty() && self.signals_2019.is_empty() => Template::Y2021,
+            _ if !self.signals_2019.is_empty() => Template::Y2019,
+            _ => Template::None,
+        }
+    }
+}
+
+/// A value slot: the cell (or the part of a run-together cell) a column gets.
+#[derive(Debug, Clone, PartialEq)]
+struct Slot {
+    raw: String,
+    line: i32,
+    /// `None` for a placeholder (`-`, `无`): the column is taken, no fact.
+    number: Option<Decimal>,
+    wan_yuan: bool,
+    has_unit: bool,
+}
+
+/// One way of giving a row's columns their slots; `None` is a blank cell.
+type Arrangement = Vec<Option<Slot>>;
+
+/// Most arrangements tried for one row before it is called ambiguous.
+const MAX_ARRANGEMENTS: usize = 20_000;
+/// Most combinations of ambiguous rows tried against the column identities.
+const MAX_COMBINATIONS: usize = 200_000;
+
+/// Maps the raw rows of one table.
+pub fn map_table(section: Section, rows: &[RawRow], out: &mut Mapped) {
+    match section {
+        Section::Active => map_active(rows, out),
+        Section::Applications => map_applications(rows, out),
+        Section::ReviewLitigation => map_review(rows, out),
+    }
+}
+
+fn numbers(arr: &Arrangement) -> Vec<Option<Option<Decimal>>> {
+    arr.iter().map(|s| s.as_ref().map(|s| s.number)).collect()
+}
+
+fn slot_of(cell: &RawCell) -> Slot {
+    let parsed = if cell.placeholder {
+        None
+    } else {
+        parse_number(&cell.raw)
+    };
+    Slot {
+        raw: cell.raw.clone(),
+        line: cell.line,
+        number: parsed.as_ref().map(|n| n.value),
+        wan_yuan: parsed.as_ref().is_some_and(|n| n.wan_yuan),
+        has_unit: parsed.as_ref().is_some_and(|n| n.has_unit),
+    }
+}
+
+fn describe(arr: &Arrangement) -> String {
+    arr.iter()
+        .map(|s| match s {
+            Some(Slot {
+                number: Some(n), ..
+            }) => n.to_string(),
+            Some(Slot { raw, .. }) => raw.clone(),
+            None => "·".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// All ways to fill `width` columns from `cells`: in order when the counts agree; dropping
+/// surplus cells; or splitting run-together digit runs. Empty when none applies.
+fn arrangements(cells: &[RawCell], width: usize) -> Vec<Arrangement> {
+    let n = cells.len();
+    if n == width {
+        return vec![cells.iter().map(|c| Some(slot_of(c))).collect()];
+    }
+    if n > width {
+        if n - width > 3 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut keep = Vec::new();
+        choose(n, width, 0, &mut keep, &mut |kept| {
+            out.push(kept.iter().map(|&i| Some(slot_of(&cells[i]))).collect());
+        });
+        return out;
+    }
+    let mut out = Vec::new();
+    if cells.iter().any(|c| c.splittable && digit_len(&c.raw) > 1) {
+        let mut acc = Vec::new();
+        split_cells(cells, 0, width, &mut acc, &mut out);
+    }
+    out
+}
+
+fn choose(n: usize, k: usize, from: usize, kept: &mut Vec<usize>, f: &mut dyn FnMut(&[usize])) {
+    if kept.len() == k {
+        f(kept);
+        return;
+    }
+    for i in from..n {
+        if n - i < k - kept.len() {
+            break;
+        }
+        kept.push(i);
+        choose(n, k, i + 1, kept, f);
+        kept.pop();
+    }
+}
+
+fn digit_len(raw: &str) -> usize {
+    if raw.chars().all(|c| c.is_ascii_digit()) {
+        raw.len()
+    } else {
+        0
+    }
+}
+
+fn split_cells(
+    cells: &[RawCell],
+    i: usize,
+    width: usize,
+    acc: &mut Arrangement,
+    out: &mut Vec<Arrangement>,
+) {
+    if out.len() >= MAX_ARRANGEMENTS {
+        return;
+    }
+    if i == cells.len() {
+        if acc.len() == width {
+            out.push(acc.clone());
+        }
+        return;
+    }
+    let remaining_cells = cells.len() - i - 1;
+    let cell = &cells[i];
+    let len = digit_len(&cell.raw);
+    if !cell.splittable || len <= 1 {
+        acc.push(Some(slot_of(cell)));
+        if acc.len() + remaining_cells <= width {
+            split_cells(cells, i + 1, width, acc, out);
+        }
+        acc.pop();
+        return;
+    }
+    let max_parts = (width - acc.len()).saturating_sub(remaining_cells).min(len);
+    for parts in 1..=max_parts {
+        let mut pieces = Vec::new();
+        split_digits(&cell.raw, parts, &mut pieces, &mut |split| {
+            let before = acc.len();
+            for p in split {
+                acc.push(Some(Slot {
+                    raw: p.to_string(),
+                    line: cell.line,
+                    number: p.parse().ok(),
+                    wan_yuan: false,
+                    has_unit: false,
+                }));
+            }
+            split_cells(cells, i + 1, width, acc, out);
+            acc.truncate(before);
+        });
+    }
+}
+
+/// Every way to cut a digit run into `parts` numbers, none with a leading zero.
+fn split_digits<'a>(
+    s: &'a str,
+    parts: usize,
+    acc: &mut Vec<&'a str>,
+    f: &mut dyn FnMut(&[&'a str]),
+) {
+    if parts == 1 {
+        if s.len() == 1 || !s.starts_with('0') {
+            acc.push(s);
+            f(acc);
+            acc.pop();
+        }
+        return;
+    }
+    let max_first = if s.starts_with('0') {
+        1
+    } else {
+        s.len() + 1 - parts
+    };
+    for cut in 1..=max_first.min(s.len().saturating_sub(parts - 1)) {
+        acc.push(&s[..cut]);
+        split_digits(&s[cut..], parts - 1, acc, f);
+        acc.pop();
+    }
+}
+
+/// Places a short row's cells by their cell positions, when those are a subset of a
+/// reference row's (the columns above it in the same table).
+fn by_position(cells: &[RawCell], reference: &[usize]) -> Option<Arrangement> {
+    let mut arr: Arrangement = vec![None; reference.len()];
+    for cell in cells {
+        let col = reference.iter().position(|p| Some(*p) == cell.position)?;
+        if arr[col].is_some() {
+            return None;
+        }
+        arr[col] = Some(slot_of(cell));
+    }
+    Some(arr)
+}
+
+/// Outcome of placing one row.
+enum Placement {
+    /// One arrangement; the note says how it was repaired, if it was.
+    Placed(Arrangement, Option<String>),
+    /// Several arrangements satisfy every row-level constraint.
+    Ambiguous(Vec<Arrangement>),
+    /// Nothing fits.
+    Unplaceable(String),
+}
+
+fn place(
+    cells: &[RawCell],
+    width: usize,
+    reference: Option<&[usize]>,
+    fits: &dyn Fn(&Arrangement) -> bool,
+) -> Placement {
+    let n = cells.len();
+    if n == width {
+        return Placement::Placed(cells.iter().map(|c| Some(slot_of(c))).collect(), None);
+    }
+    let all = arrangements(cells, width);
+    let mut distinct: Vec<Arrangement> = Vec::new();
+    for a in all.into_iter().filter(|a| fits(a)) {
+        if !distinct.iter().any(|d| numbers(d) == numbers(&a)) {
+            distinct.push(a);
+        }
+    }
+    let how = if n > width {
+        format!("{n} cells for {width} columns; the surplus cells could be dropped only one way")
+    } else {
+        format!("{n} cells for {width} columns; the digits could be split only one way")
+    };
+    match distinct.len() {
+        1 => return Placement::Placed(distinct.pop().unwrap_or_default(), Some(how)),
+        0 => {}
+        _ => return Placement::Ambiguous(distinct),
+    }
+    if n < width {
+        if let Some(arr) = reference.and_then(|r| by_position(cells, r)) {
+            let blanks: Vec<usize> = (0..width).filter(|i| arr[*i].is_none()).collect();
+            let note = format!(
+                "{n} cells for {width} columns; placed by their cell positions under the row above, \
+                 columns {blanks:?} (0-based) are blank and give no fact"
+            );
+            return Placement::Placed(arr, Some(note));
+        }
+    }
+    Placement::Unplaceable(format!(
+        "{n} cells for {width} columns and no single way to place them; the row gives no facts"
+    ))
+}
+
+fn push_cells(
+    out: &mut Mapped,
+    section: Section,
+    category: Category,
+    columns: &[Breakdown],
+    arr: &Arrangement,
+) {
+    for (col, slot) in columns.iter().zip(arr) {
+        let Some(slot) = slot else { continue };
+        let Some(number) = slot.number else {
+            out.findings.push(Finding::warning(
+                "unparsed_cell",
+                format!(
+                    "{} / {}: cell {:?} is not a number; no fact is written (a dash or 无 is \
+                     not taken as 0)",
+                    category.code(),
+                    col.code(),
+                    slot.raw
+                ),
+                Some(slot.line),
+            ));
+            continue;
+        };
+        let (value, unit) = money(*col, number, slot, out);
+        out.cells.push(CellFact {
+            section,
+            category,
+            breakdown: *col,
+            value,
+            unit,
+            raw: slot.raw.clone(),
+            line: slot.line,
+        });
+    }
+}
+
+/// Converts money to 元: 本年收费金额 is printed in 万元; 采购总金额 has no printed unit, so a
+/// bare number is taken as 元 and flagged, and a cell that says 万元 is converted.
+fn money(col: Breakdown, number: Decimal, slot: &Slot, out: &mut Mapped) -> (Decimal, Unit) {
+    match col {
+        Breakdown::FeeAmount if slot.has_unit && !slot.wan_yuan => (number, Unit::Yuan),
+        Breakdown::FeeAmount => (wan_to_yuan(number), Unit::Yuan),
+        Breakdown::ProcurementAmount if slot.wan_yuan => (wan_to_yuan(number), Unit::Yuan),
+        Breakdown::ProcurementAmount => {
+            if !slot.has_unit {
+                out.findings.push(Finding::warning(
+                    "unit_assumed",
+                    format!("采购总金额 {:?} has no unit; it is taken as 元", slot.raw),
+                    Some(slot.line),
+                ));
+            }
+            (number, Unit::Yuan)
+        }
+        _ => (number, Unit::Count),
+    }
+}
+
+/// Finds the key whose match ends last in `key` (longest on ties).
+fn last_match<T: Copy>(key: &str, table: &[(&str, T)]) -> Option<(T, usize)> {
+    let mut best: Option<(T, usize, usize)> = None;
+    for (k, v) in table {
+        if let Some(pos) = key.rfind(k) {
+            let end = pos + k.len();
+            if best.is_none_or(|(_, e, l)| end > e || (end == e && k.len() > l)) {
+                best = Some((*v, end, k.len()));
+            }
+        }
+    }
+    best.map(|(v, e, _)| (v, e))
+}
+
+// ---------------------------------------------------------------- table 二
+
+fn map_active(rows: &[RawRow], out: &mut Mapped) {
+    let mut columns: Vec<Breakdown> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for row in rows {
+        let key = label_key(&row.label);
+        let header = header_columns(&key);
+        let mut label_from = 0;
+        if !header.is_empty() {
+            label_from = header.last().map_or(0, |(_, end)| *end);
+            columns = header.iter().map(|(b, _)| *b).collect();
+            for b in &columns {
+                note_active_signal(*b, row.line, out);
+            }
+        }
+        if row.cells.is_empty() {
+            continue;
+        }
+        let label = &key[label_from..];
+        let Some((category, _)) = last_match(label, ACTIVE_ROW_KEYS) else {
+            out.findings.push(unknown_row(row, Section::Active));
+            continue;
+        };
+        if columns.is_empty() {
+            out.findings.push(Finding::error(
+                "missing_header",
+                format!(
+                    "row {:?} of table 二 has no column header above it; its cells are not read",
+                    row.label
+                ),
+                Some(row.line),
+            ));
+            continue;
+        }
+        if !seen.insert(category) {
+            out.findings.push(duplicate_row(row, category));
+            continue;
+        }
+        out.tables_read.insert(Section::Active);
+        if matches!(
+            category,
+            Category::ActiveOtherServices | Category::ActiveProcurement
+        ) {
+            out.signals_2019.push((label_key(&row.label), row.line));
+        }
+        let width = columns.len();
+        let relative: Option<Vec<usize>> = row
+            .label_position
+            .map(|lp| (lp + 1..lp + 1 + width).collect());
+        match place(&row.cells, width, relative.as_deref(), &|_| true) {
+            Placement::Placed(arr, note) => {
+                if let Some(note) = note {
+                    out.findings.push(Finding::warning(
+                        "cell_count_mismatch",
+                        format!("{}: {note}", category.code()),
+                        Some(row.line),
+                    ));
+                }
+                push_cells(out, Section::Active, category, &columns, &arr);
+            }
+            Placement::Ambiguous(c) => out.findings.push(ambiguous(category, &c, row.line)),
+            Placement::Unplaceable(m) => out.findings.push(Finding::error(
+                "cell_count_mismatch",
+                format!("{}: {m}", category.code()),
+                Some(row.line),
+            )),
+        }
+    }
+}
+
+fn header_columns(key: &str) -> Vec<(Breakdown, usize)> {
+    let mut found: Vec<(usize, usize, Breakdown)> = Vec::new();
+    for (k, b) in ACTIVE_COLUMN_KEYS {
+        let mut from = 0;
+        while let Some(p) = key[from..].find(k) {
+            found.push((from + p, from + p + k.len(), *b));
+            from += p + k.len();
+        }
+    }
+    found.sort();
+    let mut out: Vec<(Breakdown, usize)> = Vec::new();
+    let mut last_end = 0;
+    for (start, end, b) in found {
+        if start >= last_end {
+            out.push((b, end));
+            last_end = end;
+        }
+    }
+    out
+}
+
+fn note_active_signal(b: Breakdown, line: i32, out: &mut Mapped) {
+    use Breakdown::*;
+    match b {
+        Made | Published | TotalPublished | ItemsPrevYear | ItemsChange | Items
+        | ProcurementItems | ProcurementAmount => {
+            out.signals_2019.push((b.code().to_string(), line))
+        }
+        Issued | Repealed | InForce | FeeAmount => {
+            out.signals_2021.push((b.code().to_string(), line))
+        }
+        _ => {}
+    }
+}
+
+fn unknown_row(row: &RawRow, section: Section) -> Finding {
+    let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
+    Finding::warning(
+        "unknown_row",
+        format!(
+            "{}: row label {:?} is not a known row; its cells {:?} are not read",
+            section.name_zh(),
+            row.label,
+            cells
+        ),
+        Some(row.line),
+    )
+}
+
+fn duplicate_row(row: &RawRow, category: Category) -> Finding {
+    Finding::warning(
+        "duplicate_row",
+        format!(
+            "{} appears a second time ({:?}); the first is kept",
+            category.code(),
+            row.label
+        ),
+        Some(row.line),
+    )
+}
+
+fn ambiguous(category: Category, candidates: &[Arrangement], line: i32) -> Finding {
+    let shown: Vec<String> = candidates
+        .iter()
+        .take(6)
+        .map(|a| format!("[{}]", describe(a)))
+        .collect();
+    let more = candidates.len().saturating_sub(6);
+    Finding::error(
+        "ambiguous_cells",
+        format!(
+            "{}: the digits fit {} different cell splits, so none is written: {}{}",
+            category.code(),
+            candidates.len(),
+            shown.join(" or "),
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            }
+        ),
+        Some(line),
+    )
+}
+
+// ---------------------------------------------------------------- table 三
+
+/// Names a table 三 row from its label key, with the previous row for （六）3.其他.
+fn application_category(key: &str, previous: Option<Category>) -> Option<Category> {
+    let found = last_match(key, APPLICATION_ROW_KEYS);
+    let tail = found.map_or(key, |(_, end)| &key[end..]);
+    let other_tail = tail.ends_with("3.其他") || tail.ends_with("3、其他") || tail == "其他";
+    let in_group_six = matches!(previous, Some(Category::NoCorrection | Category::UnpaidFee));
+    if other_tail && (in_group_six || tail.contains("3")) {
+        return Some(Category::OtherOther);
+    }
+    found.map(|(c, _)| c)
+}
+
+/// Whether a label is only a group heading (（三）不予公开 …) that a non-standard table
+/// gives its own subtotal row.
+fn is_group_subtotal(key: &str) -> bool {
+    ["不予公开", "无法提供", "不予处理"]
+        .iter()
+        .any(|g| key.ends_with(g))
+}
+
+fn map_applications(rows: &[RawRow], out: &mut Mapped) {
+    let has_subtotal = rows.iter().any(|r| label_key(&r.label).contains("小计"));
+    let columns: Vec<Breakdown> = if has_subtotal {
+        let mut c = APPLICANT_COLUMNS.to_vec();
+        c.insert(6, Breakdown::OrgSubtotal);
+        c
+    } else {
+        APPLICANT_COLUMNS.to_vec()
+    };
+    let width = columns.len();
+    let mut previous: Option<Category> = None;
+    let mut reference: Option<Vec<usize>> = None;
+    let mut placed: Vec<(Category, Arrangement, i32)> = Vec::new();
+    let mut pending: Vec<(Category, Vec<Arrangement>, i32)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for row in rows.iter().filter(|r| !r.cells.is_empty()) {
+        let key = label_key(&row.label);
+        let Some(category) = application_category(&key, previous) else {
+            if is_group_subtotal(&key) {
+                out.findings.push(Finding::warning(
+                    "subtotal_row",
+                    format!("{:?} is a group subtotal row, which the national format does not have; not read", row.label),
+                    Some(row.line),
+                ));
+            } else {
+                out.findings.push(unknown_row(row, Section::Applications));
+            }
+            continue;
+        };
+        if !seen.insert(category) {
+            out.findings.push(duplicate_row(row, category));
+            continue;
+        }
+        previous = Some(category);
+        out.tables_read.insert(Section::Applications);
+        match category {
+            Category::OtherOutcome => out
+                .signals_2019
+                .push(("（六）其他处理 (one row)".into(), row.line)),
+            Category::NoCorrection | Category::UnpaidFee | Category::OtherOther => {
+                out.signals_2021
+                    .push(("（六）其他处理 1–3".into(), row.line));
+            }
+            _ => {}
+        }
+        let fits = |a: &Arrangement| applicant_sum_holds(a, has_subtotal);
+        match place(&row.cells, width, reference.as_deref(), &fits) {
+            Placement::Placed(arr, note) => {
+                if note.is_none() && row.cells.iter().all(|c| c.position.is_some()) {
+                    reference = Some(row.cells.iter().filter_map(|c| c.position).collect());
+                }
+                if let Some(note) = note {
+                    out.findings.push(Finding::warning(
+                        "cell_count_mismatch",
+                        format!("{}: {note}", category.code()),
+                        Some(row.line),
+                    ));
+                }
+                placed.push((category, arr, row.line));
+            }
+            Placement::Ambiguous(c) => pending.push((category, c, row.line)),
+            Placement::Unplaceable(m) => out.findings.push(Finding::error(
+                "cell_count_mismatch",
+                format!("{}: {m}", category.code()),
+                Some(row.line),
+            )),
+        }
+    }
+    resolve_jointly(&mut placed, pending, &columns, out);
+    placed.sort_by_key(|(c, _, line)| (*line, application_row_order(*c)));
+    for (category, arr, _) in &placed {
+        push_cells(out, Section::Applications, *category, &columns, arr);
+    }
+}
+
+fn applicant_sum_holds(a: &Arrangement, has_subtotal: bool) -> bool {
+    let total_at = a.len() - 1;
+    let parts: Option<Decimal> = (0..6).map(|i| a[i].as_ref().and_then(|s| s.number)).sum();
+    let total = a[total_at].as_ref().and_then(|s| s.number);
+    let _ = has_subtotal;
+    match (parts, total) {
+        (Some(p), Some(t)) => p == t,
+        _ => true,
+    }
+}
+
+/// Tries every combination of the ambiguous rows' candidates against the column
+/// identities (check 1 and check 3); keeps a row's arrangement where all surviving
+/// combinations agree on it.
+fn resolve_jointly(
+    placed: &mut Vec<(Category, Arrangement, i32)>,
+    pending: Vec<(Category, Vec<Arrangement>, i32)>,
+    columns: &[Breakdown],
+    out: &mut Mapped,
+) {
+    if pending.is_empty() {
+        return;
+    }
+    let combos: usize = pending
+        .iter()
+        .map(|(_, c, _)| c.len())
+        .try_fold(1usize, |a, n| a.checked_mul(n))
+        .unwrap_or(usize::MAX);
+    let mut survivors: Vec<Vec<usize>> = Vec::new();
+    if combos <= MAX_COMBINATIONS {
+        let mut index = vec![0usize; pending.len()];
+        loop {
+            let mut grid: BTreeMap<Category, &Arrangement> =
+                placed.iter().map(|(c, a, _)| (*c, a)).collect();
+            for (k, (cat, cands, _)) in pending.iter().enumerate() {
+                grid.insert(*cat, &cands[index[k]]);
+            }
+            if column_identities_hold(&grid, columns.len()) {
+                survivors.push(index.clone());
+            }
+            let mut k = 0;
+            loop {
+                if k == index.len() {
+                    break;
+                }
+                index[k] += 1;
+                if index[k] < pending[k].1.len() {
+                    break;
+                }
+                index[k] = 0;
+                k += 1;
+            }
+            if k == index.len() {
+                break;
+            }
+        }
+    }
+    for (k, (category, cands, line)) in pending.into_iter().enumerate() {
+        let chosen: BTreeSet<usize> = survivors.iter().map(|s| s[k]).collect();
+        if chosen.len() == 1 && combos <= MAX_COMBINATIONS {
+            let pick = *chosen.iter().next().unwrap_or(&0);
+            out.findings.push(Finding::warning(
+                "cell_count_mismatch",
+                format!(
+                    "{}: run-together digits fit {} splits; only [{}] keeps the table's column identities",
+                    category.code(),
+                    cands.len(),
+                    describe(&cands[pick])
+                ),
+                Some(line),
+            ));
+            placed.push((category, cands[pick].clone(), line));
+        } else {
+            let keep: Vec<Arrangement> = if chosen.is_empty() {
+                cands
+            } else {
+                chosen.iter().map(|i| cands[*i].clone()).collect()
+            };
+            out.findings.push(ambiguous(category, &keep, line));
+        }
+    }
+}
+
+fn column_identities_hold(grid: &BTreeMap<Category, &Arrangement>, width: usize) -> bool {
+    let get =
+        |c: Category, col: usize| -> Option<Decimal> { grid.get(&c)?.get(col)?.as_ref()?.number };
+    for col in 0..width {
+        if let (Some(n), Some(o), Some(t), Some(f)) = (
+            get(Category::New, col),
+            get(Category::CarriedOver, col),
+            get(Category::OutcomeTotal, col),
+            get(Category::CarriedForward, col),
+        ) {
+            if n + o != t + f {
+                return false;
+            }
+        }
+        if let Some(total) = get(Category::OutcomeTotal, col) {
+            let parts: Vec<Decimal> = grid
+                .iter()
+                .filter(|(c, _)| c.is_outcome_part())
+                .filter_map(|(c, _)| get(*c, col))
+                .collect();
+            let all_present = grid.keys().filter(|c| c.is_outcome_part()).count() == parts.len();
+            if all_present && parts.iter().copied().sum::<Decimal>() != total {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+// ---------------------------------------------------------------- table 四
+
+fn map_review(rows: &[RawRow], out: &mut Mapped) {
+    let Some(row) = rows.iter().find(|r| !r.cells.is_empty()) else {
+        return;
+    };
+    let width = REVIEW_ROWS.len() * REVIEW_COLUMNS.len();
+    let fits = |a: &Arrangement| {
+        a.chunks(5).all(|g| {
+            let v: Option<Vec<Decimal>> = g
+                .iter()
+                .map(|s| s.as_ref().and_then(|s| s.number))
+                .collect();
+            v.is_none_or(|v| v[0] + v[1] + v[2] + v[3] == v[4])
+        })
+    };
+    let line = row.cells[0].line;
+    match place(&row.cells, width, None, &fits) {
+        Placement::Placed(arr, note) => {
+            out.tables_read.insert(Section::ReviewLitigation);
+            if let Some(note) = note {
+                out.findings.push(Finding::warning(
+                    "cell_count_mismatch",
+                    format!("table 四: {note}"),
+                    Some(line),
+                ));
+            }
+            for (g, category) in REVIEW_ROWS.iter().enumerate() {
+                push_cells(
+                    out,
+                    Section::ReviewLitigation,
+                    *category,
+                    &REVIEW_COLUMNS,
+                    &arr[g * 5..g * 5 + 5].to_vec(),
+                );
+            }
+        }
+        Placement::Ambiguous(c) => {
+            out.tables_read.insert(Section::ReviewLitigation);
+            out.findings.push(ambiguous(Category::Review, &c, line));
+        }
+        Placement::Unplaceable(m) => out.findings.push(Finding::error(
+            "cell_count_mismatch",
+            format!("table 四: {m}"),
+            Some(line),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::recover_rows;
+
+    fn map(section: Section, text: &str) -> Mapped {
+        let lines: Vec<&str> = text.lines().collect();
+        let rows = recover_rows(&lines, 1);
+        let mut m = Mapped::default();
+        map_table(section, &rows, &mut m);
+        m
+    }
+
+    fn values(m: &Mapped, c: Category) -> Vec<String> {
+        m.cells
+            .iter()
+            .filter(|f| f.category == c)
+            .map(|f| f.value.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn digit_splits_respect_leading_zeros() {
+        let mut all = Vec::new();
+        split_digits("3100003", 6, &mut Vec::new(), &mut |s| {
+            all.push(s.join(","))
+        });
+        assert_eq!(all, vec!["3,10,0,0,0,3", "31,0,0,0,0,3"]);
+    }
+
+    #[test]
+    fn run_together_row_splits_one_way() {
+        let m = map(
+            Section::Applications,
+            "一、本年新收政府信息公开申请数量3100003 34二、上年结转政府信息公开申请数量0000000",
+        );
+        assert_eq!(
+            values(&m, Category::New),
+            vec!["31", "0", "0", "0", "0", "3", "34"]
+        );
+        assert_eq!(values(&m, Category::CarriedOver), vec!["0"; 7]);
+    }
+
+    #[test]
+    fn ambiguous_split_writes_nothing() {
+        // 1|10|0|0|0|0 and 11|0|0|0|0|0 both sum to 11: neither is written.
+        let m = map(Section::Applications, "(一)予以公开1100000 11");
+        assert!(values(&m, Category::Disclosed).is_empty(), "{:?}", m.cells);
+        let f = m
+            .findings
+            .iter()
+            .find(|f| f.code == "ambiguous_cells")
+            .unwrap();
+        assert!(
+            f.message.contains("[1 10 0 0 0 0 11]") && f.message.contains("[11 0 0 0 0 0 11]"),
+            "{}",
+            f.message
+        );
+        // 1|2|12, 1|21|2 and 12|1|2 all fit table 二's three columns.
+        let m = map(
+            Section::Active,
+            "信息内容本年新制作数量本年新公开数量对外公开总数量规章1212",
+        );
+        assert!(
+            values(&m, Category::ActiveRules).is_empty(),
+            "{:?}",
+            m.cells
+        );
+        assert!(m.findings.iter().any(|f| f.code == "ambiguous_cells"));
+    }
+
+    #[test]
+    fn active_header_decides_columns_and_units() {
+        let m = map(Section::Active, "第二十条第（八）项\t\t\t\n信息内容\t本年收费金额（单位：万元）\t\t\n行政事业性收费\t22.5981\t\t\n");
+        assert_eq!(m.cells.len(), 1);
+        assert_eq!(m.cells[0].breakdown, Breakdown::FeeAmount);
+        assert_eq!(m.cells[0].value.to_string(), "225981");
+        assert_eq!(m.template(), Template::Y2021);
+    }
+}

@@ -1,0 +1,288 @@
+//! pipeline: runs the stages over every file, in parallel, and feeds the writer in input
+//! order.
+//!
+//! ```text
+//! discover ─► bytes + sha256 ─► decode ─► segment ─► tables ─► map ─► validate ─► write
+//! ```
+//!
+//! Files are processed in chunks with rayon's indexed `par_iter`, which keeps input order,
+//! and one thread writes the results: the output is the same for any thread count. A panic
+//! while reading one file becomes that file's `failed` row with `internal_error`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::decode::{decode, Content};
+use crate::discover::discover;
+use crate::map::{map_table, Mapped};
+use crate::model::{Diagnostic, DocResult, Fact, Finding, Report, Severity, Status, Template};
+use crate::segment::segment;
+use crate::tables::recover_rows;
+use crate::text::decimal_to_f64;
+use crate::validate::validate;
+use crate::write::{Formats, OutputWriter};
+
+/// Everything a run needs, already resolved from CLI, pipeline file and defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Files and folders to read.
+    pub inputs: Vec<PathBuf>,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Which files to write.
+    pub formats: Formats,
+}
+
+/// Counts for the closing summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Input files read.
+    pub files: usize,
+    /// Reports with status `ok`.
+    pub ok: usize,
+    /// Reports with status `partial`.
+    pub partial: usize,
+    /// Reports with status `failed`.
+    pub failed: usize,
+    /// Facts written.
+    pub facts: usize,
+    /// Diagnostics written.
+    pub diagnostics: usize,
+    /// Problems met while walking the inputs (not tied to a file).
+    pub walk_problems: Vec<String>,
+}
+
+/// First 16 hex digits of the SHA-256 of a file's bytes.
+pub fn report_id(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads one report's bytes into its result. Pure: no I/O, no panics escape.
+pub fn process_bytes(source_path: &str, bytes: &[u8]) -> DocResult {
+    let id = report_id(bytes);
+    match catch_unwind(AssertUnwindSafe(|| process_inner(&id, source_path, bytes))) {
+        Ok(doc) => doc,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let finding = Finding::error(
+                "internal_error",
+                format!(
+                    "gongkai failed on this file ({what}); please report it with the file attached"
+                ),
+                None,
+            );
+            failed(&id, source_path, bytes.len(), finding)
+        }
+    }
+}
+
+/// Reads one file from disk; an unreadable file becomes a `failed` result.
+pub fn process_path(path: &Path) -> DocResult {
+    let shown = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => process_bytes(&shown, &bytes),
+        Err(e) => failed(
+            &report_id(shown.as_bytes()),
+            &shown,
+            0,
+            Finding::error(
+                "unreadable_file",
+                format!("cannot read the file: {e}; check its permissions"),
+                None,
+            ),
+        ),
+    }
+}
+
+fn failed(id: &str, source_path: &str, bytes: usize, finding: Finding) -> DocResult {
+    let report = Report {
+        report_id: id.to_string(),
+        source_path: source_path.to_string(),
+        bytes: bytes as i64,
+        agency: None,
+        year: None,
+        template: Template::None,
+        title: None,
+        doc_number: None,
+        issued_on: None,
+        status: Status::Failed,
+        facts: 0,
+        warnings: 0,
+        error: Some(finding.message.clone()),
+    };
+    DocResult {
+        report,
+        facts: Vec::new(),
+        diagnostics: vec![diagnostic(id, source_path, finding)],
+    }
+}
+
+fn diagnostic(id: &str, source_path: &str, f: Finding) -> Diagnostic {
+    Diagnostic {
+        report_id: id.to_string(),
+        source_path: source_path.to_string(),
+        severity: f.severity,
+        code: f.code,
+        message: f.message,
+        line: f.line,
+    }
+}
+
+fn process_inner(id: &str, source_path: &str, bytes: &[u8]) -> DocResult {
+    let decoded = match decode(bytes) {
+        Content::Text(d) => d,
+        Content::Unreadable(finding) => return failed(id, source_path, bytes.len(), finding),
+    };
+    let seg = segment(&decoded.text);
+    let mut findings: Vec<Finding> = decoded.warning.into_iter().collect();
+    if seg.metadata.title.is_none() && seg.tables.is_empty() {
+        let finding = Finding::error(
+            "not_a_report",
+            "no report title (…政府信息公开工作年度报告) and no statistics table found; this text \
+             does not look like an annual disclosure report",
+            None,
+        );
+        let mut doc = failed(id, source_path, bytes.len(), finding);
+        doc.diagnostics.splice(
+            0..0,
+            findings.into_iter().map(|f| diagnostic(id, source_path, f)),
+        );
+        return doc;
+    }
+    findings.extend(seg.findings.iter().cloned());
+    let mut mapped = Mapped::default();
+    for region in &seg.tables {
+        let rows = recover_rows(&seg.lines[region.lines.clone()], region.lines.start + 1);
+        map_table(region.section, &rows, &mut mapped);
+    }
+    let template = mapped.template();
+    let meta = &seg.metadata;
+    findings.append(&mut mapped.findings);
+    findings.extend(validate(&mapped, template, meta.year));
+    if meta.agency.is_none() || meta.year.is_none() {
+        findings.push(Finding::warning(
+            "missing_metadata",
+            format!(
+                "could not read the {} from the title or the statistics period",
+                match (meta.agency.is_none(), meta.year.is_none()) {
+                    (true, true) => "agency or the reporting year",
+                    (true, false) => "agency",
+                    _ => "reporting year",
+                }
+            ),
+            meta.title_line,
+        ));
+    }
+    let facts: Vec<Fact> = mapped
+        .cells
+        .iter()
+        .map(|c| Fact {
+            report_id: id.to_string(),
+            agency: meta.agency.clone(),
+            year: meta.year,
+            template,
+            section: c.section,
+            category: c.category,
+            breakdown: c.breakdown,
+            value: decimal_to_f64(c.value),
+            unit: c.unit,
+            raw: c.raw.clone(),
+            line: c.line,
+        })
+        .collect();
+    let first_error = findings.iter().find(|f| f.severity == Severity::Error);
+    let status = if first_error.is_some() {
+        Status::Partial
+    } else {
+        Status::Ok
+    };
+    let report = Report {
+        report_id: id.to_string(),
+        source_path: source_path.to_string(),
+        bytes: bytes.len() as i64,
+        agency: meta.agency.clone(),
+        year: meta.year,
+        template,
+        title: meta.title.clone(),
+        doc_number: meta.doc_number.clone(),
+        issued_on: meta.issued_on.clone(),
+        status,
+        facts: facts.len() as i32,
+        warnings: findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count() as i32,
+        error: first_error.map(|f| f.message.clone()),
+    };
+    let diagnostics = findings
+        .into_iter()
+        .map(|f| diagnostic(id, source_path, f))
+        .collect();
+    DocResult {
+        report,
+        facts,
+        diagnostics,
+    }
+}
+
+/// Files handed to the workers at a time, per thread: large enough to keep them busy,
+/// small enough that results waiting for the writer stay few.
+const CHUNK_PER_THREAD: usize = 16;
+
+/// Runs the whole job. `progress` is called after each file with (done, total).
+pub fn run(settings: &Settings, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Summary> {
+    let found = discover(&settings.inputs);
+    if let Some(missing) = found.missing.first() {
+        anyhow::bail!("input {} does not exist", missing.display());
+    }
+    if found.files.is_empty() {
+        let shown: Vec<String> = settings
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        anyhow::bail!("no input files found in {}", shown.join(", "));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let mut writer = OutputWriter::create(&settings.out, settings.formats)?;
+    let mut summary = Summary {
+        files: found.files.len(),
+        walk_problems: found.problems,
+        ..Summary::default()
+    };
+    let chunk = CHUNK_PER_THREAD * pool.current_num_threads().max(1);
+    let mut done = 0;
+    for paths in found.files.chunks(chunk) {
+        let results: Vec<DocResult> = pool.install(|| {
+            use rayon::prelude::*;
+            paths.par_iter().map(|p| process_path(p)).collect()
+        });
+        for doc in results {
+            match doc.report.status {
+                Status::Ok => summary.ok += 1,
+                Status::Partial => summary.partial += 1,
+                Status::Failed => summary.failed += 1,
+            }
+            summary.facts += doc.facts.len();
+            summary.diagnostics += doc.diagnostics.len();
+            writer.write(doc)?;
+            done += 1;
+            progress(done, summary.files);
+        }
+    }
+    writer.finish()?;
+    Ok(summary)
+}

@@ -1,0 +1,314 @@
+//! segment: text → lines, report metadata, and the line ranges of tables 二, 三 and 四.
+//!
+//! Tables are found by their content (the 第二十条 sub-table headers, the 勾稽关系 note or the
+//! 本年新收 row, the 行政复议 header), never by heading numbers: some reports put their
+//! tables under 一、二、三 after six prose sections. The year comes from the title, or from
+//! the statistics-period sentence where the title has none; never from the 文号.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::categories::Section;
+use crate::model::Finding;
+use crate::text::label_key;
+
+/// Metadata read from a report's text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metadata {
+    /// The title, whitespace collapsed to single spaces.
+    pub title: Option<String>,
+    /// 1-based line of the title.
+    pub title_line: Option<i32>,
+    /// The agency named in the title, whitespace removed.
+    pub agency: Option<String>,
+    /// The reporting year.
+    pub year: Option<i32>,
+    /// 文号.
+    pub doc_number: Option<String>,
+    /// The date at the end of the report, ISO 8601.
+    pub issued_on: Option<String>,
+}
+
+/// Where one statistics table lies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRegion {
+    /// Which table.
+    pub section: Section,
+    /// 0-based line indices, end exclusive.
+    pub lines: Range<usize>,
+}
+
+/// A report cut into the parts later stages read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segmented<'a> {
+    /// The text's lines (line `i + 1` in messages), `\r` removed.
+    pub lines: Vec<&'a str>,
+    /// Title, agency, year, 文号, date.
+    pub metadata: Metadata,
+    /// The tables found, in section order.
+    pub tables: Vec<TableRegion>,
+    /// Problems found while segmenting.
+    pub findings: Vec<Finding>,
+}
+
+/// How many lines from the top the title and period sentence are looked for in.
+const HEAD_LINES: usize = 60;
+
+static YEAR_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{4})年").unwrap());
+static AGENCY_BEFORE_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(.*?)(?:关于)?(?:\d{4})年").unwrap());
+static AGENCY_AFTER_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}年度?(.+?)(?:政府信息公开|政务公开|信息公开)").unwrap());
+static PERIOD_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:统计期限|统计时限|统计周期|统计期间|统计时间|内容涵盖|数据统计)[^。]{0,60}?(\d{4})年1月1日")
+        .unwrap()
+});
+static DOC_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\p{Han}]{1,16}[〔\[［(（]\d{4}[〕\]］)）]\d+号").unwrap());
+static DATE_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(印发)?$").unwrap());
+static HAN_DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日(印发)?$")
+        .unwrap()
+});
+
+/// Cuts decoded text into lines, metadata and table regions.
+pub fn segment(text: &str) -> Segmented<'_> {
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let keys: Vec<String> = lines.iter().map(|l| label_key(l)).collect();
+    let mut findings = Vec::new();
+    let tables = find_tables(&keys);
+    let metadata = read_metadata(&lines, &keys, &tables, &mut findings);
+    Segmented {
+        lines,
+        metadata,
+        tables,
+        findings,
+    }
+}
+
+fn find_tables(keys: &[String]) -> Vec<TableRegion> {
+    let find_from =
+        |start: usize, pred: &dyn Fn(&str) -> bool| (start..keys.len()).find(|&i| pred(&keys[i]));
+    let active = find_from(0, &|k| {
+        k.contains("第二十条第(")
+            || k.contains("第二十条(")
+            || (k.contains("第二十条") && k.contains("项"))
+    });
+    let applications = find_from(active.unwrap_or(0), &|k| {
+        k.contains("勾稽关系") || k.contains("申请人情况") || k.contains("本年新收政府信息公开申请")
+    });
+    let review = applications.and_then(|a| {
+        find_from(a + 1, &|k| {
+            k.contains("行政复议") && !k.contains("本年新收")
+        })
+    });
+    let review_end = review.map(|r| {
+        find_from(r + 1, &|k| {
+            k.starts_with("五、")
+                || k.starts_with("五.")
+                || k.contains("存在的主要问题")
+                || k.starts_with("(一)主要问题")
+                || k.starts_with("六、")
+        })
+        .unwrap_or(keys.len())
+    });
+    let mut regions = Vec::new();
+    if let Some(a) = active {
+        let end = applications.or(review).unwrap_or(keys.len());
+        regions.push(TableRegion {
+            section: Section::Active,
+            lines: a..end,
+        });
+    }
+    if let Some(a) = applications {
+        regions.push(TableRegion {
+            section: Section::Applications,
+            lines: a..review.unwrap_or(keys.len()),
+        });
+    }
+    if let (Some(r), Some(e)) = (review, review_end) {
+        regions.push(TableRegion {
+            section: Section::ReviewLitigation,
+            lines: r..e,
+        });
+    }
+    regions
+}
+
+fn read_metadata(
+    lines: &[&str],
+    keys: &[String],
+    tables: &[TableRegion],
+    findings: &mut Vec<Finding>,
+) -> Metadata {
+    let mut meta = Metadata::default();
+    let head = keys.len().min(HEAD_LINES);
+    let first_table = tables.first().map_or(keys.len(), |t| t.lines.start);
+    if let Some((i, title)) = find_title(lines, keys, head.min(first_table)) {
+        meta.title_line = Some(i as i32 + 1);
+        let key = label_key(&title);
+        meta.agency = agency_from_title(&key);
+        meta.year = YEAR_IN_TITLE.captures(&key).and_then(|c| c[1].parse().ok());
+        meta.title = Some(title);
+    }
+    let head_text: String = keys[..head.min(first_table)].concat();
+    let period_year: Option<i32> = PERIOD_YEAR
+        .captures(&head_text)
+        .and_then(|c| c[1].parse().ok());
+    match (meta.year, period_year) {
+        (None, Some(p)) => meta.year = Some(p),
+        (Some(t), Some(p)) if t != p => findings.push(Finding::warning(
+            "year_conflict",
+            format!("the title says {t} but the statistics period starts in {p}; {t} is used"),
+            meta.title_line,
+        )),
+        _ => {}
+    }
+    meta.doc_number = find_doc_number(lines, keys, meta.title_line.map(|l| l as usize));
+    let after_tables = tables.last().map_or(0, |t| t.lines.end);
+    meta.issued_on = find_issue_date(keys, after_tables);
+    meta
+}
+
+/// The title: a short line near the top naming an annual disclosure report, possibly
+/// continued on the next line (`…政府信息公开工作` / `年度报告`).
+fn find_title(lines: &[&str], keys: &[String], head: usize) -> Option<(usize, String)> {
+    let is_topic = |k: &str| k.contains("信息公开") || k.contains("政务公开");
+    let clean = |s: &str| {
+        let s = s.trim().trim_start_matches(['#', '•', '*', ' ']).trim();
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    for i in 0..head {
+        let k = &keys[i];
+        if k.chars().count() > 60 || !is_topic(k) {
+            continue;
+        }
+        if k.contains("报告") && (k.contains("年度") || YEAR_IN_TITLE.is_match(k)) {
+            return Some((i, clean(lines[i])));
+        }
+        let next = (i + 1..head).find(|&j| !keys[j].is_empty());
+        if let Some(j) = next {
+            if keys[j].chars().count() <= 12 && keys[j].contains("报告") {
+                return Some((i, format!("{}{}", clean(lines[i]), clean(lines[j]))));
+            }
+        }
+    }
+    None
+}
+
+fn agency_from_title(key: &str) -> Option<String> {
+    let key = key.trim_start_matches(['#', '•', '*']);
+    let before = AGENCY_BEFORE_YEAR
+        .captures(key)
+        .map(|c| c[1].to_string())
+        .filter(|s| !s.is_empty());
+    let agency = before.or_else(|| AGENCY_AFTER_YEAR.captures(key).map(|c| c[1].to_string()))?;
+    let agency = agency.strip_suffix("关于").unwrap_or(&agency).to_string();
+    (!agency.is_empty()).then_some(agency)
+}
+
+/// 文号: on a line before the title, or on a line that says 文号 (CMS metadata). Never from
+/// prose, which cites other documents' numbers.
+fn find_doc_number(lines: &[&str], keys: &[String], title_line: Option<usize>) -> Option<String> {
+    let before_title = title_line.map_or(0, |t| t.saturating_sub(1));
+    (0..keys.len().min(HEAD_LINES))
+        .filter(|&i| i < before_title || keys[i].contains("文号"))
+        .find_map(|i| {
+            let squeezed: String = lines[i].chars().filter(|c| !c.is_whitespace()).collect();
+            DOC_NUMBER.find(&squeezed).map(|m| {
+                let s = m.as_str();
+                s.rsplit_once(':').map_or(s, |(_, r)| r).to_string()
+            })
+        })
+}
+
+/// The date at the end: the signature date, else the 印发 date, after the last table.
+fn find_issue_date(keys: &[String], after: usize) -> Option<String> {
+    let mut printed = None;
+    for k in keys.iter().skip(after) {
+        let (y, m, d, is_print) = if let Some(c) = DATE_LINE.captures(k) {
+            (
+                c[1].parse().ok()?,
+                c[2].parse().ok()?,
+                c[3].parse().ok()?,
+                c.get(4).is_some(),
+            )
+        } else if let Some(c) = HAN_DATE_LINE.captures(k) {
+            (
+                han_number(&c[1])?,
+                han_number(&c[2])?,
+                han_number(&c[3])?,
+                c.get(4).is_some(),
+            )
+        } else {
+            continue;
+        };
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+            continue;
+        }
+        let iso = format!("{y:04}-{m:02}-{d:02}");
+        if !is_print {
+            return Some(iso);
+        }
+        printed.get_or_insert(iso);
+    }
+    printed
+}
+
+/// Reads 二〇二一 (digit by digit) and 十二, 二十三 (positional) numerals.
+fn han_number(s: &str) -> Option<u32> {
+    let digit = |c: char| {
+        "〇一二三四五六七八九"
+            .find(c)
+            .map(|i| (i / 3) as u32)
+            .or((c == '零').then_some(0))
+    };
+    if s.chars().count() == 4 {
+        return s.chars().try_fold(0, |acc, c| Some(acc * 10 + digit(c)?));
+    }
+    match s.chars().collect::<Vec<_>>().as_slice() {
+        ['十'] => Some(10),
+        ['十', u] => Some(10 + digit(*u)?),
+        [t, '十'] => Some(digit(*t)? * 10),
+        [t, '十', u] => Some(digit(*t)? * 10 + digit(*u)?),
+        [u] => digit(*u),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agency_forms() {
+        assert_eq!(
+            agency_from_title("泉州市行政服务中心管委会关于2020年政府信息公开年度工作报告")
+                .as_deref(),
+            Some("泉州市行政服务中心管委会")
+        );
+        assert_eq!(
+            agency_from_title("2024年上海市科委政府信息公开工作年度报告").as_deref(),
+            Some("上海市科委")
+        );
+        assert_eq!(
+            agency_from_title("泉港区2021年度政府信息公开工作年度报告").as_deref(),
+            Some("泉港区")
+        );
+    }
+
+    #[test]
+    fn han_dates() {
+        assert_eq!(han_number("二〇二一"), Some(2021));
+        assert_eq!(han_number("十二"), Some(12));
+        assert_eq!(han_number("二十三"), Some(23));
+        let keys = vec!["二〇二一年一月八日".to_string()];
+        assert_eq!(find_issue_date(&keys, 0).as_deref(), Some("2021-01-08"));
+    }
+}

@@ -1,0 +1,361 @@
+//! tables: a table region's lines → raw rows (label text followed by its value cells).
+//!
+//! Works the same on every layout the samples show: tab-separated cells, markdown pipe
+//! tables, space-aligned columns, one cell per line, and text whose cell boundaries were
+//! lost (`…申请数量3100003 34二、上年结转…`). Lines are cut into cells, cells into text
+//! and number tokens, and the token stream into rows: a run of text is a row's label, the
+//! numbers after it are its values. Labels split over lines or cells therefore join up by
+//! themselves, and a label in the wrong cell stays a label.
+//!
+//! This stage knows nothing of categories; [`crate::map`] names the rows.
+
+use crate::text::{is_placeholder, label_key, parse_number};
+
+/// One value cell of a raw row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawCell {
+    /// The cell text exactly as written (number, unit, annotation).
+    pub raw: String,
+    /// 1-based source line.
+    pub line: i32,
+    /// Index of the cell on its line, where the line has real cell boundaries
+    /// (tabs or pipes); `None` otherwise.
+    pub position: Option<usize>,
+    /// Whether the digits may hold several cells run together: true where the text lost
+    /// its cell boundaries (a number glued to a label, or among single-space separated
+    /// numbers), false for a cell that stands alone.
+    pub splittable: bool,
+    /// A dash, slash or 无 standing in a cell: it takes the column's place, gives no fact.
+    pub placeholder: bool,
+}
+
+/// A row as recovered from the text: label text, then value cells.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawRow {
+    /// All text since the previous row's values, pieces joined by a space.
+    pub label: String,
+    /// 1-based line where the label text starts (or of the first value, with no label).
+    pub line: i32,
+    /// Cell index of the label's last piece on its line, for tab or pipe lines.
+    pub label_position: Option<usize>,
+    /// The value cells in reading order.
+    pub cells: Vec<RawCell>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Text {
+        text: String,
+        line: i32,
+        position: Option<usize>,
+    },
+    Value(RawCell),
+}
+
+/// Recovers raw rows from a table's lines. `first_line` is the 1-based number of
+/// `lines[0]`.
+pub fn recover_rows(lines: &[&str], first_line: usize) -> Vec<RawRow> {
+    let mut tokens = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        tokenize_line(line, (first_line + i) as i32, &mut tokens);
+    }
+    let mut rows: Vec<RawRow> = Vec::new();
+    let mut current = RawRow::default();
+    for token in tokens {
+        match token {
+            Token::Text {
+                text,
+                line,
+                position,
+            } => {
+                if !current.cells.is_empty() {
+                    rows.push(std::mem::take(&mut current));
+                }
+                if current.label.is_empty() {
+                    current.line = line;
+                } else {
+                    current.label.push(' ');
+                }
+                current.label.push_str(&text);
+                current.label_position = position;
+            }
+            Token::Value(cell) => {
+                if current.label.is_empty() && current.cells.is_empty() {
+                    current.line = cell.line;
+                }
+                current.cells.push(cell);
+            }
+        }
+    }
+    if !current.cells.is_empty() || !current.label.is_empty() {
+        rows.push(current);
+    }
+    rows
+}
+
+/// Page furniture that PDF conversion leaves inside tables: `- 3 -`, `—4—`, `第 3 页`.
+fn is_page_number(key: &str) -> bool {
+    let inner = key.trim_matches('-');
+    let dashed = key.starts_with('-') && key.ends_with('-') && key.len() > inner.len();
+    let paged = key.starts_with('第') && key.ends_with('页');
+    (dashed || paged)
+        && inner
+            .trim_start_matches('第')
+            .trim_end_matches('页')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+}
+
+fn is_markdown_rule(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('|') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
+}
+
+fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
+    let key = label_key(line);
+    if key.is_empty() || is_page_number(&key) || is_markdown_rule(line) {
+        return;
+    }
+    let trimmed = line.trim();
+    let (cells, structured): (Vec<&str>, bool) = if line.contains('\t') {
+        (line.split('\t').collect(), true)
+    } else if trimmed.starts_with('|') {
+        let inner = trimmed.trim_start_matches('|');
+        let inner = inner.strip_suffix('|').unwrap_or(inner);
+        (inner.split('|').collect(), true)
+    } else {
+        (split_wide_spaces(trimmed), false)
+    };
+    for (index, cell) in cells.iter().enumerate() {
+        let position = structured.then_some(index);
+        let cell = cell.trim();
+        if cell.is_empty() || cell.chars().all(|c| c.is_whitespace() || c == '\u{a0}') {
+            continue;
+        }
+        if parse_number(cell).is_some() {
+            out.push(value(cell, line_no, position, false));
+        } else if is_placeholder(cell) {
+            out.push(Token::Value(RawCell {
+                raw: cell.to_string(),
+                line: line_no,
+                position,
+                splittable: false,
+                placeholder: true,
+            }));
+        } else {
+            tokenize_mixed(cell, line_no, position, out);
+        }
+    }
+}
+
+/// Splits on runs of two or more spaces (space-aligned columns); single spaces stay,
+/// because labels carry stray single spaces (`无法 提供`).
+fn split_wide_spaces(s: &str) -> Vec<&str> {
+    let mut cells = Vec::new();
+    let mut start = 0;
+    let mut run_start = None;
+    for (i, c) in s.char_indices() {
+        if c == ' ' || c == '\u{3000}' || c == '\u{a0}' {
+            run_start.get_or_insert(i);
+        } else if let Some(r) = run_start.take() {
+            let width = s[r..i].chars().count();
+            if width >= 2 || s[r..i].contains('\u{3000}') {
+                cells.push(&s[start..r]);
+                start = i;
+            }
+        }
+    }
+    cells.push(&s[start..]);
+    cells
+}
+
+fn value(raw: &str, line: i32, position: Option<usize>, splittable: bool) -> Token {
+    Token::Value(RawCell {
+        raw: raw.to_string(),
+        line,
+        position,
+        splittable,
+        placeholder: false,
+    })
+}
+
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+/// Cuts a cell that mixes text and numbers into tokens. Digits followed by `.` or `、`
+/// and text are row numbering (`1.属于国家秘密`), digits followed by 年/月/日/号/页 are
+/// dates and document numbers: both stay text.
+fn tokenize_mixed(cell: &str, line: i32, position: Option<usize>, out: &mut Vec<Token>) {
+    let chars: Vec<(usize, char)> = cell.char_indices().collect();
+    let mut text_start: Option<usize> = None;
+    let mut i = 0;
+    let push_text = |out: &mut Vec<Token>, from: usize, to: usize| {
+        let t = cell[from..to].trim();
+        if !t.is_empty() {
+            out.push(Token::Text {
+                text: t.to_string(),
+                line,
+                position,
+            });
+        }
+    };
+    while i < chars.len() {
+        let (byte, c) = chars[i];
+        if !is_digit(c) {
+            text_start.get_or_insert(byte);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && is_digit(chars[j].1) {
+            j += 1;
+        }
+        // A fraction: digits '.' digits.
+        if j + 1 < chars.len() && matches!(chars[j].1, '.' | '．') && is_digit(chars[j + 1].1) {
+            let mut k = j + 1;
+            while k < chars.len() && is_digit(chars[k].1) {
+                k += 1;
+            }
+            j = k;
+        }
+        let end_byte = chars.get(j).map_or(cell.len(), |(b, _)| *b);
+        let next = chars.get(j).map(|(_, c)| *c);
+        let after_space = chars[j..]
+            .iter()
+            .map(|(_, c)| *c)
+            .find(|c| !c.is_whitespace());
+        let is_numbering = matches!(next, Some('.' | '、' | '．'))
+            && chars.get(j + 1).is_some_and(|(_, c)| !is_digit(*c));
+        let is_date_or_ref = matches!(
+            after_space,
+            Some('年' | '月' | '日' | '号' | '页' | '〕' | ']')
+        );
+        if is_date_or_ref || (is_numbering && j - i == 1) {
+            text_start.get_or_insert(byte);
+            i = j;
+            continue;
+        }
+        // Run-together digits ending in a row number: `00000001.属于…`.
+        let num_end = if is_numbering {
+            chars[j - 1].0
+        } else {
+            end_byte
+        };
+        if let Some(t) = text_start.take() {
+            push_text(out, t, byte);
+        }
+        let mut raw_end = num_end;
+        let mut k = if is_numbering { j - 1 } else { j };
+        // A unit written after the number belongs to its cell: `25211 元`.
+        let rest = &cell[num_end..];
+        let rest_trim = rest.trim_start();
+        for unit in ["万元", "元"] {
+            if !is_numbering && rest_trim.starts_with(unit) {
+                raw_end = num_end + (rest.len() - rest_trim.len()) + unit.len();
+                k = chars
+                    .iter()
+                    .position(|(b, _)| *b >= raw_end)
+                    .unwrap_or(chars.len());
+                break;
+            }
+        }
+        let sign_start = if byte > 0
+            && matches!(cell[..byte].chars().last(), Some('+' | '-' | '−'))
+            && cell[..byte]
+                .chars()
+                .rev()
+                .nth(1)
+                .is_none_or(|c| c.is_whitespace())
+        {
+            byte - cell[..byte].chars().last().map_or(0, char::len_utf8)
+        } else {
+            byte
+        };
+        if sign_start < byte {
+            // The sign was taken into the pending text; take it back out.
+            if let Some(Token::Text { text, .. }) = out.last_mut() {
+                if text.ends_with(['+', '-', '−']) {
+                    text.pop();
+                    if text.trim().is_empty() {
+                        out.pop();
+                    }
+                }
+            }
+        }
+        out.push(value(
+            cell[sign_start..raw_end].trim(),
+            line,
+            position,
+            true,
+        ));
+        i = k;
+        if is_numbering {
+            text_start = Some(chars[j - 1].0);
+            i = j;
+        }
+    }
+    if let Some(t) = text_start {
+        push_text(out, t, cell.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str) -> Vec<(String, Vec<String>)> {
+        let lines: Vec<&str> = text.lines().collect();
+        recover_rows(&lines, 1)
+            .into_iter()
+            .map(|r| {
+                (
+                    label_key(&r.label),
+                    r.cells.into_iter().map(|c| c.raw).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tab_rows_with_labels_in_any_cell() {
+        let t = "\t\t7.属于行政执法案卷\t0\t1\n8. 属于行政查询事项\t\t2\t3\t\n";
+        assert_eq!(
+            rows(t),
+            vec![
+                ("7.属于行政执法案卷".into(), vec!["0".into(), "1".into()]),
+                ("8.属于行政查询事项".into(), vec!["2".into(), "3".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_cell_per_line_and_split_labels() {
+        let t = "本年新\n\n制作数量\n规章\n0\n\n26\n";
+        assert_eq!(
+            rows(t),
+            vec![("本年新制作数量规章".into(), vec!["0".into(), "26".into()])]
+        );
+    }
+
+    #[test]
+    fn run_together_text() {
+        let t = "一、本年新收政府信息公开申请数量3100003 34二、上年结转政府信息公开申请数量0000000";
+        let r = rows(t);
+        assert_eq!(r[0].1, vec!["3100003", "34"]);
+        assert_eq!(r[1].0, "二、上年结转政府信息公开申请数量");
+        let t = "7.属于行政执法案卷000000008.属于行政查询事项1";
+        let r = rows(t);
+        assert_eq!(r[0].1, vec!["00000000"]);
+        assert_eq!(r[1], ("8.属于行政查询事项".into(), vec!["1".into()]));
+    }
+
+    #[test]
+    fn pipes_units_signs_and_page_numbers() {
+        let t = "| 规章 | 3 | 0 | 15 |\n|---|---|---|---|\n- 3 -\n政府集中采购\t9\t25211 元\t\n行政许可 +12 -3 5\n";
+        let r = rows(t);
+        assert_eq!(r[0].1, vec!["3", "0", "15"]);
+        assert_eq!(r[1].1, vec!["9", "25211 元"]);
+        assert_eq!(r[2].1, vec!["+12", "-3", "5"]);
+    }
+}

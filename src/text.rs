@@ -1,0 +1,156 @@
+//! Text normalisation shared by the stages: label keys and number cells.
+//!
+//! Normalisation always works on a copy; `raw` values keep the text exactly as written.
+
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use unicode_normalization::UnicodeNormalization;
+
+/// The key a label is matched by: NFKC (full-width to ASCII, NBSP and U+3000 to space),
+/// all whitespace and markdown emphasis removed, Chinese brackets and quotes unified.
+///
+/// ```
+/// assert_eq!(gongkai::text::label_key("（四）无法 提供"), "(四)无法提供");
+/// assert_eq!(gongkai::text::label_key("3. 危及 “ 三安全一稳定 ”"), "3.危及\"三安全一稳定\"");
+/// ```
+pub fn label_key(s: &str) -> String {
+    s.nfkc()
+        .filter(|c| !c.is_whitespace() && *c != '\u{feff}' && *c != '*' && *c != '#')
+        .map(|c| match c {
+            '〔' | '［' | '【' => '[',
+            '〕' | '］' | '】' => ']',
+            '“' | '”' | '„' | '「' | '」' => '"',
+            '‘' | '’' => '\'',
+            '．' => '.',
+            '−' | '–' | '—' => '-',
+            other => other,
+        })
+        .collect()
+}
+
+/// Whether a cell holds no number but a placeholder the report uses for "nothing"
+/// (`-`, `—`, `/`, `无`): it takes a column's place but gives no fact.
+pub fn is_placeholder(cell: &str) -> bool {
+    let k = label_key(cell);
+    matches!(k.as_str(), "-" | "--" | "/" | "无" | "\\" | "×")
+}
+
+/// A number read from a cell: its exact decimal value and the unit written in the cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellNumber {
+    /// The value as written (sign included).
+    pub value: Decimal,
+    /// Whether the cell says 万元 (ten thousand yuan).
+    pub wan_yuan: bool,
+    /// Whether the cell says 元 or 万元 at all.
+    pub has_unit: bool,
+    /// Whether the number carried an explicit sign.
+    pub signed: bool,
+    /// Whether the number has a fractional part.
+    pub fractional: bool,
+}
+
+/// Parses a number cell: optional sign, digits with an optional fraction, then optionally
+/// a unit (元, 万元, 件, 项, 个, 条) and a bracketed annotation (`22（其中修订 16 件）`).
+/// Returns `None` for anything else.
+pub fn parse_number(cell: &str) -> Option<CellNumber> {
+    let norm: String = cell.nfkc().filter(|c| !c.is_whitespace()).collect();
+    let s = norm.as_str();
+    let (signed, negative, rest) = if let Some(r) = s.strip_prefix('+') {
+        (true, false, r)
+    } else if let Some(r) = s.strip_prefix('-').or_else(|| s.strip_prefix('−')) {
+        (true, true, r)
+    } else if let Some(r) = s.strip_prefix("增加") {
+        (true, false, r)
+    } else if let Some(r) = s.strip_prefix("减少") {
+        (true, true, r)
+    } else {
+        (false, false, s)
+    };
+    let digits_end = rest
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == ','))
+        .map_or(rest.len(), |(i, _)| i);
+    let (num, tail) = rest.split_at(digits_end);
+    let num: String = num.chars().filter(|c| *c != ',').collect();
+    if num.is_empty() || !num.as_bytes()[0].is_ascii_digit() || num.ends_with('.') {
+        return None;
+    }
+    let mut value = Decimal::from_str(&num).ok()?;
+    if negative {
+        value = -value;
+    }
+    let (unit, annotation) = split_unit(tail)?;
+    if !(annotation.is_empty() || annotation.starts_with('(') && annotation.ends_with(')')) {
+        return None;
+    }
+    Some(CellNumber {
+        value,
+        wan_yuan: unit == "万元",
+        has_unit: unit == "万元" || unit == "元",
+        signed,
+        fractional: num.contains('.'),
+    })
+}
+
+fn split_unit(tail: &str) -> Option<(&str, &str)> {
+    for unit in ["万元", "元", "件", "项", "个", "条"] {
+        if let Some(rest) = tail.strip_prefix(unit) {
+            return Some((unit, rest));
+        }
+    }
+    Some(("", tail))
+}
+
+/// Converts 万元 to 元 with decimal arithmetic, rounded to 0.01, as an `f64` that prints
+/// exactly (0.57 万元 gives 5700, never 5699.999999999999).
+pub fn wan_to_yuan(value: Decimal) -> Decimal {
+    (value * Decimal::from(10_000)).round_dp(2).normalize()
+}
+
+/// The `f64` closest to a decimal, via its shortest decimal text.
+pub fn decimal_to_f64(value: Decimal) -> f64 {
+    f64::from_str(&value.normalize().to_string()).unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_with_units_signs_and_notes() {
+        let n = parse_number("25211 元").unwrap();
+        assert_eq!(n.value, Decimal::from(25211));
+        assert!(n.has_unit && !n.wan_yuan);
+        let n = parse_number("+1036").unwrap();
+        assert!(n.signed);
+        assert_eq!(n.value, Decimal::from(1036));
+        assert_eq!(parse_number("-3").unwrap().value, Decimal::from(-3));
+        assert_eq!(
+            parse_number("22（其中修订 16 件）").unwrap().value,
+            Decimal::from(22)
+        );
+        assert_eq!(parse_number("１２").unwrap().value, Decimal::from(12));
+        assert!(parse_number("22.5981").unwrap().fractional);
+        assert_eq!(parse_number("属于国家秘密"), None);
+        assert_eq!(parse_number("1.属于国家秘密"), None);
+        assert_eq!(parse_number("12abc"), None);
+    }
+
+    #[test]
+    fn wan_yuan_conversion_is_exact() {
+        let v = wan_to_yuan(Decimal::from_str("0.57").unwrap());
+        assert_eq!(decimal_to_f64(v), 5700.0);
+        let v = wan_to_yuan(Decimal::from_str("2.01").unwrap());
+        assert_eq!(decimal_to_f64(v), 20100.0);
+        let v = wan_to_yuan(Decimal::from_str("22.5981").unwrap());
+        assert_eq!(decimal_to_f64(v), 225981.0);
+    }
+
+    #[test]
+    fn label_keys_ignore_spacing_and_width() {
+        assert_eq!(label_key("尚 未 审 结"), "尚未审结");
+        assert_eq!(label_key("（三）不予公开"), label_key("(三) 不予公开"));
+        assert_eq!(label_key("第二十条第（一）项"), "第二十条第(一)项");
+    }
+}

@@ -1,0 +1,352 @@
+//! write: results → `facts`, `reports` and `diagnostics` as Parquet and CSV.
+//!
+//! Rows stream into the writers in input order; Parquet row groups are flushed as they
+//! fill ([`ROW_GROUP_ROWS`]), so memory does not grow with the corpus. Every file is
+//! written under a temporary name in the output folder and renamed into place only when
+//! the whole run has succeeded: a killed run leaves the previous output untouched and
+//! never a half-written file.
+
+use std::fs::{self, File};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow_array::{
+    ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+
+use crate::model::{Diagnostic, DocResult, Fact, Report};
+
+/// Rows per Parquet row group (and per Arrow batch).
+pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// Version of the output schema, stamped into Parquet metadata; bump on any change.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// Output file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    /// Write `*.parquet`.
+    pub parquet: bool,
+    /// Write `*.csv`.
+    pub csv: bool,
+}
+
+/// The `facts` table's Arrow schema, in `docs/schema.md` column order.
+pub fn facts_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("report_id", DataType::Utf8, false),
+        Field::new("agency", DataType::Utf8, true),
+        Field::new("year", DataType::Int32, true),
+        Field::new("template", DataType::Utf8, false),
+        Field::new("section", DataType::Utf8, false),
+        Field::new("category", DataType::Utf8, false),
+        Field::new("breakdown", DataType::Utf8, false),
+        Field::new("value", DataType::Float64, false),
+        Field::new("unit", DataType::Utf8, false),
+        Field::new("raw", DataType::Utf8, false),
+        Field::new("line", DataType::Int32, false),
+    ]))
+}
+
+/// The `reports` table's Arrow schema.
+pub fn reports_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("report_id", DataType::Utf8, false),
+        Field::new("source_path", DataType::Utf8, false),
+        Field::new("bytes", DataType::Int64, false),
+        Field::new("agency", DataType::Utf8, true),
+        Field::new("year", DataType::Int32, true),
+        Field::new("template", DataType::Utf8, false),
+        Field::new("title", DataType::Utf8, true),
+        Field::new("doc_number", DataType::Utf8, true),
+        Field::new("issued_on", DataType::Date32, true),
+        Field::new("status", DataType::Utf8, false),
+        Field::new("facts", DataType::Int32, false),
+        Field::new("warnings", DataType::Int32, false),
+        Field::new("error", DataType::Utf8, true),
+    ]))
+}
+
+/// The `diagnostics` table's Arrow schema.
+pub fn diagnostics_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("report_id", DataType::Utf8, false),
+        Field::new("source_path", DataType::Utf8, false),
+        Field::new("severity", DataType::Utf8, false),
+        Field::new("code", DataType::Utf8, false),
+        Field::new("message", DataType::Utf8, false),
+        Field::new("line", DataType::Int32, true),
+    ]))
+}
+
+fn strings<'a>(it: impl Iterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(it))
+}
+
+fn opt_strings<'a>(it: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+    Arc::new(StringArray::from_iter(it))
+}
+
+fn facts_batch(rows: &[Fact]) -> Result<RecordBatch> {
+    let cols: Vec<ArrayRef> = vec![
+        strings(rows.iter().map(|r| r.report_id.as_str())),
+        opt_strings(rows.iter().map(|r| r.agency.as_deref())),
+        Arc::new(Int32Array::from_iter(rows.iter().map(|r| r.year))),
+        strings(rows.iter().map(|r| r.template.code())),
+        strings(rows.iter().map(|r| r.section.code())),
+        strings(rows.iter().map(|r| r.category.code())),
+        strings(rows.iter().map(|r| r.breakdown.code())),
+        Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.value))),
+        strings(rows.iter().map(|r| r.unit.code())),
+        strings(rows.iter().map(|r| r.raw.as_str())),
+        Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.line))),
+    ];
+    Ok(RecordBatch::try_new(facts_schema(), cols)?)
+}
+
+/// Days since 1970-01-01 for an ISO date (`YYYY-MM-DD`).
+fn iso_to_days(iso: &str) -> Option<i32> {
+    let mut parts = iso.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    i32::try_from(era * 146_097 + doe - 719_468).ok()
+}
+
+fn reports_batch(rows: &[Report]) -> Result<RecordBatch> {
+    let cols: Vec<ArrayRef> = vec![
+        strings(rows.iter().map(|r| r.report_id.as_str())),
+        strings(rows.iter().map(|r| r.source_path.as_str())),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bytes))),
+        opt_strings(rows.iter().map(|r| r.agency.as_deref())),
+        Arc::new(Int32Array::from_iter(rows.iter().map(|r| r.year))),
+        strings(rows.iter().map(|r| r.template.code())),
+        opt_strings(rows.iter().map(|r| r.title.as_deref())),
+        opt_strings(rows.iter().map(|r| r.doc_number.as_deref())),
+        Arc::new(Date32Array::from_iter(
+            rows.iter()
+                .map(|r| r.issued_on.as_deref().and_then(iso_to_days)),
+        )),
+        strings(rows.iter().map(|r| r.status.code())),
+        Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.facts))),
+        Arc::new(Int32Array::from_iter_values(
+            rows.iter().map(|r| r.warnings),
+        )),
+        opt_strings(rows.iter().map(|r| r.error.as_deref())),
+    ];
+    Ok(RecordBatch::try_new(reports_schema(), cols)?)
+}
+
+fn diagnostics_batch(rows: &[Diagnostic]) -> Result<RecordBatch> {
+    let cols: Vec<ArrayRef> = vec![
+        strings(rows.iter().map(|r| r.report_id.as_str())),
+        strings(rows.iter().map(|r| r.source_path.as_str())),
+        strings(rows.iter().map(|r| r.severity.code())),
+        strings(rows.iter().map(|r| r.code)),
+        strings(rows.iter().map(|r| r.message.as_str())),
+        Arc::new(Int32Array::from_iter(rows.iter().map(|r| r.line))),
+    ];
+    Ok(RecordBatch::try_new(diagnostics_schema(), cols)?)
+}
+
+/// One output table: a Parquet and/or CSV file under temporary names, with a buffer of
+/// rows waiting for the next row group.
+struct TableSink<T> {
+    name: &'static str,
+    buffer: Vec<T>,
+    batch: fn(&[T]) -> Result<RecordBatch>,
+    parquet: Option<ArrowWriter<BufWriter<File>>>,
+    csv: Option<csv::Writer<BufWriter<File>>>,
+    temps: Vec<(PathBuf, PathBuf)>,
+}
+
+impl<T: serde::Serialize> TableSink<T> {
+    fn create(
+        dir: &Path,
+        name: &'static str,
+        schema: SchemaRef,
+        batch: fn(&[T]) -> Result<RecordBatch>,
+        formats: Formats,
+    ) -> Result<Self> {
+        let mut temps = Vec::new();
+        let mut open = |ext: &str| -> Result<File> {
+            let final_path = dir.join(format!("{name}.{ext}"));
+            let temp = dir.join(format!(".{name}.{ext}.tmp"));
+            let file =
+                File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
+            temps.push((temp, final_path));
+            Ok(file)
+        };
+        let parquet = if formats.parquet {
+            let props = WriterProperties::builder()
+                .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                .set_key_value_metadata(Some(vec![
+                    KeyValue::new(
+                        "gongkai.schema_version".to_string(),
+                        SCHEMA_VERSION.to_string(),
+                    ),
+                    KeyValue::new(
+                        "gongkai.version".to_string(),
+                        env!("CARGO_PKG_VERSION").to_string(),
+                    ),
+                ]))
+                .build();
+            Some(ArrowWriter::try_new(
+                BufWriter::new(open("parquet")?),
+                schema,
+                Some(props),
+            )?)
+        } else {
+            None
+        };
+        let csv = if formats.csv {
+            Some(csv::Writer::from_writer(BufWriter::new(open("csv")?)))
+        } else {
+            None
+        };
+        Ok(TableSink {
+            name,
+            buffer: Vec::new(),
+            batch,
+            parquet,
+            csv,
+            temps,
+        })
+    }
+
+    fn push(&mut self, row: T) -> Result<()> {
+        if let Some(csv) = &mut self.csv {
+            csv.serialize(&row)
+                .with_context(|| format!("cannot write {}.csv", self.name))?;
+        }
+        if self.parquet.is_some() {
+            self.buffer.push(row);
+            if self.buffer.len() >= ROW_GROUP_ROWS {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if let Some(w) = &mut self.parquet {
+            if !self.buffer.is_empty() {
+                let batch = (self.batch)(&self.buffer)?;
+                w.write(&batch)
+                    .with_context(|| format!("cannot write {}.parquet", self.name))?;
+                self.buffer.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes the files (still under temporary names) and returns the renames to do.
+    fn finish(mut self) -> Result<Vec<(PathBuf, PathBuf)>> {
+        self.flush()?;
+        if let Some(w) = self.parquet.take() {
+            let inner = w
+                .into_inner()
+                .with_context(|| format!("cannot finish {}.parquet", self.name))?;
+            inner
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot write {}.parquet", self.name))?;
+        }
+        if let Some(c) = self.csv.take() {
+            let inner = c
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot write {}.csv: {}", self.name, e.error()))?;
+            inner
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot write {}.csv", self.name))?;
+        }
+        Ok(std::mem::take(&mut self.temps))
+    }
+}
+
+impl<T> Drop for TableSink<T> {
+    fn drop(&mut self) {
+        // Only reached with temps left when the run failed: remove the partial files.
+        for (temp, _) in &self.temps {
+            let _ = fs::remove_file(temp);
+        }
+    }
+}
+
+/// Writes the three output tables.
+pub struct OutputWriter {
+    facts: TableSink<Fact>,
+    reports: TableSink<Report>,
+    diagnostics: TableSink<Diagnostic>,
+}
+
+impl OutputWriter {
+    /// Creates the output folder and opens temporary files in it.
+    pub fn create(dir: &Path, formats: Formats) -> Result<Self> {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+        Ok(OutputWriter {
+            facts: TableSink::create(dir, "facts", facts_schema(), facts_batch, formats)?,
+            reports: TableSink::create(dir, "reports", reports_schema(), reports_batch, formats)?,
+            diagnostics: TableSink::create(
+                dir,
+                "diagnostics",
+                diagnostics_schema(),
+                diagnostics_batch,
+                formats,
+            )?,
+        })
+    }
+
+    /// Appends one report's rows.
+    pub fn write(&mut self, doc: DocResult) -> Result<()> {
+        self.reports.push(doc.report)?;
+        for f in doc.facts {
+            self.facts.push(f)?;
+        }
+        for d in doc.diagnostics {
+            self.diagnostics.push(d)?;
+        }
+        Ok(())
+    }
+
+    /// Completes every file, then renames them all into place.
+    pub fn finish(self) -> Result<()> {
+        let mut renames = self.facts.finish()?;
+        renames.extend(self.reports.finish()?);
+        renames.extend(self.diagnostics.finish()?);
+        for (temp, final_path) in &renames {
+            fs::rename(temp, final_path)
+                .with_context(|| format!("cannot move {} into place", final_path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(iso_to_days("1970-01-01"), Some(0));
+        assert_eq!(iso_to_days("2021-01-08"), Some(18635));
+        assert_eq!(iso_to_days("2000-03-01"), Some(11017));
+    }
+}
