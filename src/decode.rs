@@ -3,7 +3,7 @@
 //! Recognises what the bytes are from their content (magic numbers), never only from the
 //! file name. Text is decoded by BOM, then strict UTF-8, then a statistical guess
 //! (chardetng, GB18030 family for Chinese). Undecodable bytes become U+FFFD plus an
-//! `encoding` warning; formats this stage cannot read give a finding and no text.
+//! `encoding` error (the report is then `partial`: lost bytes may be lost numbers); formats this stage cannot read give a finding and no text.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 
@@ -82,13 +82,27 @@ pub fn decode(bytes: &[u8]) -> Content {
             None,
         ));
     }
-    if std::str::from_utf8(bytes).is_ok() {
+    if std::str::from_utf8(bytes).is_ok() || mostly_utf8(bytes) {
         return Content::Text(decode_with(UTF_8, bytes));
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
     Content::Text(decode_with(guess, bytes))
+}
+
+/// A UTF-8 file with a few corrupt bytes (a bad download, a truncated character) must stay
+/// UTF-8: a statistical guess on it would turn all its Chinese into the wrong characters.
+/// It is UTF-8 when valid multi-byte characters outnumber invalid sequences twenty to one.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        if !chunk.invalid().is_empty() {
+            invalid += 1;
+        }
+    }
+    valid >= 20 && valid > invalid * 20
 }
 
 /// UTF-16 without a BOM: Chinese text in UTF-16 has NUL bytes in the high or low half of
@@ -114,11 +128,11 @@ fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> Decoded {
     let text = text.into_owned();
     let warning = had_errors.then(|| {
         let bad = text.chars().filter(|c| *c == '\u{FFFD}').count();
-        Finding::warning(
+        Finding::error(
             "encoding",
             format!(
                 "{bad} byte sequences are not valid {}; they were replaced by U+FFFD and any \
-                 number in them is lost",
+                 number in them is lost: check the file against its source",
                 encoding.name()
             ),
             None,
@@ -168,6 +182,18 @@ mod tests {
         bom8.extend_from_slice(s.as_bytes());
         let d = text(decode(&bom8));
         assert_eq!((d.text.as_str(), d.encoding), (s, "UTF-8"));
+    }
+
+    #[test]
+    fn utf8_with_a_few_bad_bytes_stays_utf8() {
+        let mut bytes = "泉港区 2021 年度政府信息公开工作年度报告，本年新收政府信息公开申请数量"
+            .as_bytes()
+            .to_vec();
+        bytes.insert(10, 0xFF);
+        let d = text(decode(&bytes));
+        assert_eq!(d.encoding, "UTF-8");
+        assert!(d.text.contains("政府信息公开工作年度报告"));
+        assert_eq!(d.warning.unwrap().code, "encoding");
     }
 
     #[test]

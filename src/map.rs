@@ -300,13 +300,24 @@ fn place(
             distinct.push(a);
         }
     }
-    let how = if n > width {
-        format!("{n} cells for {width} columns; the surplus cells could be dropped only one way")
-    } else {
-        format!("{n} cells for {width} columns; the digits could be split only one way")
+    let raw: Vec<&str> = cells.iter().map(|c| c.raw.as_str()).collect();
+    let how = |chosen: &Arrangement| {
+        let what = if n > width {
+            "surplus cells dropped"
+        } else {
+            "digits run together, split"
+        };
+        format!(
+            "{n} cells {raw:?} for {width} columns; {what} the only way the format allows: [{}]",
+            describe(chosen)
+        )
     };
     match distinct.len() {
-        1 => return Placement::Placed(distinct.pop().unwrap_or_default(), Some(how)),
+        1 => {
+            let chosen = distinct.pop().unwrap_or_default();
+            let note = how(&chosen);
+            return Placement::Placed(chosen, Some(note));
+        }
         0 => {}
         _ => return Placement::Ambiguous(distinct),
     }

@@ -1,0 +1,158 @@
+//! Broken and foreign files in a folder next to good reports: each gets its own `reports`
+//! row and diagnostic, and the good reports' results do not change.
+
+use std::path::Path;
+
+use gongkai::model::{DocResult, Status};
+use gongkai::pipeline::process_path;
+
+use crate::util::{fact_keys, gongkai, raw, s, SEEDS};
+
+fn seed_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(raw(name)).unwrap()
+}
+
+fn codes(doc: &DocResult) -> Vec<&str> {
+    doc.diagnostics.iter().map(|d| d.code).collect()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn each_bad_file_gets_a_status_and_an_actionable_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let seed = seed_bytes("001_1f7e495e6ab563f2.txt");
+    let text = String::from_utf8(seed.clone()).unwrap();
+
+    let cases: Vec<(&str, Vec<u8>, Status, &str)> = vec![
+        ("empty.txt", Vec::new(), Status::Failed, "empty_file"),
+        ("blank.txt", b"\n\n   \n".to_vec(), Status::Failed, "empty_file"),
+        ("binary.txt", (0u8..=255).cycle().take(4096).collect(), Status::Failed, "unsupported_format"),
+        ("scan.txt", b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj".to_vec(), Status::Failed, "unsupported_format"),
+        ("old.doc", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00".to_vec(), Status::Failed, "unsupported_format"),
+        (
+            "minutes.txt",
+            "关于召开2021年第一季度工作会议的通知\n各科室：定于3月5日上午9时在三楼会议室召开工作会议。\n".as_bytes().to_vec(),
+            Status::Failed,
+            "not_a_report",
+        ),
+        (
+            "corrupt.txt",
+            {
+                let mut b = seed.clone();
+                let at = text.find("一、总体情况").unwrap();
+                b.splice(at..at, [0xFFu8, 0xFE, 0xC3]);
+                b
+            },
+            Status::Partial,
+            "encoding",
+        ),
+        (
+            "truncated.txt",
+            text.as_bytes()[..text.find("3. 要求提供公开出版物").unwrap()].to_vec(),
+            Status::Partial,
+            "missing_table",
+        ),
+    ];
+    for (name, bytes, status, code) in &cases {
+        let doc = process_path(&write(d, name, bytes));
+        assert_eq!(doc.report.status, *status, "{name}: {:?}", doc.diagnostics);
+        assert!(codes(&doc).contains(code), "{name}: {:?}", doc.diagnostics);
+        let msg = &doc
+            .diagnostics
+            .iter()
+            .find(|x| x.code == *code)
+            .unwrap()
+            .message;
+        assert!(msg.len() > 30, "{name}: message too terse to act on: {msg}");
+        assert_eq!(doc.report.error.is_some(), *status != Status::Ok);
+    }
+
+    // The corrupt copy still gives the facts its tables hold; the truncated one gives
+    // the rows before the cut and never a number the full report does not have.
+    let full = fact_keys(&process_path(&raw("001_1f7e495e6ab563f2.txt")));
+    let corrupt = process_path(&d.join("corrupt.txt"));
+    assert_eq!(fact_keys(&corrupt), full);
+    let truncated = fact_keys(&process_path(&d.join("truncated.txt")));
+    assert!(!truncated.is_empty() && truncated.len() < full.len());
+    for f in &truncated {
+        assert!(full.contains(f), "truncation invented {f:?}");
+    }
+}
+
+#[test]
+fn gb18030_and_utf16_copies_give_the_same_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in SEEDS {
+        let text = String::from_utf8(seed_bytes(name)).unwrap();
+        let original = fact_keys(&process_path(&raw(name)));
+        let (gbk, _, unmappable) = encoding_rs::GB18030.encode(&text);
+        assert!(!unmappable);
+        let mut utf16 = vec![0xFF, 0xFE];
+        text.encode_utf16()
+            .for_each(|u| utf16.extend_from_slice(&u.to_le_bytes()));
+        for (label, bytes) in [("gb18030", gbk.to_vec()), ("utf16", utf16)] {
+            let doc = process_path(&write(dir.path(), &format!("{label}-{name}"), &bytes));
+            assert_eq!(fact_keys(&doc), original, "{label} {name}");
+            assert_eq!(
+                doc.report.status,
+                Status::Ok,
+                "{label} {name}: {:?}",
+                doc.diagnostics
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_files_do_not_change_the_good_reports_results() {
+    let clean = tempfile::tempdir().unwrap();
+    let mixed = tempfile::tempdir().unwrap();
+    for name in SEEDS {
+        std::fs::copy(raw(name), clean.path().join(name)).unwrap();
+        std::fs::copy(raw(name), mixed.path().join(name)).unwrap();
+    }
+    write(mixed.path(), "000_empty.txt", b"");
+    write(mixed.path(), "zz_binary.bin", &[0, 159, 146, 150, 0, 1, 2]);
+    write(
+        mixed.path(),
+        "002_not_a_report.txt",
+        "这是一份会议纪要，与年报无关。".as_bytes(),
+    );
+    write(mixed.path(), ".hidden.txt", b"hidden files are skipped");
+    let out_clean = clean.path().join("out");
+    let out_mixed = mixed.path().join("out");
+    let (code, ..) = gongkai(&[
+        "ingest",
+        s(clean.path()),
+        "--out",
+        s(&out_clean),
+        "--formats",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    let (code, stdout, _) = gongkai(&[
+        "ingest",
+        s(mixed.path()),
+        "--out",
+        s(&out_mixed),
+        "--formats",
+        "csv",
+    ]);
+    assert_eq!(code, 1, "some reports failed: exit code 1");
+    assert!(
+        stdout.contains("8 files") && stdout.contains("3 failed") && stdout.contains("diagnostics"),
+        "{stdout}"
+    );
+    // The facts table is the same: bad files add no facts and move none.
+    let facts = |dir: &Path| std::fs::read_to_string(dir.join("facts.csv")).unwrap();
+    assert_eq!(facts(&out_clean), facts(&out_mixed));
+    let reports = std::fs::read_to_string(out_mixed.join("reports.csv")).unwrap();
+    assert_eq!(reports.lines().count(), 1 + 8);
+    assert!(!reports.contains(".hidden"));
+}

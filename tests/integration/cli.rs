@@ -1,0 +1,213 @@
+//! The `gongkai` binary end to end.
+
+use std::path::Path;
+
+use crate::util::{gongkai, root, s};
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn ingest_the_samples_writes_six_files_and_a_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let raw = root().join("data/raw");
+    let (code, stdout, stderr) = gongkai(&["ingest", s(&raw), "--out", s(out.path())]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("5 files") && stdout.contains("5 ok") && stdout.contains("985 facts"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "one-line summary: {stdout}");
+    assert!(
+        stderr.is_empty(),
+        "no progress bar when stderr is not a terminal: {stderr:?}"
+    );
+    assert_eq!(
+        listing(out.path()),
+        [
+            "diagnostics.csv",
+            "diagnostics.parquet",
+            "facts.csv",
+            "facts.parquet",
+            "reports.csv",
+            "reports.parquet"
+        ]
+    );
+    let facts = std::fs::read_to_string(out.path().join("facts.csv")).unwrap();
+    assert_eq!(
+        facts.lines().next().unwrap(),
+        "report_id,agency,year,template,section,category,breakdown,value,unit,raw,line"
+    );
+    assert_eq!(facts.lines().count(), 986);
+    assert!(facts.contains("6cf91c24e245acb5,泉港区,2021,2021,active,active.fees,fee_amount,225981.0,yuan,22.5981,64\n"));
+}
+
+#[test]
+fn thread_counts_give_byte_identical_output() {
+    let raw = root().join("data/raw");
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    for (dir, threads) in dirs.iter().zip(["1", "2", "4"]) {
+        let (code, _, err) = gongkai(&[
+            "ingest",
+            s(&raw),
+            "--out",
+            s(dir.path()),
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+    for name in [
+        "facts.csv",
+        "reports.csv",
+        "diagnostics.csv",
+        "facts.parquet",
+        "reports.parquet",
+        "diagnostics.parquet",
+    ] {
+        let first = std::fs::read(dirs[0].path().join(name)).unwrap();
+        for d in &dirs[1..] {
+            assert!(
+                first == std::fs::read(d.path().join(name)).unwrap(),
+                "{name} differs between thread counts"
+            );
+        }
+    }
+}
+
+#[test]
+fn pipeline_file_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("nightly.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "version = 1\ninputs = [\"{}\"]\nout = \"out\"\nformats = [\"parquet\"]\n",
+            s(&root().join("data/raw"))
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = gongkai(&["ingest", "--pipeline", s(&p)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        listing(&dir.path().join("out")),
+        ["diagnostics.parquet", "facts.parquet", "reports.parquet"]
+    );
+    // The command line overrides the file.
+    let (code, _, err) = gongkai(&[
+        "ingest",
+        "--pipeline",
+        s(&p),
+        "--formats",
+        "csv",
+        "--out",
+        s(&dir.path().join("o2")),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        listing(&dir.path().join("o2")),
+        ["diagnostics.csv", "facts.csv", "reports.csv"]
+    );
+    // The shipped default pipeline parses.
+    gongkai::config::PipelineFile::load(&root().join("pipelines/default.toml")).unwrap();
+}
+
+#[test]
+fn usage_and_io_errors_exit_2_and_keep_previous_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("facts.csv"), "previous run\n").unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+
+    let (code, _, err) = gongkai(&["ingest", s(&empty), "--out", s(&out)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no input files found"), "{err}");
+    let (code, _, err) = gongkai(&["ingest", s(&dir.path().join("nope")), "--out", s(&out)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not exist"), "{err}");
+    let (code, _, err) = gongkai(&["ingest", s(&root().join("data/raw"))]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--out"), "{err}");
+    let (code, _, err) = gongkai(&[
+        "ingest",
+        s(&root().join("data/raw")),
+        "--out",
+        s(&out),
+        "--formats",
+        "xlsx",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("xlsx"), "{err}");
+    let (code, _, _) = gongkai(&["ingest", "--bogus-flag"]);
+    assert_eq!(code, 2);
+    // An output path below a regular file cannot be created.
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let (code, _, err) = gongkai(&[
+        "ingest",
+        s(&root().join("data/raw")),
+        "--out",
+        s(&blocker.join("out")),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(s(&blocker)),
+        "the message names the path: {err}"
+    );
+
+    assert_eq!(
+        std::fs::read_to_string(out.join("facts.csv")).unwrap(),
+        "previous run\n"
+    );
+    assert_eq!(
+        listing(&out),
+        ["facts.csv"],
+        "no temporary files left behind"
+    );
+}
+
+#[test]
+fn help_documents_the_options_and_exit_codes() {
+    let (code, stdout, _) = gongkai(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("ingest"));
+    let (_, stdout, _) = gongkai(&["ingest", "--help"]);
+    for word in [
+        "--out",
+        "--threads",
+        "--pipeline",
+        "--formats",
+        "--progress",
+        "Exit codes",
+        "partial",
+    ] {
+        assert!(stdout.contains(word), "ingest --help lacks {word}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_survived() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("reports");
+    std::fs::create_dir(&inner).unwrap();
+    std::fs::copy(
+        root().join("data/raw/001_1f7e495e6ab563f2.txt"),
+        inner.join("a.txt"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&inner, inner.join("loop")).unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = gongkai(&["ingest", s(&inner), "--out", s(&out)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("1 files"), "{stdout}");
+    assert!(stderr.contains("loop"), "the loop is reported: {stderr}");
+}
