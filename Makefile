@@ -1,0 +1,42 @@
+# gongkai: `make ingest` runs the pipeline on data/raw/, `make test` runs every test.
+# The build directory lives outside the clone so that repeat runs and CI stay fast.
+CARGO_TARGET_DIR ?= $(HOME)/.cache/gongkai/target
+export CARGO_TARGET_DIR
+VENV ?= .venv
+PYTHON ?= python3
+CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
+
+.DEFAULT_GOAL := help
+.PHONY: help ingest test unit contract lint fmt venv
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+ingest: ## Build the release binary and run pipelines/default.toml (data/raw -> data/out)
+	cargo build --release --locked
+	$(CARGO_TARGET_DIR)/release/gongkai ingest --pipeline pipelines/default.toml
+
+test: unit contract ## Run every test: Rust unit and integration tests, then the Python contract tests
+
+unit: ## Rust unit, integration and doc tests
+	cargo test --locked
+
+contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
+	cargo build --locked
+	rm -rf $(CONTRACT_OUT)
+	$(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw --out $(CONTRACT_OUT) --progress never
+	GONGKAI_OUT=$(CONTRACT_OUT) $(VENV)/bin/python -m pytest -q tests/contract
+
+lint: ## rustfmt check and clippy, warnings are errors
+	cargo fmt --all --check
+	cargo clippy --all-targets --locked -- -D warnings
+
+fmt: ## Format the code
+	cargo fmt --all
+
+venv: $(VENV)/.installed ## Create the Python venv for the contract tests (from PyPI)
+
+$(VENV)/.installed: tests/contract/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/contract/requirements.txt
+	touch $@

@@ -1,0 +1,117 @@
+"""Contract tests: gongkai's output read back by DuckDB, pandas and pyarrow.
+
+`make test` runs `gongkai ingest data/raw --out $GONGKAI_OUT` first, then these tests.
+The expected names and types are those of docs/schema.md.
+"""
+
+import datetime
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+OUT = Path(os.environ.get("GONGKAI_OUT", "data/out"))
+
+# docs/schema.md, as DuckDB types.
+SCHEMA = {
+    "facts": [
+        ("report_id", "VARCHAR"), ("agency", "VARCHAR"), ("year", "INTEGER"),
+        ("template", "VARCHAR"), ("section", "VARCHAR"), ("category", "VARCHAR"),
+        ("breakdown", "VARCHAR"), ("value", "DOUBLE"), ("unit", "VARCHAR"),
+        ("raw", "VARCHAR"), ("line", "INTEGER"),
+    ],
+    "reports": [
+        ("report_id", "VARCHAR"), ("source_path", "VARCHAR"), ("bytes", "BIGINT"),
+        ("agency", "VARCHAR"), ("year", "INTEGER"), ("template", "VARCHAR"),
+        ("title", "VARCHAR"), ("doc_number", "VARCHAR"), ("issued_on", "DATE"),
+        ("status", "VARCHAR"), ("facts", "INTEGER"), ("warnings", "INTEGER"),
+        ("error", "VARCHAR"),
+    ],
+    "diagnostics": [
+        ("report_id", "VARCHAR"), ("source_path", "VARCHAR"), ("severity", "VARCHAR"),
+        ("code", "VARCHAR"), ("message", "VARCHAR"), ("line", "INTEGER"),
+    ],
+}
+
+# The dtypes that keep CSV faithful (docs/schema.md, "Reading the CSV files").
+CSV_DTYPES = {
+    "facts": {"report_id": str, "agency": str, "year": "Int32", "template": str, "section": str,
+              "category": str, "breakdown": str, "value": "float64", "unit": str, "raw": str,
+              "line": "Int32"},
+}
+
+
+@pytest.fixture(scope="module")
+def con():
+    return duckdb.connect()
+
+
+@pytest.mark.parametrize("table", SCHEMA)
+def test_duckdb_reads_parquet_with_schema_names_and_types(con, table):
+    rel = con.sql(f"SELECT * FROM read_parquet('{OUT / (table + '.parquet')}')")
+    assert list(zip(rel.columns, [str(t) for t in rel.types])) == SCHEMA[table]
+
+
+@pytest.mark.parametrize("table", SCHEMA)
+def test_csv_and_parquet_hold_the_same_rows(con, table):
+    pq_rows = con.sql(f"SELECT count(*) FROM read_parquet('{OUT / (table + '.parquet')}')").fetchone()[0]
+    csv_rows = len(pd.read_csv(OUT / f"{table}.csv", dtype=str, keep_default_na=False))
+    assert pq_rows == csv_rows > 0
+
+
+def test_facts_values(con):
+    facts = f"read_parquet('{OUT / 'facts.parquet'}')"
+    assert con.sql(f"SELECT count(*) FROM {facts}").fetchone()[0] == 985
+    # 22.5981 万元 in seed 001 is 225981 元, exactly.
+    fee = con.sql(f"SELECT value, unit, raw FROM {facts} WHERE agency = '泉港区' AND category = 'active.fees'").fetchall()
+    assert fee == [(225981.0, "yuan", "22.5981")]
+    per_year = con.sql(
+        f"SELECT year, sum(value)::BIGINT FROM {facts} WHERE category = 'applications.new' "
+        "AND breakdown = 'total' GROUP BY year ORDER BY year"
+    ).fetchall()
+    assert per_year == [(2019, 42), (2020, 0), (2021, 67)]
+    # Check 1 of the schema, written as an analyst would: it holds for every sample column.
+    broken = con.sql(f"""
+        SELECT report_id, breakdown FROM {facts} WHERE section = 'applications'
+        GROUP BY report_id, breakdown
+        HAVING sum(CASE WHEN category IN ('applications.new', 'applications.carried_over') THEN value ELSE 0 END)
+            <> sum(CASE WHEN category IN ('applications.outcome.total', 'applications.carried_forward') THEN value ELSE 0 END)
+    """).fetchall()
+    assert broken == []
+
+
+def test_pandas_reads_parquet_and_csv():
+    facts = pd.read_parquet(OUT / "facts.parquet")
+    assert list(facts.columns) == [c for c, _ in SCHEMA["facts"]]
+    assert facts["value"].dtype == "float64"
+    assert str(facts["year"].dtype) == "int32" and str(facts["line"].dtype) == "int32"
+    csv = pd.read_csv(OUT / "facts.csv", dtype=CSV_DTYPES["facts"], keep_default_na=False)
+    assert csv["raw"].tolist() == facts["raw"].tolist(), "raw keeps the text as written"
+    assert (csv["value"] == facts["value"]).all()
+    reports = pd.read_parquet(OUT / "reports.parquet")
+    assert sorted(reports["status"]) == ["ok"] * 5
+    issued = dict(zip(reports["agency"], reports["issued_on"]))
+    assert issued["泉州市行政服务中心管委会"] == datetime.date(2021, 1, 8)
+    assert pd.isna(issued["灵秀镇人民政府"])
+
+
+def test_pyarrow_filters_string_columns():
+    table = pq.read_table(OUT / "facts.parquet")
+    assert str(table.schema.field("category").type) == "string"
+    new = table.filter(pc.equal(table["category"], "applications.new"))
+    assert new.num_rows == 5 * 7
+    meta = pq.read_metadata(OUT / "facts.parquet").metadata
+    assert meta[b"gongkai.schema_version"] == b"1"
+
+
+def test_diagnostics_point_at_lines(con):
+    rows = con.sql(
+        f"SELECT code, line FROM read_parquet('{OUT / 'diagnostics.parquet'}') "
+        "WHERE code = 'cell_count_mismatch' ORDER BY source_path, line"
+    ).fetchall()
+    assert rows == [("cell_count_mismatch", 96), ("cell_count_mismatch", 98),
+                    ("cell_count_mismatch", 101), ("cell_count_mismatch", 102)]

@@ -1,0 +1,114 @@
+//! The project's documentation of the output contract stays in step with the code.
+
+use std::collections::BTreeSet;
+
+use arrow_schema::DataType;
+use gongkai::write::{diagnostics_schema, facts_schema, reports_schema};
+
+use crate::util::root;
+
+fn schema_doc() -> String {
+    std::fs::read_to_string(root().join("docs/schema.md")).unwrap()
+}
+
+/// The `| column | type | meaning |` rows under `## Table \`NAME\``.
+fn documented_columns(doc: &str, table: &str) -> Vec<(String, String)> {
+    let start = doc
+        .find(&format!("## Table `{table}`"))
+        .unwrap_or_else(|| panic!("no section for {table}"));
+    doc[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("| column"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].to_string(), cells[2].to_string())
+        })
+        .collect()
+}
+
+fn type_name(t: &DataType) -> &'static str {
+    match t {
+        DataType::Utf8 => "string",
+        DataType::Int32 => "int32",
+        DataType::Int64 => "int64",
+        DataType::Float64 => "float64",
+        DataType::Date32 => "date",
+        other => panic!("undocumented type {other}"),
+    }
+}
+
+#[test]
+fn documented_columns_match_the_written_schema() {
+    let doc = schema_doc();
+    for (table, schema) in [
+        ("facts", facts_schema()),
+        ("reports", reports_schema()),
+        ("diagnostics", diagnostics_schema()),
+    ] {
+        let ours: Vec<(String, String)> = schema
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), type_name(f.data_type()).to_string()))
+            .collect();
+        assert_eq!(
+            documented_columns(&doc, table),
+            ours,
+            "docs/schema.md, table {table}"
+        );
+    }
+}
+
+/// Every `Finding::error("code", …)` / `Finding::warning("code", …)` in the source.
+fn codes_in_source() -> BTreeSet<String> {
+    let mut codes = BTreeSet::new();
+    for entry in std::fs::read_dir(root().join("src")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for marker in ["Finding::error(", "Finding::warning("] {
+            for part in text.split(marker).skip(1) {
+                let lit = part.trim_start();
+                if let Some(rest) = lit.strip_prefix('"') {
+                    codes.insert(rest.split('"').next().unwrap().to_string());
+                }
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn every_diagnostic_code_is_documented_and_every_documented_code_exists() {
+    let doc = schema_doc();
+    let start = doc.find("### Codes").unwrap();
+    let documented: BTreeSet<String> = doc[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("| code"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.split('|')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .trim_matches('`')
+                .to_string()
+        })
+        .collect();
+    assert_eq!(codes_in_source(), documented);
+}
+
+#[test]
+fn categories_csv_is_the_shipped_vocabulary() {
+    let csv = std::fs::read_to_string(root().join("docs/categories.csv")).unwrap();
+    let codes: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1))
+        .collect();
+    let ours: Vec<&str> = gongkai::categories::Category::ALL
+        .iter()
+        .map(|c| c.code())
+        .collect();
+    assert_eq!(codes, ours);
+}
