@@ -259,11 +259,24 @@ fn split_digits<'a>(
     }
 }
 
-/// Places a short row's cells by their cell positions, when those are a subset of a
-/// reference row's (the columns above it in the same table).
-fn by_position(cells: &[RawCell], reference: &[usize]) -> Option<Arrangement> {
-    let mut arr: Arrangement = vec![None; reference.len()];
+/// Where each column's cell sits on a tab or pipe line, and how many cells that line has.
+#[derive(Debug, Clone, PartialEq)]
+struct Reference {
+    positions: Vec<usize>,
+    line_cells: usize,
+}
+
+/// Places a short row's cells by their cell positions, when those are a subset of the
+/// reference's and the row's line kept as many cells (empty ones included) as the
+/// reference line: only then does a position name a column. A markdown row that lost a
+/// cell (`| 规章 | 22 | 235 |` under four headers) is not placed.
+fn by_position(cells: &[RawCell], reference: &Reference) -> Option<Arrangement> {
+    let mut arr: Arrangement = vec![None; reference.positions.len()];
     for cell in cells {
+        if cell.line_cells? < reference.line_cells {
+            return None;
+        }
+        let reference = &reference.positions;
         let col = reference.iter().position(|p| Some(*p) == cell.position)?;
         if arr[col].is_some() {
             return None;
@@ -286,7 +299,7 @@ enum Placement {
 fn place(
     cells: &[RawCell],
     width: usize,
-    reference: Option<&[usize]>,
+    reference: Option<&Reference>,
     fits: &dyn Fn(&Arrangement) -> bool,
 ) -> Placement {
     let n = cells.len();
@@ -454,10 +467,12 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
             out.signals_2019.push((label_key(&row.label), row.line));
         }
         let width = columns.len();
-        let relative: Option<Vec<usize>> = row
-            .label_position
-            .map(|lp| (lp + 1..lp + 1 + width).collect());
-        match place(&row.cells, width, relative.as_deref(), &|_| true) {
+        // Cells sit right of the label cell, one column each, where the line kept them all.
+        let relative = row.label_position.map(|lp| Reference {
+            positions: (lp + 1..lp + 1 + width).collect(),
+            line_cells: lp + 1 + width,
+        });
+        match place(&row.cells, width, relative.as_ref(), &|_| true) {
             Placement::Placed(arr, note) => {
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
@@ -515,6 +530,17 @@ fn note_active_signal(b: Breakdown, line: i32, out: &mut Mapped) {
 
 fn unknown_row(row: &RawRow, section: Section) -> Finding {
     let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
+    if row.label.trim().is_empty() {
+        return Finding::warning(
+            "unknown_row",
+            format!(
+                "{}: a row of cells {cells:?} has no label (the conversion separated it from its \
+                 label); rows are never named by position, so it is not read",
+                section.name_zh()
+            ),
+            Some(row.line),
+        );
+    }
     Finding::warning(
         "unknown_row",
         format!(
@@ -596,7 +622,7 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
     };
     let width = columns.len();
     let mut previous: Option<Category> = None;
-    let mut reference: Option<Vec<usize>> = None;
+    let mut reference: Option<Reference> = None;
     let mut placed: Vec<(Category, Arrangement, i32)> = Vec::new();
     let mut pending: Vec<(Category, Vec<Arrangement>, i32)> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -631,10 +657,18 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
             _ => {}
         }
         let fits = |a: &Arrangement| applicant_sum_holds(a, has_subtotal);
-        match place(&row.cells, width, reference.as_deref(), &fits) {
+        match place(&row.cells, width, reference.as_ref(), &fits) {
             Placement::Placed(arr, note) => {
                 if note.is_none() && row.cells.iter().all(|c| c.position.is_some()) {
-                    reference = Some(row.cells.iter().filter_map(|c| c.position).collect());
+                    reference = Some(Reference {
+                        positions: row.cells.iter().filter_map(|c| c.position).collect(),
+                        line_cells: row
+                            .cells
+                            .iter()
+                            .filter_map(|c| c.line_cells)
+                            .min()
+                            .unwrap_or(0),
+                    });
                 }
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
@@ -774,22 +808,56 @@ fn column_identities_hold(grid: &BTreeMap<Category, &Arrangement>, width: usize)
 
 // ---------------------------------------------------------------- table 四
 
+/// Labels of table 四's three groups, for tables printed as three separate sub-tables.
+const REVIEW_GROUP_KEYS: &[(&str, Category)] = &[
+    ("行政复议", Category::Review),
+    ("直接起诉", Category::LitigationDirect),
+    ("复议后起诉", Category::LitigationAfterReview),
+];
+
+fn review_fits(a: &Arrangement) -> bool {
+    a.chunks(5).all(|g| {
+        let v: Option<Vec<Decimal>> = g
+            .iter()
+            .map(|s| s.as_ref().and_then(|s| s.number))
+            .collect();
+        v.is_none_or(|v| v[0] + v[1] + v[2] + v[3] == v[4])
+    })
+}
+
+/// Table 四 is one row of 15 cells under a three-level header; some conversions print it
+/// as three labelled sub-tables of five cells instead.
 fn map_review(rows: &[RawRow], out: &mut Mapped) {
-    let Some(row) = rows.iter().find(|r| !r.cells.is_empty()) else {
+    let with_cells: Vec<&RawRow> = rows.iter().filter(|r| !r.cells.is_empty()).collect();
+    let Some(first) = with_cells.first() else {
         return;
     };
+    let groups: Vec<(Category, &RawRow)> = with_cells
+        .iter()
+        .filter(|r| r.cells.len() == REVIEW_COLUMNS.len())
+        .filter_map(|r| last_match(&label_key(&r.label), REVIEW_GROUP_KEYS).map(|(c, _)| (c, *r)))
+        .collect();
+    let distinct: BTreeSet<Category> = groups.iter().map(|(c, _)| *c).collect();
+    if first.cells.len() < REVIEW_COLUMNS.len() * 3
+        && distinct.len() == groups.len()
+        && !groups.is_empty()
+    {
+        out.tables_read.insert(Section::ReviewLitigation);
+        for (category, row) in groups {
+            let arr: Arrangement = row.cells.iter().map(|c| Some(slot_of(c))).collect();
+            push_cells(
+                out,
+                Section::ReviewLitigation,
+                category,
+                &REVIEW_COLUMNS,
+                &arr,
+            );
+        }
+        return;
+    }
     let width = REVIEW_ROWS.len() * REVIEW_COLUMNS.len();
-    let fits = |a: &Arrangement| {
-        a.chunks(5).all(|g| {
-            let v: Option<Vec<Decimal>> = g
-                .iter()
-                .map(|s| s.as_ref().and_then(|s| s.number))
-                .collect();
-            v.is_none_or(|v| v[0] + v[1] + v[2] + v[3] == v[4])
-        })
-    };
-    let line = row.cells[0].line;
-    match place(&row.cells, width, None, &fits) {
+    let line = first.cells[0].line;
+    match place(&first.cells, width, None, &review_fits) {
         Placement::Placed(arr, note) => {
             out.tables_read.insert(Section::ReviewLitigation);
             if let Some(note) = note {

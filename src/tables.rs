@@ -21,6 +21,9 @@ pub struct RawCell {
     /// Index of the cell on its line, where the line has real cell boundaries
     /// (tabs or pipes); `None` otherwise.
     pub position: Option<usize>,
+    /// How many cells (empty ones included) the cell's line has, for tab or pipe lines.
+    /// Positions say which column a cell is in only when the line kept all its cells.
+    pub line_cells: Option<usize>,
     /// Whether the digits may hold several cells run together: true where the text lost
     /// its cell boundaries (a number glued to a label, or among single-space separated
     /// numbers), false for a cell that stands alone.
@@ -80,6 +83,12 @@ pub fn recover_rows(lines: &[&str], first_line: usize) -> Vec<RawRow> {
                 current.label_position = position;
             }
             Token::Value(cell) => {
+                // A new tab or pipe line that starts with numbers is a row of its own, even
+                // without a label: it never continues the row above.
+                let new_line = current.cells.last().is_some_and(|c| c.line != cell.line);
+                if new_line && cell.position.is_some() {
+                    rows.push(std::mem::take(&mut current));
+                }
                 if current.label.is_empty() && current.cells.is_empty() {
                     current.line = cell.line;
                 }
@@ -126,6 +135,7 @@ fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
     } else {
         (split_wide_spaces(trimmed), false)
     };
+    let line_cells = structured.then_some(cells.len());
     for (index, cell) in cells.iter().enumerate() {
         let position = structured.then_some(index);
         let cell = cell.trim();
@@ -133,17 +143,25 @@ fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
             continue;
         }
         if parse_number(cell).is_some() {
-            out.push(value(cell, line_no, position, false));
+            out.push(value(cell, line_no, position, line_cells, false));
+        } else if structured && !cell.chars().any(char::is_whitespace) {
+            // A real cell that is not a number is a label, digits and all (`数据1`).
+            out.push(Token::Text {
+                text: cell.to_string(),
+                line: line_no,
+                position,
+            });
         } else if is_placeholder(cell) {
             out.push(Token::Value(RawCell {
                 raw: cell.to_string(),
                 line: line_no,
                 position,
+                line_cells,
                 splittable: false,
                 placeholder: true,
             }));
         } else {
-            tokenize_mixed(cell, line_no, position, out);
+            tokenize_mixed(cell, line_no, position, line_cells, out);
         }
     }
 }
@@ -169,11 +187,18 @@ fn split_wide_spaces(s: &str) -> Vec<&str> {
     cells
 }
 
-fn value(raw: &str, line: i32, position: Option<usize>, splittable: bool) -> Token {
+fn value(
+    raw: &str,
+    line: i32,
+    position: Option<usize>,
+    line_cells: Option<usize>,
+    splittable: bool,
+) -> Token {
     Token::Value(RawCell {
         raw: raw.to_string(),
         line,
         position,
+        line_cells,
         splittable,
         placeholder: false,
     })
@@ -186,7 +211,13 @@ fn is_digit(c: char) -> bool {
 /// Cuts a cell that mixes text and numbers into tokens. Digits followed by `.` or `、`
 /// and text are row numbering (`1.属于国家秘密`), digits followed by 年/月/日/号/页 are
 /// dates and document numbers: both stay text.
-fn tokenize_mixed(cell: &str, line: i32, position: Option<usize>, out: &mut Vec<Token>) {
+fn tokenize_mixed(
+    cell: &str,
+    line: i32,
+    position: Option<usize>,
+    line_cells: Option<usize>,
+    out: &mut Vec<Token>,
+) {
     let chars: Vec<(usize, char)> = cell.char_indices().collect();
     let mut text_start: Option<usize> = None;
     let mut i = 0;
@@ -287,6 +318,7 @@ fn tokenize_mixed(cell: &str, line: i32, position: Option<usize>, out: &mut Vec<
             cell[sign_start..raw_end].trim(),
             line,
             position,
+            line_cells,
             true,
         ));
         i = k;
@@ -348,6 +380,18 @@ mod tests {
         let r = rows(t);
         assert_eq!(r[0].1, vec!["00000000"]);
         assert_eq!(r[1], ("8.属于行政查询事项".into(), vec!["1".into()]));
+    }
+
+    #[test]
+    fn structured_lines_of_numbers_start_their_own_row() {
+        let t = "| 类别 | 数据1 | 总计 |\n| 予以公开 | 9 | 9 |\n| 0 | 0 |\n";
+        assert_eq!(
+            rows(t),
+            vec![
+                ("类别数据1总计予以公开".into(), vec!["9".into(), "9".into()]),
+                (String::new(), vec!["0".into(), "0".into()]),
+            ]
+        );
     }
 
     #[test]
