@@ -137,29 +137,76 @@ fn describe(arr: &Arrangement) -> String {
 }
 
 /// All ways to fill `width` columns from `cells`: in order when the counts agree; dropping
-/// surplus cells; or splitting run-together digit runs. Empty when none applies.
-fn arrangements(cells: &[RawCell], width: usize) -> Vec<Arrangement> {
+/// surplus cells; or splitting run-together digit runs. Empty when none applies; `None`
+/// when there are more than [`MAX_ARRANGEMENTS`].
+fn arrangements(cells: &[RawCell], width: usize) -> Option<Vec<Arrangement>> {
     let n = cells.len();
     if n == width {
-        return vec![cells.iter().map(|c| Some(slot_of(c))).collect()];
+        return Some(vec![cells.iter().map(|c| Some(slot_of(c))).collect()]);
     }
     if n > width {
         if n - width > 3 {
-            return Vec::new();
+            return Some(Vec::new());
         }
         let mut out = Vec::new();
         let mut keep = Vec::new();
         choose(n, width, 0, &mut keep, &mut |kept| {
             out.push(kept.iter().map(|&i| Some(slot_of(&cells[i]))).collect());
         });
-        return out;
+        return Some(out);
     }
     let mut out = Vec::new();
     if cells.iter().any(|c| c.splittable && digit_len(&c.raw) > 1) {
+        if count_splits(cells, width) > MAX_ARRANGEMENTS as u128 {
+            return None;
+        }
         let mut acc = Vec::new();
         split_cells(cells, 0, width, &mut acc, &mut out);
     }
-    out
+    Some(out)
+}
+
+/// How many ways the cells split into exactly `width` numbers (no leading zeros), counted
+/// without enumerating them, so that a pathological digit run costs no time.
+fn count_splits(cells: &[RawCell], width: usize) -> u128 {
+    // total[j]: ways for the cells so far to give j numbers.
+    let mut total = vec![0u128; width + 1];
+    total[0] = 1;
+    for cell in cells {
+        let len = digit_len(&cell.raw);
+        let ways: Vec<u128> = if cell.splittable && len > 1 {
+            ways_to_split(cell.raw.as_bytes(), width)
+        } else {
+            vec![0, 1]
+        };
+        let mut next = vec![0u128; width + 1];
+        for (j, t) in total.iter().enumerate().filter(|(_, t)| **t > 0) {
+            for (k, w) in ways.iter().enumerate().filter(|(_, w)| **w > 0) {
+                if j + k <= width {
+                    next[j + k] = next[j + k].saturating_add(t.saturating_mul(*w));
+                }
+            }
+        }
+        total = next;
+    }
+    total[width]
+}
+
+/// ways[k]: the number of ways to cut `digits` into k numbers with no leading zero.
+fn ways_to_split(digits: &[u8], max_parts: usize) -> Vec<u128> {
+    let len = digits.len();
+    // f[pos][k]: ways to cut digits[pos..] into k numbers.
+    let mut f = vec![vec![0u128; max_parts + 1]; len + 1];
+    f[len][0] = 1;
+    for pos in (0..len).rev() {
+        let last_end = if digits[pos] == b'0' { pos + 1 } else { len };
+        for end in pos + 1..=last_end {
+            for k in 1..=max_parts {
+                f[pos][k] = f[pos][k].saturating_add(f[end][k - 1]);
+            }
+        }
+    }
+    f[0].clone()
 }
 
 fn choose(n: usize, k: usize, from: usize, kept: &mut Vec<usize>, f: &mut dyn FnMut(&[usize])) {
@@ -192,9 +239,6 @@ fn split_cells(
     acc: &mut Arrangement,
     out: &mut Vec<Arrangement>,
 ) {
-    if out.len() >= MAX_ARRANGEMENTS {
-        return;
-    }
     if i == cells.len() {
         if acc.len() == width {
             out.push(acc.clone());
@@ -306,7 +350,12 @@ fn place(
     if n == width {
         return Placement::Placed(cells.iter().map(|c| Some(slot_of(c))).collect(), None);
     }
-    let all = arrangements(cells, width);
+    let Some(all) = arrangements(cells, width) else {
+        return Placement::Unplaceable(format!(
+            "{n} cells for {width} columns; the digits allow more than {MAX_ARRANGEMENTS} splits, \
+             too many to tell one from another; the row gives no facts"
+        ));
+    };
     let mut distinct: Vec<Arrangement> = Vec::new();
     for a in all.into_iter().filter(|a| fits(a)) {
         if !distinct.iter().any(|d| numbers(d) == numbers(&a)) {
@@ -336,10 +385,8 @@ fn place(
     }
     if n < width {
         if let Some(arr) = reference.and_then(|r| by_position(cells, r)) {
-            let blanks: Vec<usize> = (0..width).filter(|i| arr[*i].is_none()).collect();
             let note = format!(
-                "{n} cells for {width} columns; placed by their cell positions under the row above, \
-                 columns {blanks:?} (0-based) are blank and give no fact"
+                "{n} cells for {width} columns; placed by their cell positions on the line"
             );
             return Placement::Placed(arr, Some(note));
         }
@@ -347,6 +394,22 @@ fn place(
     Placement::Unplaceable(format!(
         "{n} cells for {width} columns and no single way to place them; the row gives no facts"
     ))
+}
+
+/// Adds the names of the columns a placement left blank to its note: the gap is reported,
+/// never filled, even where an identity would determine it.
+fn with_blanks(note: String, arr: &Arrangement, columns: &[Breakdown]) -> String {
+    let blank: Vec<&str> = columns
+        .iter()
+        .zip(arr)
+        .filter(|(_, s)| s.is_none())
+        .map(|(c, _)| c.code())
+        .collect();
+    if blank.is_empty() {
+        note
+    } else {
+        format!("{note}; no fact for the blank columns {}", blank.join(", "))
+    }
 }
 
 fn push_cells(
@@ -477,7 +540,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
                         "cell_count_mismatch",
-                        format!("{}: {note}", category.code()),
+                        format!("{}: {}", category.code(), with_blanks(note, &arr, &columns)),
                         Some(row.line),
                     ));
                 }
@@ -673,7 +736,7 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
                         "cell_count_mismatch",
-                        format!("{}: {note}", category.code()),
+                        format!("{}: {}", category.code(), with_blanks(note, &arr, &columns)),
                         Some(row.line),
                     ));
                 }
@@ -832,10 +895,22 @@ fn map_review(rows: &[RawRow], out: &mut Mapped) {
     let Some(first) = with_cells.first() else {
         return;
     };
+    // A group row's label names exactly one group; the one-row table's header names all.
     let groups: Vec<(Category, &RawRow)> = with_cells
         .iter()
         .filter(|r| r.cells.len() == REVIEW_COLUMNS.len())
-        .filter_map(|r| last_match(&label_key(&r.label), REVIEW_GROUP_KEYS).map(|(c, _)| (c, *r)))
+        .filter_map(|r| {
+            let key = label_key(&r.label);
+            let named: BTreeSet<Category> = REVIEW_GROUP_KEYS
+                .iter()
+                .filter(|(k, _)| key.contains(k))
+                .map(|(_, c)| *c)
+                .collect();
+            match named.iter().collect::<Vec<_>>().as_slice() {
+                [only] => Some((**only, *r)),
+                _ => None,
+            }
+        })
         .collect();
     let distinct: BTreeSet<Category> = groups.iter().map(|(c, _)| *c).collect();
     if first.cells.len() < REVIEW_COLUMNS.len() * 3
@@ -920,6 +995,14 @@ mod tests {
     }
 
     #[test]
+    fn split_counts_match_enumeration() {
+        let mut n = 0;
+        split_digits("3100003", 6, &mut Vec::new(), &mut |_| n += 1);
+        assert_eq!(ways_to_split(b"3100003", 7)[6], n as u128);
+        assert_eq!(ways_to_split(b"000", 3), vec![0, 0, 0, 1]);
+    }
+
+    #[test]
     fn run_together_row_splits_one_way() {
         let m = map(
             Section::Applications,
@@ -958,6 +1041,37 @@ mod tests {
             m.cells
         );
         assert!(m.findings.iter().any(|f| f.code == "ambiguous_cells"));
+    }
+
+    #[test]
+    fn too_many_splits_is_never_a_choice() {
+        // 45 digits into 7 numbers: far more splits than are enumerated.
+        let digits = "1".repeat(45);
+        let m = map(Section::Applications, &format!("(一)予以公开{digits}"));
+        assert!(m.cells.is_empty());
+        assert!(m
+            .findings
+            .iter()
+            .any(|f| f.code == "cell_count_mismatch" && f.message.contains("too many")));
+    }
+
+    #[test]
+    fn a_short_row_reports_its_blank_columns() {
+        let t =
+            "→(七)总计→→0→0→0→0→0→0→0\n四、结转下年度继续办理→→→→→0→0→0→0→0\n".replace('→', "\t");
+        let m = map(Section::Applications, &t);
+        assert_eq!(values(&m, Category::CarriedForward), vec!["0"; 5]);
+        let f = m
+            .findings
+            .iter()
+            .find(|f| f.code == "cell_count_mismatch")
+            .unwrap();
+        assert!(
+            f.message
+                .ends_with("no fact for the blank columns natural_person, commercial"),
+            "{}",
+            f.message
+        );
     }
 
     #[test]

@@ -162,7 +162,22 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8]) -> DocResult {
     findings.extend(seg.findings.iter().cloned());
     let mut mapped = Mapped::default();
     for region in &seg.tables {
-        let rows = recover_rows(&seg.lines[region.lines.clone()], region.lines.start + 1);
+        let mut lines = region.lines.clone();
+        // A text that stops inside a table, in the middle of a line, was cut off: its last
+        // line may hold half a number (`6` of `67`), so it is not read.
+        if lines.end == seg.lines.len() && !decoded.text.ends_with('\n') && lines.len() > 1 {
+            lines.end -= 1;
+            findings.push(Finding::warning(
+                "truncated",
+                format!(
+                    "the text ends inside table {} without a line break, so it was probably cut \
+                     off; its last line is not read",
+                    region.section.name_zh()
+                ),
+                Some(lines.end as i32 + 1),
+            ));
+        }
+        let rows = recover_rows(&seg.lines[lines.clone()], lines.start + 1);
         map_table(region.section, &rows, &mut mapped);
     }
     let template = mapped.template();

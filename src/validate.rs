@@ -308,3 +308,109 @@ fn check_template(mapped: &Mapped, template: Template, year: Option<i32>, out: &
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::map_table;
+    use crate::segment::segment;
+    use crate::tables::recover_rows;
+
+    /// Seed 001's table 三 and 四 with one number changed.
+    fn findings_after(from: &str, to: &str) -> Vec<Finding> {
+        let text = include_str!("../data/raw/001_1f7e495e6ab563f2.txt").replacen(from, to, 1);
+        let seg = segment(&text);
+        let mut mapped = Mapped::default();
+        for r in &seg.tables {
+            let rows = recover_rows(&seg.lines[r.lines.clone()], r.lines.start + 1);
+            map_table(r.section, &rows, &mut mapped);
+        }
+        validate(&mapped, mapped.template(), Some(2021))
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn the_sample_passes_every_check() {
+        assert_eq!(codes(&findings_after("", "")), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn check_1_and_3_name_the_column_and_both_sides() {
+        // （七）总计 自然人 61 → 62: the balance and the outcome sum both break.
+        let f = findings_after("(七) 总计\t61", "(七) 总计\t62");
+        assert_eq!(
+            codes(&f),
+            [
+                "identity_mismatch",
+                "row_sum_mismatch",
+                "outcome_sum_mismatch"
+            ]
+        );
+        assert!(
+            f[0].message.contains("natural_person")
+                && f[0].message.contains("67")
+                && f[0].message.contains("68"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[2].message.contains("sum to 61 but （七）总计 is 62"),
+            "{}",
+            f[2].message
+        );
+        assert_eq!(f[0].line, Some(95));
+    }
+
+    #[test]
+    fn check_2_names_the_row_and_both_sides() {
+        let f = findings_after("(一) 予以公开\t36\t0", "(一) 予以公开\t36\t1");
+        assert!(codes(&f).contains(&"row_sum_mismatch"));
+        let m = &f
+            .iter()
+            .find(|f| f.code == "row_sum_mismatch")
+            .unwrap()
+            .message;
+        assert!(
+            m.contains("applications.outcome.disclosed") && m.contains("sum to 37 but 总计 is 36"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn check_4_names_the_group_and_both_sides() {
+        let f = findings_after("3\t0\t0\t0\t3\t0", "3\t0\t0\t0\t4\t0");
+        assert_eq!(codes(&f), ["review_sum_mismatch"]);
+        assert!(
+            f[0].message.starts_with("review:") && f[0].message.contains("= 3 but 总计 is 4"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn negative_and_fractional_counts_are_invalid() {
+        let f = findings_after("行政许可\t643", "行政许可\t-643");
+        assert_eq!(codes(&f), ["invalid_value"]);
+        let f = findings_after("行政许可\t643", "行政许可\t64.3");
+        assert_eq!(codes(&f), ["invalid_value"]);
+    }
+
+    #[test]
+    fn template_against_year() {
+        let seg_text = include_str!("../data/raw/001_1f7e495e6ab563f2.txt");
+        let seg = segment(seg_text);
+        let mut mapped = Mapped::default();
+        for r in &seg.tables {
+            map_table(
+                r.section,
+                &recover_rows(&seg.lines[r.lines.clone()], r.lines.start + 1),
+                &mut mapped,
+            );
+        }
+        let f = validate(&mapped, mapped.template(), Some(2020));
+        assert_eq!(codes(&f), ["template_mismatch"]);
+    }
+}

@@ -156,3 +156,28 @@ fn bad_files_do_not_change_the_good_reports_results() {
     assert_eq!(reports.lines().count(), 1 + 8);
     assert!(!reports.contains(".hidden"));
 }
+
+#[test]
+fn truncating_a_report_anywhere_never_changes_a_fact() {
+    for name in SEEDS {
+        let text = String::from_utf8(seed_bytes(name)).unwrap();
+        let full = fact_keys(&process_path(&raw(name)));
+        let mut cuts = 0;
+        for (at, _) in text.char_indices().step_by(23) {
+            let doc = gongkai::pipeline::process_bytes(name, &text.as_bytes()[..at]);
+            assert!(
+                !codes(&doc).contains(&"internal_error"),
+                "{name} cut at {at}: {:?}",
+                doc.diagnostics
+            );
+            for f in fact_keys(&doc) {
+                assert!(
+                    full.contains(&f),
+                    "{name} cut at byte {at} gave {f:?}, which the full report does not have"
+                );
+            }
+            cuts += 1;
+        }
+        assert!(cuts > 100, "{name}: {cuts} cuts");
+    }
+}
