@@ -293,7 +293,8 @@ pub const ACTIVE_COLUMN_KEYS: &[(&str, Breakdown)] = &[
 ];
 
 /// Row labels of table 三 (label-key form). Each key is specific enough not to occur in
-/// another row's label; the matcher picks the key whose match ends last in the label text
+/// another row's label, and each row has a key near the start of its label, because PDF
+/// text prints the numbers after the first line of a wrapped label; the matcher picks the key whose match ends last in the label text
 /// collected before a row's numbers, so header text before the first row does not matter.
 /// （六）3.其他 has no unique wording; it is recognised in [`crate::tables`] by context.
 pub const APPLICATION_ROW_KEYS: &[(&str, Category)] = &[
@@ -305,30 +306,43 @@ pub const APPLICATION_ROW_KEYS: &[(&str, Category)] = &[
     ("国家秘密", Category::StateSecret),
     ("禁止公开", Category::ProhibitedByLaw),
     ("行政法规", Category::ProhibitedByLaw),
+    // The 洪泽区 PDFs print the typo 其他法律行政止公开.
+    ("其他法律", Category::ProhibitedByLaw),
     ("三安全一稳定", Category::SecurityStability),
+    ("三安全", Category::SecurityStability),
     ("保护第三方", Category::ThirdParty),
     ("第三方合法权益", Category::ThirdParty),
     ("三类内部事务", Category::InternalAffairs),
     ("内部事务信息", Category::InternalAffairs),
+    ("三类内部", Category::InternalAffairs),
     ("四类过程性", Category::ProcessInfo),
     ("过程性信息", Category::ProcessInfo),
+    ("四类过程", Category::ProcessInfo),
     ("行政执法案卷", Category::EnforcementFile),
+    ("执法案卷", Category::EnforcementFile),
     ("行政查询事项", Category::QueryMatter),
+    ("行政查询", Category::QueryMatter),
     ("不掌握", Category::NotHeld),
     ("没有现成信息", Category::NeedsCreation),
     ("另行制作", Category::NeedsCreation),
+    ("没有现成", Category::NeedsCreation),
     ("补正后", Category::Unclear),
     ("仍不明确", Category::Unclear),
     ("信访举报", Category::Petition),
     ("投诉类申请", Category::Petition),
     ("重复申请", Category::Duplicate),
     ("公开出版物", Category::Publication),
+    ("要求提供公开", Category::Publication),
     ("大量反复", Category::Vexatious),
+    ("无正当理由大量", Category::Vexatious),
     ("确认或重新出具", Category::ConfirmExisting),
     ("已获取信息", Category::ConfirmExisting),
+    ("要求行政机关确认", Category::ConfirmExisting),
     ("其他处理", Category::OtherOutcome),
     ("逾期不补正", Category::NoCorrection),
+    ("申请人无正当理由", Category::NoCorrection),
     ("缴纳费用", Category::UnpaidFee),
+    ("逾期未按收费", Category::UnpaidFee),
     ("收费通知", Category::UnpaidFee),
     ("总计", Category::OutcomeTotal),
     ("结转下年度", Category::CarriedForward),

@@ -60,7 +60,7 @@ static YEAR_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{4})年
 static AGENCY_BEFORE_YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(.*?)(?:关于)?(?:\d{4})年").unwrap());
 static AGENCY_AFTER_YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\d{4}年度?(.+?)(?:政府信息公开|政务公开|信息公开)").unwrap());
+    LazyLock::new(|| Regex::new(r"^\d{4}年度?(.+?)(?:政府信息公开|政务公开)").unwrap());
 static PERIOD_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:统计期限|统计时限|统计周期|统计期间|统计时间|内容涵盖|数据统计)[^。]{0,60}?(\d{4})年1月1日")
         .unwrap()
@@ -190,6 +190,18 @@ fn find_title(lines: &[&str], keys: &[String], head: usize) -> Option<(usize, St
             continue;
         }
         if k.contains("报告") && (k.contains("年度") || YEAR_IN_TITLE.is_match(k)) {
+            // `洪泽区人民政府` / `2023 年政府信息公开工作年度报告`: the agency on the line above.
+            if agency_from_title(k).is_none() {
+                if let Some(j) = (0..i).rev().find(|&j| !keys[j].is_empty()) {
+                    let above = &keys[j];
+                    let plain = above
+                        .chars()
+                        .all(|c| !c.is_ascii_punctuation() && !"，。：；、〔〕".contains(c));
+                    if plain && (2..=20).contains(&above.chars().count()) {
+                        return Some((j, format!("{} {}", clean(lines[j]), clean(lines[i]))));
+                    }
+                }
+            }
             return Some((i, clean(lines[i])));
         }
         let next = (i + 1..head).find(|&j| !keys[j].is_empty());
@@ -301,6 +313,21 @@ mod tests {
             agency_from_title("泉港区2021年度政府信息公开工作年度报告").as_deref(),
             Some("泉港区")
         );
+    }
+
+    #[test]
+    fn agency_on_the_line_above_the_title() {
+        let seg = segment(
+            "            洪泽区人民政府\n      2023 年政府信息公开工作年度报告\n\n   本报告由…",
+        );
+        assert_eq!(seg.metadata.agency.as_deref(), Some("洪泽区人民政府"));
+        assert_eq!(
+            seg.metadata.title.as_deref(),
+            Some("洪泽区人民政府 2023 年政府信息公开工作年度报告")
+        );
+        assert_eq!(seg.metadata.title_line, Some(1));
+        let seg = segment("正文\n2024 年上海市科委政府信息公开工作\n年度报告\n");
+        assert_eq!(seg.metadata.agency.as_deref(), Some("上海市科委"));
     }
 
     #[test]
