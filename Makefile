@@ -7,7 +7,7 @@ PYTHON ?= python3
 CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
 
 .DEFAULT_GOAL := help
-.PHONY: help ingest test unit contract lint fmt venv
+.PHONY: help ingest test unit contract lint fmt venv fixtures
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -33,6 +33,10 @@ lint: ## rustfmt check and clippy, warnings are errors
 
 fmt: ## Format the code
 	cargo fmt --all
+
+fixtures: venv ## Regenerate tests/fixtures/formats (needs LibreOffice: apt-get install libreoffice-writer-nogui fonts-noto-cjk)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/fixtures/formats/requirements.txt
+	$(VENV)/bin/python tests/fixtures/formats/generate.py
 
 venv: $(VENV)/.installed ## Create the Python venv for the contract tests (from PyPI)
 

@@ -349,6 +349,135 @@ pub const APPLICATION_ROW_KEYS: &[(&str, Category)] = &[
     ("下年度继续办理", Category::CarriedForward),
 ];
 
+/// Table 三's row labels as the national formats print them (label-key form). A row is
+/// recognised when the text before its numbers ends with the beginning of one of these:
+/// PDF conversions wrap labels, so only their start may stand before the numbers.
+pub const APPLICATION_LABELS: &[(&str, Category)] = &[
+    ("一、本年新收政府信息公开申请数量", Category::New),
+    ("二、上年结转政府信息公开申请数量", Category::CarriedOver),
+    ("(一)予以公开", Category::Disclosed),
+    (
+        "(二)部分公开(区分处理的,只计这一情形,不计其他情形)",
+        Category::PartiallyDisclosed,
+    ),
+    ("1.属于国家秘密", Category::StateSecret),
+    ("2.其他法律行政法规禁止公开", Category::ProhibitedByLaw),
+    ("3.危及\"三安全一稳定\"", Category::SecurityStability),
+    ("4.保护第三方合法权益", Category::ThirdParty),
+    ("5.属于三类内部事务信息", Category::InternalAffairs),
+    ("6.属于四类过程性信息", Category::ProcessInfo),
+    ("7.属于行政执法案卷", Category::EnforcementFile),
+    ("8.属于行政查询事项", Category::QueryMatter),
+    ("1.本机关不掌握相关政府信息", Category::NotHeld),
+    ("2.没有现成信息需要另行制作", Category::NeedsCreation),
+    ("3.补正后申请内容仍不明确", Category::Unclear),
+    ("1.信访举报投诉类申请", Category::Petition),
+    ("2.重复申请", Category::Duplicate),
+    ("3.要求提供公开出版物", Category::Publication),
+    ("4.无正当理由大量反复申请", Category::Vexatious),
+    (
+        "5.要求行政机关确认或重新出具已获取信息",
+        Category::ConfirmExisting,
+    ),
+    ("(六)其他处理", Category::OtherOutcome),
+    (
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        Category::NoCorrection,
+    ),
+    (
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        Category::UnpaidFee,
+    ),
+    ("3.其他", Category::OtherOther),
+    ("(七)总计", Category::OutcomeTotal),
+    ("四、结转下年度继续办理", Category::CarriedForward),
+];
+
+/// Table 二's row labels as printed (label-key form).
+pub const ACTIVE_LABELS: &[(&str, Category)] = &[
+    ("规章", Category::ActiveRules),
+    ("规范性文件", Category::ActiveNormativeDocs),
+    ("行政规范性文件", Category::ActiveNormativeDocs),
+    ("行政许可", Category::ActiveLicensing),
+    ("其他对外管理服务事项", Category::ActiveOtherServices),
+    ("行政处罚", Category::ActivePenalty),
+    ("行政强制", Category::ActiveEnforcement),
+    ("行政事业性收费", Category::ActiveFees),
+    ("政府集中采购", Category::ActiveProcurement),
+];
+
+/// Length in chars of a label's numbering (`一、`, `(一)`, `1.`), 0 if it has none.
+fn numbering_len(label: &str) -> usize {
+    let chars: Vec<char> = label.chars().collect();
+    let is_han_digit = |c: char| "一二三四五六七八九十".contains(c);
+    match chars.as_slice() {
+        ['(', rest @ ..] => rest
+            .iter()
+            .position(|c| *c == ')')
+            .filter(|p| rest[..*p].iter().all(|c| is_han_digit(*c)))
+            .map_or(0, |p| p + 2),
+        [d, '.' | '、', ..] if d.is_ascii_digit() => 2,
+        [h, '、', ..] if is_han_digit(*h) => 2,
+        [h1, h2, '、', ..] if is_han_digit(*h1) && is_han_digit(*h2) => 3,
+        _ => 0,
+    }
+}
+
+/// Names a row from the text before its numbers (label-key form): the category whose
+/// printed label begins with the longest tail of the text. The label may appear with or
+/// without its numbering (`1.` written `1、` too), and the match must cover two characters
+/// past the numbering. `None` when nothing matches or two rows match equally.
+pub fn anchored_label(key: &str, labels: &[(&str, Category)]) -> Option<Category> {
+    let key: String = normalize_numbering(key);
+    let key_chars: Vec<char> = key.chars().collect();
+    let mut best: Option<(usize, Category)> = None;
+    let mut tie = false;
+    for (label, category) in labels {
+        let chars: Vec<char> = label.chars().collect();
+        let numbering = numbering_len(label);
+        // The numbered form, and the bare form where the numbering is left out (not for
+        // `3.其他`, whose bare `其他` is every table's column header).
+        let forms: &[usize] = if numbering > 0 && *category != Category::OtherOther {
+            &[0, numbering]
+        } else {
+            &[0]
+        };
+        for &skip in forms {
+            let form = &chars[skip..];
+            let content_start = numbering.saturating_sub(skip);
+            let longest = (content_start + 2..=form.len())
+                .rev()
+                .find(|&k| key_chars.ends_with(&form[..k]));
+            if let Some(k) = longest {
+                match best {
+                    Some((b, c)) if k == b && c != *category => tie = true,
+                    Some((b, _)) if k <= b => {}
+                    _ => {
+                        best = Some((k, *category));
+                        tie = false;
+                    }
+                }
+            }
+        }
+    }
+    if tie {
+        None
+    } else {
+        best.map(|(_, c)| c)
+    }
+}
+
+/// `1、` numbering written as `1.`, so both match the printed labels.
+fn normalize_numbering(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut prev_digit = false;
+    for c in key.chars() {
+        out.push(if c == '、' && prev_digit { '.' } else { c });
+        prev_digit = c.is_ascii_digit();
+    }
+    out
+}
+
 /// The order of table 三's rows in both formats; used to tell a row's neighbours.
 pub fn application_row_order(category: Category) -> usize {
     use Category::*;
@@ -401,6 +530,38 @@ mod tests {
             .collect();
         let ours: Vec<&str> = Category::ALL.iter().map(|c| c.code()).collect();
         assert_eq!(documented, ours);
+    }
+
+    #[test]
+    fn labels_are_recognised_from_their_beginning() {
+        use crate::text::label_key;
+        let m = |s: &str| anchored_label(&label_key(s), APPLICATION_LABELS);
+        assert_eq!(
+            m("(三) 不予公开 1. 属于国家秘密"),
+            Some(Category::StateSecret)
+        );
+        assert_eq!(
+            m("只计这一情形，不计其他情形） （三）不予公 1.属于国家秘"),
+            Some(Category::StateSecret)
+        );
+        assert_eq!(m("开 密 2.其他法律行"), Some(Category::ProhibitedByLaw));
+        assert_eq!(m("1、本机关不掌握"), Some(Category::NotHeld));
+        assert_eq!(m("| 类别 | 数据1 | 予以公开"), Some(Category::Disclosed));
+        assert_eq!(m("3.其他"), Some(Category::OtherOther));
+        assert_eq!(m("申请人情况 总计 其他"), None, "a column header is no row");
+        assert_eq!(m("1."), None, "numbering alone names nothing");
+        assert_eq!(
+            m("2.其他法律行政止公开"),
+            None,
+            "a typo past the start: keywords decide"
+        );
+        for (label, c) in APPLICATION_LABELS {
+            assert_eq!(
+                anchored_label(label, APPLICATION_LABELS),
+                Some(*c),
+                "{label}"
+            );
+        }
     }
 
     #[test]

@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::decode::DecodeOptions;
 use crate::pipeline::Settings;
 use crate::write::Formats;
 
 /// The contents of a pipeline file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PipelineFile {
     /// Format version of the file; must be 1.
     pub version: u32,
@@ -28,6 +29,10 @@ pub struct PipelineFile {
     pub threads: Option<usize>,
     /// Output formats: any of `parquet`, `csv`.
     pub formats: Option<Vec<String>>,
+    /// Seconds one PDF may take to extract.
+    pub pdf_timeout_secs: Option<u64>,
+    /// The `pdftotext` program (name on PATH, or a path).
+    pub pdftotext: Option<String>,
 }
 
 impl PipelineFile {
@@ -110,11 +115,19 @@ pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings>
         },
     };
     let threads = cli.threads.or(file.threads).unwrap_or(0);
+    let mut decode = DecodeOptions::default();
+    if let Some(secs) = file.pdf_timeout_secs {
+        decode.pdf_timeout = std::time::Duration::from_secs(secs);
+    }
+    if let Some(program) = file.pdftotext {
+        decode.pdftotext = program;
+    }
     Ok(Settings {
         inputs,
         out,
         threads,
         formats,
+        decode,
     })
 }
 

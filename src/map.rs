@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use crate::categories::{
-    application_row_order, Breakdown, Category, Section, ACTIVE_COLUMN_KEYS, ACTIVE_ROW_KEYS,
-    APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS, REVIEW_ROWS,
+    anchored_label, application_row_order, Breakdown, Category, Section, ACTIVE_COLUMN_KEYS,
+    ACTIVE_LABELS, ACTIVE_ROW_KEYS, APPLICANT_COLUMNS, APPLICATION_LABELS, APPLICATION_ROW_KEYS,
+    REVIEW_COLUMNS, REVIEW_ROWS,
 };
 use crate::model::{Finding, Template, Unit};
 use crate::tables::{RawCell, RawRow};
@@ -330,6 +331,58 @@ fn by_position(cells: &[RawCell], reference: &Reference) -> Option<Arrangement> 
     Some(arr)
 }
 
+/// The character columns of a complete row's cells on a space-aligned line.
+#[derive(Debug, Clone, PartialEq)]
+struct Columns {
+    centres: Vec<f64>,
+}
+
+impl Columns {
+    /// The columns of a row whose cells all stand on one space-aligned line.
+    fn of(cells: &[RawCell]) -> Option<Columns> {
+        let line = cells.first()?.line;
+        let centres: Option<Vec<f64>> = cells
+            .iter()
+            .map(|c| {
+                c.span
+                    .filter(|_| c.line == line)
+                    .map(|(a, b)| (a + b) as f64 / 2.0)
+            })
+            .collect();
+        let centres = centres?;
+        (centres.len() >= 2 && centres.windows(2).all(|w| w[0] < w[1]))
+            .then_some(Columns { centres })
+    }
+}
+
+/// Places a short row's cells under the columns of the complete row above, by where
+/// they stand on a space-aligned line: each cell goes to the nearest column, within a
+/// third of the gap between columns, one cell per column, in order.
+fn by_columns(cells: &[RawCell], reference: &Columns) -> Option<Arrangement> {
+    let centres = &reference.centres;
+    let min_gap = centres
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min);
+    let mut arr: Arrangement = vec![None; centres.len()];
+    let mut last: Option<usize> = None;
+    for cell in cells {
+        let (a, b) = cell.span?;
+        let centre = (a + b) as f64 / 2.0;
+        let (col, dist) = centres
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, (c - centre).abs()))
+            .min_by(|x, y| x.1.total_cmp(&y.1))?;
+        if dist > min_gap / 3.0 || last.is_some_and(|l| col <= l) {
+            return None;
+        }
+        arr[col] = Some(slot_of(cell));
+        last = Some(col);
+    }
+    Some(arr)
+}
+
 /// Outcome of placing one row.
 enum Placement {
     /// One arrangement; the note says how it was repaired, if it was.
@@ -344,6 +397,7 @@ fn place(
     cells: &[RawCell],
     width: usize,
     reference: Option<&Reference>,
+    columns: Option<&Columns>,
     fits: &dyn Fn(&Arrangement) -> bool,
 ) -> Placement {
     let n = cells.len();
@@ -384,6 +438,15 @@ fn place(
         _ => return Placement::Ambiguous(distinct),
     }
     if n < width {
+        if let Some(arr) = columns
+            .filter(|c| c.centres.len() == width)
+            .and_then(|c| by_columns(cells, c))
+        {
+            let note = format!(
+                "{n} cells for {width} columns; placed by the columns they stand in on the line"
+            );
+            return Placement::Placed(arr, Some(note));
+        }
         if let Some(arr) = reference.and_then(|r| by_position(cells, r)) {
             let note = format!(
                 "{n} cells for {width} columns; placed by their cell positions on the line"
@@ -503,7 +566,9 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
             continue;
         }
         let label = &key[label_from..];
-        let Some((category, _)) = last_match(label, ACTIVE_ROW_KEYS) else {
+        let found = anchored_label(label, ACTIVE_LABELS)
+            .or_else(|| last_match(label, ACTIVE_ROW_KEYS).map(|(c, _)| c));
+        let Some(category) = found else {
             out.findings.push(unknown_row(row, Section::Active));
             continue;
         };
@@ -535,7 +600,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
             positions: (lp + 1..lp + 1 + width).collect(),
             line_cells: lp + 1 + width,
         });
-        match place(&row.cells, width, relative.as_ref(), &|_| true) {
+        match place(&row.cells, width, relative.as_ref(), None, &|_| true) {
             Placement::Placed(arr, note) => {
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
@@ -656,6 +721,9 @@ fn ambiguous(category: Category, candidates: &[Arrangement], line: i32) -> Findi
 
 /// Names a table 三 row from its label key, with the previous row for （六）3.其他.
 fn application_category(key: &str, previous: Option<Category>) -> Option<Category> {
+    if let Some(c) = anchored_label(key, APPLICATION_LABELS) {
+        return Some(c);
+    }
     let found = last_match(key, APPLICATION_ROW_KEYS);
     let tail = found.map_or(key, |(_, end)| &key[end..]);
     let other_tail = tail.ends_with("3.其他") || tail.ends_with("3、其他") || tail == "其他";
@@ -686,6 +754,7 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
     let width = columns.len();
     let mut previous: Option<Category> = None;
     let mut reference: Option<Reference> = None;
+    let mut line_columns: Option<Columns> = None;
     let mut placed: Vec<(Category, Arrangement, i32)> = Vec::new();
     let mut pending: Vec<(Category, Vec<Arrangement>, i32)> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -720,8 +789,17 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
             _ => {}
         }
         let fits = |a: &Arrangement| applicant_sum_holds(a, has_subtotal);
-        match place(&row.cells, width, reference.as_ref(), &fits) {
+        match place(
+            &row.cells,
+            width,
+            reference.as_ref(),
+            line_columns.as_ref(),
+            &fits,
+        ) {
             Placement::Placed(arr, note) => {
+                if note.is_none() {
+                    line_columns = Columns::of(&row.cells).or(line_columns);
+                }
                 if note.is_none() && row.cells.iter().all(|c| c.position.is_some()) {
                     reference = Some(Reference {
                         positions: row.cells.iter().filter_map(|c| c.position).collect(),
@@ -932,7 +1010,7 @@ fn map_review(rows: &[RawRow], out: &mut Mapped) {
     }
     let width = REVIEW_ROWS.len() * REVIEW_COLUMNS.len();
     let line = first.cells[0].line;
-    match place(&first.cells, width, None, &review_fits) {
+    match place(&first.cells, width, None, None, &review_fits) {
         Placement::Placed(arr, note) => {
             out.tables_read.insert(Section::ReviewLitigation);
             if let Some(note) = note {

@@ -140,6 +140,11 @@ pub struct Report {
     pub warnings: i32,
     /// Why the status is not `ok` (the first error's message), else empty.
     pub error: Option<String>,
+    /// The form the file was read as: `text`, `html`, `docx` or `pdf`; empty when it
+    /// could not be read.
+    pub format: Option<&'static str>,
+    /// The character encoding of text and HTML files (`UTF-8`, `GBK`, `UTF-16LE`, …).
+    pub encoding: Option<&'static str>,
 }
 
 /// How serious a diagnostic is.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use crate::decode::{decode, Content};
+use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::discover;
 use crate::map::{map_table, Mapped};
 use crate::model::{Diagnostic, DocResult, Fact, Finding, Report, Severity, Status, Template};
@@ -36,6 +36,8 @@ pub struct Settings {
     pub threads: usize,
     /// Which files to write.
     pub formats: Formats,
+    /// PDF extraction settings.
+    pub decode: DecodeOptions,
 }
 
 /// Counts for the closing summary.
@@ -63,10 +65,18 @@ pub fn report_id(bytes: &[u8]) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads one report's bytes into its result. Pure: no I/O, no panics escape.
+/// Reads one report's bytes into its result, with default decode settings.
 pub fn process_bytes(source_path: &str, bytes: &[u8]) -> DocResult {
+    process_bytes_with(source_path, bytes, &DecodeOptions::default())
+}
+
+/// Reads one report's bytes into its result. No file I/O (a PDF runs `pdftotext`); no
+/// panic escapes.
+pub fn process_bytes_with(source_path: &str, bytes: &[u8], options: &DecodeOptions) -> DocResult {
     let id = report_id(bytes);
-    match catch_unwind(AssertUnwindSafe(|| process_inner(&id, source_path, bytes))) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        process_inner(&id, source_path, bytes, options)
+    })) {
         Ok(doc) => doc,
         Err(panic) => {
             let what = panic
@@ -86,11 +96,16 @@ pub fn process_bytes(source_path: &str, bytes: &[u8]) -> DocResult {
     }
 }
 
-/// Reads one file from disk; an unreadable file becomes a `failed` result.
+/// Reads one file from disk with default decode settings.
 pub fn process_path(path: &Path) -> DocResult {
+    process_path_with(path, &DecodeOptions::default())
+}
+
+/// Reads one file from disk; an unreadable file becomes a `failed` result.
+pub fn process_path_with(path: &Path, options: &DecodeOptions) -> DocResult {
     let shown = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => process_bytes(&shown, &bytes),
+        Ok(bytes) => process_bytes_with(&shown, &bytes, options),
         Err(e) => failed(
             &report_id(shown.as_bytes()),
             &shown,
@@ -119,6 +134,8 @@ fn failed(id: &str, source_path: &str, bytes: usize, finding: Finding) -> DocRes
         facts: 0,
         warnings: 0,
         error: Some(finding.message.clone()),
+        format: None,
+        encoding: None,
     };
     DocResult {
         report,
@@ -138,8 +155,8 @@ fn diagnostic(id: &str, source_path: &str, f: Finding) -> Diagnostic {
     }
 }
 
-fn process_inner(id: &str, source_path: &str, bytes: &[u8]) -> DocResult {
-    let decoded = match decode(bytes) {
+fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOptions) -> DocResult {
+    let decoded = match decode(bytes, options) {
         Content::Text(d) => d,
         Content::Unreadable(finding) => return failed(id, source_path, bytes.len(), finding),
     };
@@ -153,6 +170,8 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8]) -> DocResult {
             None,
         );
         let mut doc = failed(id, source_path, bytes.len(), finding);
+        doc.report.format = Some(decoded.format.code());
+        doc.report.encoding = decoded.encoding;
         doc.diagnostics.splice(
             0..0,
             findings.into_iter().map(|f| diagnostic(id, source_path, f)),
@@ -238,6 +257,8 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8]) -> DocResult {
             .filter(|f| f.severity == Severity::Warning)
             .count() as i32,
         error: first_error.map(|f| f.message.clone()),
+        format: Some(decoded.format.code()),
+        encoding: decoded.encoding,
     };
     let diagnostics = findings
         .into_iter()
@@ -283,7 +304,10 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize, usize) + Sync)) -> Res
     for paths in found.files.chunks(chunk) {
         let results: Vec<DocResult> = pool.install(|| {
             use rayon::prelude::*;
-            paths.par_iter().map(|p| process_path(p)).collect()
+            paths
+                .par_iter()
+                .map(|p| process_path_with(p, &settings.decode))
+                .collect()
         });
         for doc in results {
             match doc.report.status {

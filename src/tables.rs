@@ -24,6 +24,10 @@ pub struct RawCell {
     /// How many cells (empty ones included) the cell's line has, for tab or pipe lines.
     /// Positions say which column a cell is in only when the line kept all its cells.
     pub line_cells: Option<usize>,
+    /// Character columns `[start, end)` of the cell on its line, for lines without real
+    /// cell boundaries (space-aligned columns, PDF layout text): there a blank cell is
+    /// only visible as a gap, and a number's column is where it stands.
+    pub span: Option<(usize, usize)>,
     /// Whether the digits may hold several cells run together: true where the text lost
     /// its cell boundaries (a number glued to a label, or among single-space separated
     /// numbers), false for a cell that stands alone.
@@ -136,6 +140,7 @@ fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
         (split_wide_spaces(trimmed), false)
     };
     let line_cells = structured.then_some(cells.len());
+    let first_token = out.len();
     for (index, cell) in cells.iter().enumerate() {
         let position = structured.then_some(index);
         let cell = cell.trim();
@@ -157,11 +162,29 @@ fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
                 line: line_no,
                 position,
                 line_cells,
+                span: None,
                 splittable: false,
                 placeholder: true,
             }));
         } else {
             tokenize_mixed(cell, line_no, position, line_cells, out);
+        }
+    }
+    if !structured {
+        locate_columns(line, &mut out[first_token..]);
+    }
+}
+
+/// Sets each value cell's character columns on its line (cells are found in order).
+fn locate_columns(line: &str, tokens: &mut [Token]) {
+    let mut cursor = 0;
+    for token in tokens {
+        let Token::Value(cell) = token else { continue };
+        if let Some(found) = line[cursor..].find(cell.raw.as_str()) {
+            let start = cursor + found;
+            let end = start + cell.raw.len();
+            cell.span = Some((line[..start].chars().count(), line[..end].chars().count()));
+            cursor = end;
         }
     }
 }
@@ -199,6 +222,7 @@ fn value(
         line,
         position,
         line_cells,
+        span: None,
         splittable,
         placeholder: false,
     })

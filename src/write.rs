@@ -27,7 +27,7 @@ use crate::model::{Diagnostic, DocResult, Fact, Report};
 pub const ROW_GROUP_ROWS: usize = 65_536;
 
 /// Version of the output schema, stamped into Parquet metadata; bump on any change.
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "2";
 
 /// Output file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +71,8 @@ pub fn reports_schema() -> SchemaRef {
         Field::new("facts", DataType::Int32, false),
         Field::new("warnings", DataType::Int32, false),
         Field::new("error", DataType::Utf8, true),
+        Field::new("format", DataType::Utf8, true),
+        Field::new("encoding", DataType::Utf8, true),
     ]))
 }
 
@@ -145,6 +147,8 @@ fn reports_batch(rows: &[Report]) -> Result<RecordBatch> {
             rows.iter().map(|r| r.warnings),
         )),
         opt_strings(rows.iter().map(|r| r.error.as_deref())),
+        opt_strings(rows.iter().map(|r| r.format)),
+        opt_strings(rows.iter().map(|r| r.encoding)),
     ];
     Ok(RecordBatch::try_new(reports_schema(), cols)?)
 }

@@ -29,7 +29,7 @@ SCHEMA = {
         ("agency", "VARCHAR"), ("year", "INTEGER"), ("template", "VARCHAR"),
         ("title", "VARCHAR"), ("doc_number", "VARCHAR"), ("issued_on", "DATE"),
         ("status", "VARCHAR"), ("facts", "INTEGER"), ("warnings", "INTEGER"),
-        ("error", "VARCHAR"),
+        ("error", "VARCHAR"), ("format", "VARCHAR"), ("encoding", "VARCHAR"),
     ],
     "diagnostics": [
         ("report_id", "VARCHAR"), ("source_path", "VARCHAR"), ("severity", "VARCHAR"),
@@ -105,7 +105,7 @@ def test_pyarrow_filters_string_columns():
     new = table.filter(pc.equal(table["category"], "applications.new"))
     assert new.num_rows == 5 * 7
     meta = pq.read_metadata(OUT / "facts.parquet").metadata
-    assert meta[b"gongkai.schema_version"] == b"1"
+    assert meta[b"gongkai.schema_version"] == b"2"
 
 
 def test_diagnostics_point_at_lines(con):

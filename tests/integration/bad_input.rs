@@ -33,7 +33,8 @@ fn each_bad_file_gets_a_status_and_an_actionable_diagnostic() {
         ("empty.txt", Vec::new(), Status::Failed, "empty_file"),
         ("blank.txt", b"\n\n   \n".to_vec(), Status::Failed, "empty_file"),
         ("binary.txt", (0u8..=255).cycle().take(4096).collect(), Status::Failed, "unsupported_format"),
-        ("scan.txt", b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj".to_vec(), Status::Failed, "unsupported_format"),
+        ("broken.txt", b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj".to_vec(), Status::Failed, "unreadable_pdf"),
+        ("archive.docx", zip_without_document(), Status::Failed, "unsupported_format"),
         ("old.doc", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00".to_vec(), Status::Failed, "unsupported_format"),
         (
             "minutes.txt",
@@ -180,4 +181,15 @@ fn truncating_a_report_anywhere_never_changes_a_fact() {
         }
         assert!(cuts > 100, "{name}: {cuts} cuts");
     }
+}
+
+/// A valid zip holding no `word/document.xml`: an archive named like a Word file.
+fn zip_without_document() -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut buf);
+    z.start_file("readme.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut z, b"not a report").unwrap();
+    z.finish().unwrap();
+    buf.into_inner()
 }

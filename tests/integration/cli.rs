@@ -211,3 +211,21 @@ fn symlink_loops_are_survived() {
     assert!(stdout.contains("1 files"), "{stdout}");
     assert!(stderr.contains("loop"), "the loop is reported: {stderr}");
 }
+
+#[test]
+fn the_documented_pipeline_example_parses() {
+    let doc = std::fs::read_to_string(root().join("pipelines/README.md")).unwrap();
+    let block = doc
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("example.toml");
+    std::fs::write(&p, block).unwrap();
+    let file = gongkai::config::PipelineFile::load(&p).unwrap();
+    assert_eq!(file.pdf_timeout_secs, Some(60));
+    assert_eq!(file.pdftotext.as_deref(), Some("pdftotext"));
+}

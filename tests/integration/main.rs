@@ -4,12 +4,14 @@
 //! - `bad_input`: broken and foreign files next to good ones.
 //! - `layouts`: the same table in the other layouts real text comes in.
 //! - `docs`: docs/schema.md and docs/categories.csv against the code.
+//! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
 
 mod bad_input;
 mod cli;
 mod corpus;
 mod docs;
+mod formats;
 mod layouts;
 mod seeds;
 mod util;

@@ -1,0 +1,315 @@
+//! HTML pages → text lines, with real tables rendered as tab-separated grids.
+//!
+//! Parsed by html5ever (through `scraper`), which recovers CMS markup the way browsers do.
+//! The article body is found as the nearest common container of the statistics tables
+//! that also holds the report's title, so navigation, scripts and footers stay out.
+//! `rowspan` and `colspan` are expanded into a grid ([`super::grid`]), so that merged
+//! labels such as （三）不予公开 over eight rows keep every value in its column.
+
+use std::sync::LazyLock;
+
+use ego_tree::NodeRef;
+use regex::Regex;
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::grid::{collapse_whitespace, Grid, SourceCell};
+
+/// Elements whose content is never report text.
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "head", "nav", "footer", "aside", "form", "select", "option",
+    "button", "iframe", "svg", "object", "template",
+];
+
+/// Elements that start and end a line.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "dt",
+    "dd",
+    "dl",
+    "center",
+    "header",
+    "main",
+    "caption",
+    "td",
+    "th",
+    "hr",
+    "address",
+    "figure",
+];
+
+/// Words that mark a table as one of the statistics tables.
+const TABLE_MARKERS: &[&str] = &["第二十条", "勾稽关系", "本年新收", "行政复议", "申请人情况"];
+
+static TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{4}\s*年.{0,30}?(?:政府信息公开|政务公开).{0,12}?报告").unwrap()
+});
+
+/// Renders an HTML document's report text.
+pub fn html_to_text(html: &str) -> String {
+    let doc = Html::parse_document(html);
+    let root = article_root(&doc);
+    let mut out = Renderer::default();
+    let body_text = text_of(root);
+    if !TITLE.is_match(&collapse_whitespace(&body_text)) {
+        // The title is often only in <title> (`… - 某某区人民政府`).
+        if let Some(t) = select_first(&doc, "title") {
+            let t = collapse_whitespace(&text_of(t));
+            let t = t
+                .split([' ', '-', '_', '|'])
+                .find(|p| TITLE.is_match(p))
+                .map_or(t.clone(), str::to_string);
+            if TITLE.is_match(&t) {
+                out.push_str(&t);
+                out.newline();
+            }
+        }
+    }
+    render(*root, &mut out);
+    out.finish()
+}
+
+fn select_first<'a>(doc: &'a Html, css: &str) -> Option<ElementRef<'a>> {
+    let sel = Selector::parse(css).ok()?;
+    doc.select(&sel).next()
+}
+
+fn text_of(e: ElementRef<'_>) -> String {
+    e.text().collect::<Vec<_>>().join("")
+}
+
+/// The nearest common ancestor of the statistics tables that also contains the title;
+/// the whole body when there are no such tables.
+fn article_root(doc: &Html) -> ElementRef<'_> {
+    let body = select_first(doc, "body").unwrap_or_else(|| doc.root_element());
+    let Ok(tables) = Selector::parse("table") else {
+        return body;
+    };
+    let marked: Vec<ElementRef> = doc
+        .select(&tables)
+        .filter(|t| {
+            let text = text_of(*t);
+            TABLE_MARKERS.iter().any(|m| text.contains(m))
+        })
+        .collect();
+    let Some(first) = marked.first() else {
+        return body;
+    };
+    let chain = |e: &ElementRef| -> Vec<ego_tree::NodeId> {
+        let mut ids = vec![e.id()];
+        ids.extend(e.ancestors().map(|a| a.id()));
+        ids
+    };
+    let mut common = chain(first);
+    for t in &marked[1..] {
+        let other = chain(t);
+        common.retain(|id| other.contains(id));
+    }
+    let mut node = common
+        .first()
+        .and_then(|id| doc.tree.get(*id))
+        .and_then(ElementRef::wrap)
+        .unwrap_or(body);
+    while node.id() != body.id() && !TITLE.is_match(&collapse_whitespace(&text_of(node))) {
+        match node.parent().and_then(ElementRef::wrap) {
+            Some(parent) => node = parent,
+            None => break,
+        }
+    }
+    node
+}
+
+#[derive(Default)]
+struct Renderer {
+    lines: Vec<String>,
+    current: String,
+}
+
+impl Renderer {
+    fn push_str(&mut self, s: &str) {
+        let collapsed = collapse_whitespace(s);
+        if collapsed.is_empty() {
+            if !self.current.is_empty()
+                && s.chars().any(char::is_whitespace)
+                && !self.current.ends_with(' ')
+            {
+                self.current.push(' ');
+            }
+            return;
+        }
+        if s.starts_with(|c: char| c.is_whitespace())
+            && !self.current.is_empty()
+            && !self.current.ends_with(' ')
+        {
+            self.current.push(' ');
+        }
+        self.current.push_str(&collapsed);
+        if s.ends_with(|c: char| c.is_whitespace()) {
+            self.current.push(' ');
+        }
+    }
+
+    fn newline(&mut self) {
+        let line = self.current.trim().to_string();
+        self.current.clear();
+        if !line.is_empty() {
+            self.lines.push(line);
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.newline();
+        let mut text = self.lines.join("\n");
+        text.push('\n');
+        text
+    }
+}
+
+fn render(node: NodeRef<'_, Node>, out: &mut Renderer) {
+    match node.value() {
+        Node::Text(t) => out.push_str(t),
+        Node::Element(e) => {
+            let name = e.name();
+            if SKIPPED.contains(&name) {
+                return;
+            }
+            if name == "br" {
+                out.newline();
+                return;
+            }
+            if name == "table" && !has_nested_table(node) {
+                out.newline();
+                for line in table_grid(node).to_lines() {
+                    if !line.trim().is_empty() {
+                        out.current = line;
+                        out.lines.push(std::mem::take(&mut out.current));
+                    }
+                }
+                return;
+            }
+            let block = BLOCKS.contains(&name) || name == "table";
+            if block {
+                out.newline();
+            }
+            for child in node.children() {
+                render(child, out);
+            }
+            if block {
+                out.newline();
+            }
+        }
+        _ => {
+            for child in node.children() {
+                render(child, out);
+            }
+        }
+    }
+}
+
+fn has_nested_table(table: NodeRef<'_, Node>) -> bool {
+    table
+        .descendants()
+        .skip(1)
+        .any(|d| matches!(d.value(), Node::Element(e) if e.name() == "table"))
+}
+
+/// The rows of a table (not of tables nested in it) as a grid.
+fn table_grid(table: NodeRef<'_, Node>) -> Grid {
+    let mut rows: Vec<Vec<SourceCell>> = Vec::new();
+    let mut stack: Vec<NodeRef<Node>> = table.children().collect();
+    stack.reverse();
+    while let Some(node) = stack.pop() {
+        let Node::Element(e) = node.value() else {
+            continue;
+        };
+        match e.name() {
+            "thead" | "tbody" | "tfoot" => {
+                let mut kids: Vec<_> = node.children().collect();
+                kids.reverse();
+                stack.extend(kids);
+            }
+            "tr" => rows.push(
+                node.children()
+                    .filter_map(|c| match c.value() {
+                        Node::Element(ce) if ce.name() == "td" || ce.name() == "th" => {
+                            Some(SourceCell {
+                                text: cell_text(c),
+                                colspan: span(ce.attr("colspan")),
+                                rowspan: span(ce.attr("rowspan")),
+                            })
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => {}
+        }
+    }
+    Grid::from_rows(&rows)
+}
+
+/// A cell's text: text nodes joined without separators (`本年新<br />制作数量` is one label),
+/// white space collapsed, `&nbsp;` alone counting as empty.
+fn cell_text(cell: NodeRef<'_, Node>) -> String {
+    let mut s = String::new();
+    for d in cell.descendants() {
+        if let Node::Text(t) = d.value() {
+            let parent_skipped = d
+                .ancestors()
+                .any(|a| matches!(a.value(), Node::Element(e) if SKIPPED.contains(&e.name())));
+            if !parent_skipped {
+                s.push_str(t);
+            }
+        }
+    }
+    collapse_whitespace(&s)
+}
+
+/// A span attribute: non-numbers and 0 count as 1 (a rowspan of 0 is rare in reports and
+/// clamped to the table anyway).
+fn span(attr: Option<&str>) -> usize {
+    attr.and_then(|a| a.trim().trim_end_matches(';').parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn article_body_without_chrome() {
+        let html = r#"<html><head><title>x</title><script>var a = "2023年政府信息公开工作年度报告";</script></head>
+        <body><nav><a>首页</a><a>2022年政府信息公开工作年度报告</a></nav>
+        <div class="main"><h1>某某区2023年政府信息公开工作年度报告</h1><p>一、总体情况</p>
+        <table><tr><td colspan="2">第二十条第（一）项</td></tr>
+        <tr><td>信息内容</td><td>本年<br/>制发件数</td></tr><tr><td>规章</td><td>&nbsp;3</td></tr></table>
+        </div><div class="footer">扫一扫在手机上查看当前页面</div></body></html>"#;
+        let text = html_to_text(html);
+        assert_eq!(
+            text,
+            "某某区2023年政府信息公开工作年度报告\n一、总体情况\n第二十条第（一）项\t\n信息内容\t本年制发件数\n规章\t3\n"
+        );
+    }
+
+    #[test]
+    fn title_from_the_head_when_the_body_has_none() {
+        let html = "<html><head><title>某某街道2021年政府信息公开工作年度报告-某某区人民政府</title></head>\
+                    <body><table><tr><td>行政复议</td></tr><tr><td>0</td></tr></table></body></html>";
+        assert!(html_to_text(html).starts_with("某某街道2021年政府信息公开工作年度报告\n"));
+    }
+}

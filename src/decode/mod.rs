@@ -1,0 +1,433 @@
+//! decode: a file's bytes → report text, whatever form it was published in.
+//!
+//! The form is recognised from the bytes (magic numbers, markup), never only from the
+//! file name: a `.htm` saved as GBK, a PDF named `.txt` and a DOCX without an extension
+//! all happen. Text and HTML are decoded by BOM, then a declared charset (trusted only if
+//! the bytes decode cleanly under it), then strict UTF-8, then a statistical guess
+//! (chardetng, GB18030 family for Chinese). HTML and DOCX tables become tab-separated
+//! grids, PDF text comes from poppler with its layout. Undecodable bytes become U+FFFD
+//! plus an `encoding` error (the report is then `partial`: lost bytes may be lost
+//! numbers); forms this stage cannot read give a finding and no text.
+
+pub mod docx;
+pub mod grid;
+pub mod html;
+pub mod pdf;
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use regex::bytes::Regex;
+
+use crate::model::Finding;
+
+/// The form a report was published in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text or markdown.
+    Text,
+    /// A web page.
+    Html,
+    /// A Word document (Office Open XML).
+    Docx,
+    /// A PDF with a text layer.
+    Pdf,
+}
+
+impl Format {
+    /// The code written to the `reports` table.
+    pub fn code(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Html => "html",
+            Format::Docx => "docx",
+            Format::Pdf => "pdf",
+        }
+    }
+}
+
+/// Settings of the decode stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// The `pdftotext` program to run.
+    pub pdftotext: String,
+    /// How long one PDF may take.
+    pub pdf_timeout: Duration,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            pdftotext: "pdftotext".to_string(),
+            pdf_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Text decoded from a file, with the decisions that produced it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The report text (for HTML, DOCX and PDF: rendered, tables as tab-separated rows).
+    pub text: String,
+    /// The form the file was in.
+    pub format: Format,
+    /// The character encoding of the bytes (WHATWG name, e.g. `UTF-8`, `GBK`); `None` for
+    /// DOCX and PDF, whose text encoding is internal to the format.
+    pub encoding: Option<&'static str>,
+    /// A problem met while decoding (undecodable bytes, a wrong declared charset).
+    pub warning: Option<Finding>,
+}
+
+/// What a file's bytes turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    /// Readable text.
+    Text(Decoded),
+    /// Not readable; the finding says why and what to do.
+    Unreadable(Finding),
+}
+
+/// Formats recognised by magic number that gongkai does not read.
+fn sniff_unsupported(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "OLE2 document (.doc, .wps, .xls)",
+        ),
+        (b"\x89PNG\r\n\x1a\n", "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF8", "GIF image"),
+        (b"II*\x00", "TIFF image"),
+        (b"MM\x00*", "TIFF image"),
+        (b"BM", "BMP image"),
+        (b"Rar!", "RAR archive"),
+        (b"7z\xBC\xAF\x27\x1C", "7z archive"),
+        (b"\x1F\x8B", "gzip archive"),
+        (b"{\\rtf", "RTF document"),
+        (b"MIME-Version:", "MHT web archive"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(m, _)| bytes.starts_with(m))
+        .map(|(_, name)| *name)
+}
+
+fn unsupported(format: &str, advice: &str) -> Content {
+    Content::Unreadable(Finding::error(
+        "unsupported_format",
+        format!("the file is a {format}, which gongkai does not read; {advice}"),
+        None,
+    ))
+}
+
+/// Decodes a file's bytes into report text. Never fails: problems are findings.
+pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Content::Unreadable(Finding::error(
+            "empty_file",
+            "the file is empty (or holds only white space); re-download the report",
+            None,
+        ));
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return decode_pdf(bytes, options);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return decode_zip(bytes);
+    }
+    if let Some(format) = sniff_unsupported(bytes) {
+        let advice = if format.starts_with("OLE2") {
+            "save it as .docx or PDF"
+        } else if format.ends_with("image") {
+            "a scanned report needs OCR first"
+        } else {
+            "unpack or convert it to text, HTML, DOCX or PDF"
+        };
+        return unsupported(format, advice);
+    }
+    let (encoding, bom_len) = match Encoding::for_bom(bytes) {
+        Some((e, len)) => (Some(e), len),
+        None => (bomless_utf16(bytes), 0),
+    };
+    let body = &bytes[bom_len..];
+    if encoding.is_none() {
+        let nuls = body.iter().filter(|b| **b == 0).count();
+        if nuls > 0 {
+            return unsupported(
+                &format!("binary file ({nuls} NUL bytes)"),
+                "it is not a report",
+            );
+        }
+    }
+    let looks_html = looks_like_html(body);
+    let (text, encoding, mut warning) = match encoding {
+        Some(e) => decode_with(e, body),
+        None => decode_guessing(body, looks_html),
+    };
+    if looks_html || looks_like_html(text.as_bytes()) {
+        let rendered = html::html_to_text(&text);
+        return Content::Text(Decoded {
+            text: rendered,
+            format: Format::Html,
+            encoding: Some(encoding),
+            warning: warning.take(),
+        });
+    }
+    Content::Text(Decoded {
+        text,
+        format: Format::Text,
+        encoding: Some(encoding),
+        warning,
+    })
+}
+
+fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
+    match pdf::pdf_to_text(bytes, &options.pdftotext, options.pdf_timeout) {
+        Ok(text) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, warning: None }),
+        Err(pdf::PdfError::NoTextLayer) => Content::Unreadable(Finding::error(
+            "no_text_layer",
+            "the PDF has no text layer (a scanned report, 图片版): it needs OCR before gongkai can read it",
+            None,
+        )),
+        Err(pdf::PdfError::ExtractorMissing(e)) => Content::Unreadable(Finding::error(
+            "extractor_missing",
+            format!("cannot run pdftotext to read this PDF ({e}); install poppler-utils and poppler-data"),
+            None,
+        )),
+        Err(pdf::PdfError::Timeout(t)) => Content::Unreadable(Finding::error(
+            "timeout",
+            format!("reading the PDF took longer than {}s and was stopped; the file may be damaged or huge", t.as_secs()),
+            None,
+        )),
+        Err(pdf::PdfError::Failed(e)) => Content::Unreadable(Finding::error(
+            "unreadable_pdf",
+            format!("pdftotext could not read the PDF ({e}); the file may be damaged or encrypted"),
+            None,
+        )),
+    }
+}
+
+fn decode_zip(bytes: &[u8]) -> Content {
+    match docx::docx_to_text(bytes) {
+        Ok(text) => Content::Text(Decoded { text, format: Format::Docx, encoding: None, warning: None }),
+        Err(docx::DocxError::NotDocx(what)) => unsupported(&what, "only .docx Word documents are read from zip containers"),
+        Err(docx::DocxError::NotZip(e)) => Content::Unreadable(Finding::error(
+            "unreadable_docx",
+            format!("the file starts like a zip/DOCX container but cannot be opened ({e}); it may be truncated"),
+            None,
+        )),
+        Err(docx::DocxError::BadXml(e)) => Content::Unreadable(Finding::error(
+            "unreadable_docx",
+            format!("word/document.xml in this DOCX is not well-formed ({e}); re-save the document"),
+            None,
+        )),
+        Err(docx::DocxError::TooLarge(e)) => Content::Unreadable(Finding::error(
+            "resource_limit",
+            format!("the DOCX is too large to read safely: {e}"),
+            None,
+        )),
+    }
+}
+
+static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-z0-9_\-]+)"#).unwrap()
+});
+
+fn looks_like_html(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    let starts_with_tag = lower.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+    starts_with_tag
+        && (has(b"<html")
+            || has(b"<body")
+            || has(b"<table")
+            || has(b"<div")
+            || has(b"<p>")
+            || has(b"<meta"))
+}
+
+/// Decodes text without a BOM: a declared charset that decodes cleanly, else UTF-8, else
+/// the detector's guess. Portals often declare one charset and send another: the bytes win.
+fn decode_guessing(bytes: &[u8], html: bool) -> (String, &'static str, Option<Finding>) {
+    let mut declared_note = None;
+    if html {
+        let head = &bytes[..bytes.len().min(2048)];
+        if let Some(label) = META_CHARSET
+            .captures(head)
+            .and_then(|c| Encoding::for_label(&c[1]))
+        {
+            let (text, had_errors) = label.decode_without_bom_handling(bytes);
+            if !had_errors {
+                return (text.into_owned(), label.name(), None);
+            }
+            declared_note = Some(label.name());
+        }
+    }
+    let (text, encoding, warning) = if std::str::from_utf8(bytes).is_ok() || mostly_utf8(bytes) {
+        decode_with(UTF_8, bytes)
+    } else {
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(bytes, true);
+        decode_with(
+            detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow),
+            bytes,
+        )
+    };
+    let warning = warning.or_else(|| {
+        declared_note.map(|d| {
+            Finding::warning(
+                "encoding",
+                format!("the page declares charset {d} but its bytes are {encoding}; read as {encoding}"),
+                None,
+            )
+        })
+    });
+    (text, encoding, warning)
+}
+
+/// A UTF-8 file with a few corrupt bytes (a bad download, a truncated character) must stay
+/// UTF-8: a statistical guess on it would turn all its Chinese into the wrong characters.
+/// It is UTF-8 when valid multi-byte characters outnumber invalid sequences twenty to one.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        if !chunk.invalid().is_empty() {
+            invalid += 1;
+        }
+    }
+    valid >= 20 && valid > invalid * 20
+}
+
+/// UTF-16 without a BOM: Chinese text in UTF-16 has NUL bytes in the high or low half of
+/// ASCII characters (line breaks, digits), on one parity only.
+fn bomless_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let even = bytes.iter().step_by(2).filter(|b| **b == 0).count();
+    let odd = bytes.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let half = bytes.len() / 2;
+    if odd * 10 > half && even == 0 {
+        Some(UTF_16LE)
+    } else if even * 10 > half && odd == 0 {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+fn decode_with(
+    encoding: &'static Encoding,
+    bytes: &[u8],
+) -> (String, &'static str, Option<Finding>) {
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    let text = text.into_owned();
+    let warning = had_errors.then(|| {
+        let bad = text.chars().filter(|c| *c == '\u{FFFD}').count();
+        Finding::error(
+            "encoding",
+            format!(
+                "{bad} byte sequences are not valid {}; they were replaced by U+FFFD and any \
+                 number in them is lost: check the file against its source",
+                encoding.name()
+            ),
+            None,
+        )
+    });
+    (text, encoding.name(), warning)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_default(bytes: &[u8]) -> Content {
+        decode(bytes, &DecodeOptions::default())
+    }
+
+    fn text(c: Content) -> Decoded {
+        match c {
+            Content::Text(d) => d,
+            Content::Unreadable(f) => panic!("unreadable: {f:?}"),
+        }
+    }
+
+    #[test]
+    fn gb18030_is_detected() {
+        let s =
+            "泉港区 2021 年度政府信息公开工作年度报告\n一、总体情况\n本年新收政府信息公开申请数量";
+        let (bytes, _, _) = encoding_rs::GB18030.encode(s);
+        let d = text(decode_default(&bytes));
+        assert_eq!(d.text, s);
+        assert_eq!(
+            d.encoding,
+            Some("GBK"),
+            "GBK is decoded as GB18030 by encoding_rs"
+        );
+        assert!(d.warning.is_none());
+    }
+
+    #[test]
+    fn utf16_and_bom() {
+        let s = "泉港区 2021 年度报告\n";
+        let mut le = vec![0xFF, 0xFE];
+        for u in s.encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(text(decode_default(&le)).text, s);
+        let mut bom8 = b"\xEF\xBB\xBF".to_vec();
+        bom8.extend_from_slice(s.as_bytes());
+        let d = text(decode_default(&bom8));
+        assert_eq!((d.text.as_str(), d.encoding), (s, Some("UTF-8")));
+    }
+
+    #[test]
+    fn utf8_with_a_few_bad_bytes_stays_utf8() {
+        let mut bytes = "泉港区 2021 年度政府信息公开工作年度报告，本年新收政府信息公开申请数量"
+            .as_bytes()
+            .to_vec();
+        bytes.insert(10, 0xFF);
+        let d = text(decode_default(&bytes));
+        assert_eq!(d.encoding, Some("UTF-8"));
+        assert!(d.text.contains("政府信息公开工作年度报告"));
+        assert_eq!(d.warning.unwrap().code, "encoding");
+    }
+
+    #[test]
+    fn html_with_a_wrong_declared_charset_is_read_by_its_bytes() {
+        let page = "<html><head><meta charset=\"gb2312\"></head><body><p>泉港区2021年政府信息公开工作年度报告</p></body></html>";
+        // Declared GB2312 but sent as UTF-8: the bytes win, with a warning.
+        let d = text(decode_default(page.as_bytes()));
+        assert_eq!(d.format, Format::Html);
+        assert_eq!(d.encoding, Some("UTF-8"));
+        assert_eq!(d.text, "泉港区2021年政府信息公开工作年度报告\n");
+        assert_eq!(d.warning.unwrap().code, "encoding");
+        // Declared and sent as GBK.
+        let (gbk, _, _) = encoding_rs::GBK.encode(page);
+        let d = text(decode_default(&gbk));
+        assert_eq!((d.encoding, d.warning), (Some("GBK"), None));
+        assert_eq!(d.text, "泉港区2021年政府信息公开工作年度报告\n");
+    }
+
+    #[test]
+    fn binary_and_empty_are_unreadable() {
+        for (bytes, code) in [
+            (
+                &b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1...."[..],
+                "unsupported_format",
+            ),
+            (&b"\x89PNG\r\n\x1a\n...."[..], "unsupported_format"),
+            (&b"PK\x03\x04...."[..], "unreadable_docx"),
+            (&b"\x00\x01\x02\x03\x00\x00\x07"[..], "unsupported_format"),
+            (&b"  \n\n"[..], "empty_file"),
+        ] {
+            match decode_default(bytes) {
+                Content::Unreadable(f) => assert_eq!(f.code, code),
+                Content::Text(_) => panic!("decoded {bytes:?}"),
+            }
+        }
+    }
+}
