@@ -7,7 +7,7 @@ PYTHON ?= python3
 CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
 
 .DEFAULT_GOAL := help
-.PHONY: help ingest test unit contract lint fmt venv fixtures
+.PHONY: help ingest test unit contract lint fmt venv fixtures bench
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -26,6 +26,10 @@ contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
 	rm -rf $(CONTRACT_OUT)
 	$(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw --out $(CONTRACT_OUT) --progress never
 	GONGKAI_OUT=$(CONTRACT_OUT) $(VENV)/bin/python -m pytest -q tests/contract
+
+bench: ## Throughput per input format at 1 and 2 threads (figures for the README)
+	cargo build --release --locked
+	bench/formats.sh $(or $(COPIES),200)
 
 lint: ## rustfmt check and clippy, warnings are errors
 	cargo fmt --all --check
