@@ -280,6 +280,25 @@ mod tests {
     }
 
     #[test]
+    fn tables_nested_in_a_layout_table_are_read() {
+        let inner = format!(
+            "<w:tbl><w:tr>{}{}</w:tr></w:tbl>",
+            tc("规章", ""),
+            tc("3", "")
+        );
+        let xml = format!(
+            r#"<w:document xmlns:w="x"><w:body><w:tbl><w:tr><w:tc>
+            <w:p><w:r><w:t>某某区2021年政府信息公开工作年度报告</w:t></w:r></w:p>{inner}
+            <w:p><w:r><w:t>五、存在的主要问题</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:body></w:document>"#
+        );
+        let text = render_document(xml.as_bytes()).unwrap();
+        assert_eq!(
+            text,
+            "某某区2021年政府信息公开工作年度报告\n规章\t3\n五、存在的主要问题\n"
+        );
+    }
+
+    #[test]
     fn not_a_docx() {
         assert!(matches!(
             docx_to_text(b"PK\x03\x04garbage"),
