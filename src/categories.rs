@@ -4,6 +4,8 @@
 //! normalised by [`crate::text::label_key`] (NFKC, whitespace removed, ASCII brackets), so a
 //! key is written here once in that form.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 /// The three statistics tables of a report.
@@ -427,35 +429,24 @@ fn numbering_len(label: &str) -> usize {
 /// printed label begins with the longest tail of the text. The label may appear with or
 /// without its numbering (`1.` written `1、` too), and the match must cover two characters
 /// past the numbering. `None` when nothing matches or two rows match equally.
-pub fn anchored_label(key: &str, labels: &[(&str, Category)]) -> Option<Category> {
-    let key: String = normalize_numbering(key);
-    let key_chars: Vec<char> = key.chars().collect();
+pub fn anchored_label(key: &str, table: RowLabels) -> Option<Category> {
+    let key: Vec<char> = normalize_numbering(key).chars().collect();
+    let last = *key.last()?;
     let mut best: Option<(usize, Category)> = None;
     let mut tie = false;
-    for (label, category) in labels {
-        let chars: Vec<char> = label.chars().collect();
-        let numbering = numbering_len(label);
-        // The numbered form, and the bare form where the numbering is left out (not for
-        // `3.其他`, whose bare `其他` is every table's column header).
-        let forms: &[usize] = if numbering > 0 && *category != Category::OtherOther {
-            &[0, numbering]
-        } else {
-            &[0]
-        };
-        for &skip in forms {
-            let form = &chars[skip..];
-            let content_start = numbering.saturating_sub(skip);
-            let longest = (content_start + 2..=form.len())
-                .rev()
-                .find(|&k| key_chars.ends_with(&form[..k]));
-            if let Some(k) = longest {
-                match best {
-                    Some((b, c)) if k == b && c != *category => tie = true,
-                    Some((b, _)) if k <= b => {}
-                    _ => {
-                        best = Some((k, *category));
-                        tie = false;
-                    }
+    for form in table.forms() {
+        // Only prefixes that end in the key's last character can match.
+        let longest = (form.min_len..=form.chars.len())
+            .rev()
+            .filter(|&k| form.chars[k - 1] == last)
+            .find(|&k| key.ends_with(&form.chars[..k]));
+        if let Some(k) = longest {
+            match best {
+                Some((b, c)) if k == b && c != form.category => tie = true,
+                Some((b, _)) if k <= b => {}
+                _ => {
+                    best = Some((k, form.category));
+                    tie = false;
                 }
             }
         }
@@ -465,6 +456,60 @@ pub fn anchored_label(key: &str, labels: &[(&str, Category)]) -> Option<Category
     } else {
         best.map(|(_, c)| c)
     }
+}
+
+/// A printed label, or its bare form without numbering, ready for matching.
+struct LabelForm {
+    chars: Vec<char>,
+    /// Shortest prefix that names the row: the numbering plus two characters.
+    min_len: usize,
+    category: Category,
+}
+
+/// Which table's printed row labels to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLabels {
+    /// Table 二: [`ACTIVE_LABELS`].
+    Active,
+    /// Table 三: [`APPLICATION_LABELS`].
+    Applications,
+}
+
+impl RowLabels {
+    /// The matchable forms of the table's labels, built once.
+    fn forms(self) -> &'static [LabelForm] {
+        static ACTIVE: LazyLock<Vec<LabelForm>> = LazyLock::new(|| build_forms(ACTIVE_LABELS));
+        static APPLICATIONS: LazyLock<Vec<LabelForm>> =
+            LazyLock::new(|| build_forms(APPLICATION_LABELS));
+        match self {
+            RowLabels::Active => &ACTIVE,
+            RowLabels::Applications => &APPLICATIONS,
+        }
+    }
+}
+
+fn build_forms(labels: &[(&str, Category)]) -> Vec<LabelForm> {
+    let mut forms = Vec::new();
+    for (label, category) in labels {
+        let chars: Vec<char> = label.chars().collect();
+        let numbering = numbering_len(label);
+        forms.push(LabelForm {
+            min_len: (numbering + 2).min(chars.len()),
+            chars: chars.clone(),
+            category: *category,
+        });
+        // The bare form, where the numbering is left out; not for `3.其他`, whose bare
+        // `其他` is every table's column header.
+        if numbering > 0 && *category != Category::OtherOther {
+            let bare = chars[numbering..].to_vec();
+            forms.push(LabelForm {
+                min_len: 2.min(bare.len()),
+                chars: bare,
+                category: *category,
+            });
+        }
+    }
+    forms
 }
 
 /// `1、` numbering written as `1.`, so both match the printed labels.
@@ -535,7 +580,7 @@ mod tests {
     #[test]
     fn labels_are_recognised_from_their_beginning() {
         use crate::text::label_key;
-        let m = |s: &str| anchored_label(&label_key(s), APPLICATION_LABELS);
+        let m = |s: &str| anchored_label(&label_key(s), RowLabels::Applications);
         assert_eq!(
             m("(三) 不予公开 1. 属于国家秘密"),
             Some(Category::StateSecret)
@@ -557,7 +602,7 @@ mod tests {
         );
         for (label, c) in APPLICATION_LABELS {
             assert_eq!(
-                anchored_label(label, APPLICATION_LABELS),
+                anchored_label(label, RowLabels::Applications),
                 Some(*c),
                 "{label}"
             );

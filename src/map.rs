@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use crate::categories::{
-    anchored_label, application_row_order, Breakdown, Category, Section, ACTIVE_COLUMN_KEYS,
-    ACTIVE_LABELS, ACTIVE_ROW_KEYS, APPLICANT_COLUMNS, APPLICATION_LABELS, APPLICATION_ROW_KEYS,
-    REVIEW_COLUMNS, REVIEW_ROWS,
+    anchored_label, application_row_order, Breakdown, Category, RowLabels, Section,
+    ACTIVE_COLUMN_KEYS, ACTIVE_ROW_KEYS, APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS,
+    REVIEW_ROWS,
 };
 use crate::model::{Finding, Template, Unit};
 use crate::tables::{RawCell, RawRow};
@@ -566,7 +566,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
             continue;
         }
         let label = &key[label_from..];
-        let found = anchored_label(label, ACTIVE_LABELS)
+        let found = anchored_label(label, RowLabels::Active)
             .or_else(|| last_match(label, ACTIVE_ROW_KEYS).map(|(c, _)| c));
         let Some(category) = found else {
             out.findings.push(unknown_row(row, Section::Active));
@@ -721,7 +721,7 @@ fn ambiguous(category: Category, candidates: &[Arrangement], line: i32) -> Findi
 
 /// Names a table 三 row from its label key, with the previous row for （六）3.其他.
 fn application_category(key: &str, previous: Option<Category>) -> Option<Category> {
-    if let Some(c) = anchored_label(key, APPLICATION_LABELS) {
+    if let Some(c) = anchored_label(key, RowLabels::Applications) {
         return Some(c);
     }
     let found = last_match(key, APPLICATION_ROW_KEYS);

@@ -14,18 +14,44 @@ use unicode_normalization::UnicodeNormalization;
 /// assert_eq!(gongkai::text::label_key("3. 危及 “ 三安全一稳定 ”"), "3.危及\"三安全一稳定\"");
 /// ```
 pub fn label_key(s: &str) -> String {
-    s.nfkc()
-        .filter(|c| !c.is_whitespace() && *c != '\u{feff}' && *c != '*' && *c != '#')
-        .map(|c| match c {
-            '〔' | '［' | '【' => '[',
-            '〕' | '］' | '】' => ']',
-            '“' | '”' | '„' | '「' | '」' => '"',
-            '‘' | '’' => '\'',
-            '．' => '.',
-            '−' | '–' | '—' => '-',
-            other => other,
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if nfkc_keeps(c) {
+            push_key_char(&mut out, c);
+        } else {
+            // Full-width forms, U+3000, NBSP, circled digits: normalize this character.
+            for n in std::iter::once(c).nfkc() {
+                push_key_char(&mut out, n);
+            }
+        }
+    }
+    out
+}
+
+/// Characters NFKC leaves as they are and that are most of every report: ASCII, CJK
+/// ideographs, kana-free CJK punctuation. Checking them first makes keys cheap.
+fn nfkc_keeps(c: char) -> bool {
+    c.is_ascii()
+        || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+        || matches!(
+            c,
+            '、' | '。' | '“' | '”' | '《' | '》' | '〔' | '〕' | '【' | '】' | '—'
+        )
+}
+
+fn push_key_char(out: &mut String, c: char) {
+    if c.is_whitespace() || c == '\u{feff}' || c == '*' || c == '#' {
+        return;
+    }
+    out.push(match c {
+        '〔' | '［' | '【' => '[',
+        '〕' | '］' | '】' => ']',
+        '“' | '”' | '„' | '「' | '」' => '"',
+        '‘' | '’' => '\'',
+        '．' => '.',
+        '−' | '–' | '—' => '-',
+        other => other,
+    });
 }
 
 /// Whether a cell holds no number but a placeholder the report uses for "nothing"
@@ -54,6 +80,16 @@ pub struct CellNumber {
 /// a unit (元, 万元, 件, 项, 个, 条) and a bracketed annotation (`22（其中修订 16 件）`).
 /// Returns `None` for anything else.
 pub fn parse_number(cell: &str) -> Option<CellNumber> {
+    if !cell.is_empty() && cell.len() <= 28 && cell.bytes().all(|b| b.is_ascii_digit()) {
+        // The common case, a plain count: no normalization needed.
+        return Some(CellNumber {
+            value: Decimal::from_str(cell).ok()?,
+            wan_yuan: false,
+            has_unit: false,
+            signed: false,
+            fractional: false,
+        });
+    }
     let norm: String = cell.nfkc().filter(|c| !c.is_whitespace()).collect();
     let s = norm.as_str();
     let (signed, negative, rest) = if let Some(r) = s.strip_prefix('+') {
@@ -145,6 +181,31 @@ mod tests {
         assert_eq!(decimal_to_f64(v), 20100.0);
         let v = wan_to_yuan(Decimal::from_str("22.5981").unwrap());
         assert_eq!(decimal_to_f64(v), 225981.0);
+    }
+
+    #[test]
+    fn label_keys_match_whole_string_nfkc() {
+        let samples = [
+            "（三）不予公开　１．属于",
+            "“三安全一稳定”",
+            "①②",
+            "本年增/减",
+            "ＡＢＣ ｘ",
+            "…—",
+        ];
+        for s in samples {
+            let slow: String = s.nfkc().collect::<String>();
+            assert_eq!(label_key(s), label_key_reference(&slow), "{s}");
+        }
+    }
+
+    /// The key computed from text already NFKC-normalized as a whole.
+    fn label_key_reference(nfkc: &str) -> String {
+        let mut out = String::new();
+        for c in nfkc.chars() {
+            push_key_char(&mut out, c);
+        }
+        out
     }
 
     #[test]
