@@ -23,8 +23,11 @@ unit: ## Rust unit, integration and doc tests
 
 contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
 	cargo build --locked
-	rm -rf $(CONTRACT_OUT)
+	rm -rf $(CONTRACT_OUT) $(CONTRACT_OUT)-partitioned $(CONTRACT_OUT)-sharded
 	$(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw --out $(CONTRACT_OUT) --progress never
+	# A mixed corpus (some reports fail: exit code 1) as one partitioned dataset, and as four shards.
+	$(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-partitioned --partition-by year -q || [ $$? -eq 1 ]
+	for k in 0 1 2 3; do $(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-sharded --shard $$k/4 -q || [ $$? -eq 1 ]; done
 	GONGKAI_OUT=$(CONTRACT_OUT) $(VENV)/bin/python -m pytest -q tests/contract
 
 bench: ## Throughput per input format at 1 and 2 threads (figures for the README)

@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::{resolve, CliSettings, PipelineFile};
 use crate::pipeline::{run, Summary};
+use crate::write::Layout;
 
 /// gongkai: government information disclosure annual reports → validated Parquet and CSV.
 #[derive(Debug, Parser)]
@@ -59,6 +60,13 @@ pub struct IngestArgs {
     /// Output formats, comma-separated: parquet, csv.
     #[arg(long, value_name = "LIST")]
     pub formats: Option<String>,
+    /// Write a Hive-partitioned dataset: DIR/facts/year=2021/part-….parquet (Parquet only).
+    #[arg(long, value_name = "KEY", value_parser = ["year"])]
+    pub partition_by: Option<String>,
+    /// Read only shard K of N (0-based; by a hash of each file's path inside its input
+    /// folder). N machines with --shard 0/N … N-1/N write one partitioned dataset together.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// Progress bar: auto (terminal only), always, never.
     #[arg(long, value_enum, default_value_t = Progress::Auto)]
     pub progress: Progress,
@@ -102,6 +110,8 @@ fn ingest(args: IngestArgs) -> anyhow::Result<u8> {
             out: args.out,
             threads: args.threads,
             formats: args.formats,
+            partition_by: args.partition_by,
+            shard: args.shard,
         },
         file,
     )?;
@@ -122,19 +132,29 @@ fn ingest(args: IngestArgs) -> anyhow::Result<u8> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let started = Instant::now();
-    let summary = run(&settings, &|done, total| {
+    if draw {
+        // The walk streams, so the total for the bar takes one counting pass of its own.
+        let total = crate::discover::walk(&settings.inputs)
+            .filter(|f| matches!(f, crate::discover::Found::File { relative, .. } if settings.shard.contains(relative)))
+            .count();
         bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
+    }
+    let started = Instant::now();
+    let summary = run(&settings, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     if !args.quiet {
         for p in &summary.walk_problems {
             eprintln!("gongkai: warning: {p}");
         }
+        let diagnostics = match (&settings.layout, settings.formats.csv) {
+            (Layout::ByYear { .. }, _) => settings.out.join("diagnostics"),
+            (Layout::Single, true) => settings.out.join("diagnostics.csv"),
+            (Layout::Single, false) => settings.out.join("diagnostics.parquet"),
+        };
+        let secs = started.elapsed().as_secs_f64();
         println!(
             "{}",
-            summary_line(&summary, &settings.out, started.elapsed().as_secs_f64())
+            summary_line(&summary, &settings.out, &diagnostics, secs)
         );
     }
     Ok(if summary.partial + summary.failed > 0 {
@@ -144,7 +164,12 @@ fn ingest(args: IngestArgs) -> anyhow::Result<u8> {
     })
 }
 
-fn summary_line(s: &Summary, out: &std::path::Path, secs: f64) -> String {
+fn summary_line(
+    s: &Summary,
+    out: &std::path::Path,
+    diagnostics: &std::path::Path,
+    secs: f64,
+) -> String {
     let mut line = format!(
         "gongkai: {} files in {secs:.1}s: {} ok, {} partial, {} failed; {} facts, {} diagnostics → {}",
         s.files,
@@ -156,10 +181,7 @@ fn summary_line(s: &Summary, out: &std::path::Path, secs: f64) -> String {
         out.display()
     );
     if s.partial + s.failed > 0 {
-        line.push_str(&format!(
-            " (see {}/diagnostics.csv for what to fix)",
-            out.display()
-        ));
+        line.push_str(&format!(" (see {} for what to fix)", diagnostics.display()));
     }
     line
 }

@@ -11,8 +11,8 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::decode::DecodeOptions;
-use crate::pipeline::Settings;
-use crate::write::Formats;
+use crate::pipeline::{Settings, Shard};
+use crate::write::{Formats, Layout};
 
 /// The contents of a pipeline file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -33,6 +33,8 @@ pub struct PipelineFile {
     pub pdf_timeout_secs: Option<u64>,
     /// The `pdftotext` program (name on PATH, or a path).
     pub pdftotext: Option<String>,
+    /// `year` for a Hive-partitioned dataset.
+    pub partition_by: Option<String>,
 }
 
 impl PipelineFile {
@@ -69,6 +71,21 @@ pub struct CliSettings {
     pub threads: Option<usize>,
     /// Output formats, comma-separated.
     pub formats: Option<String>,
+    /// `year` for a Hive-partitioned dataset.
+    pub partition_by: Option<String>,
+    /// `K/N`: read shard K (0-based) of N.
+    pub shard: Option<String>,
+}
+
+/// Parses `K/N` (0 ≤ K < N).
+pub fn parse_shard(s: &str) -> Result<Shard> {
+    let parsed = s
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((index, count)) if count > 0 && index < count => Ok(Shard { index, count }),
+        _ => bail!("--shard {s:?}: expected K/N with 0 <= K < N, e.g. 0/4"),
+    }
 }
 
 /// Parses `parquet,csv`.
@@ -106,13 +123,31 @@ pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings>
         .out
         .or(file.out)
         .context("no output folder given: use --out DIR or `out` in the pipeline file")?;
+    let shard = cli.shard.as_deref().map(parse_shard).transpose()?;
+    let partition = match cli.partition_by.or(file.partition_by).as_deref() {
+        Some("year") => true,
+        Some(other) => bail!("cannot partition by {other:?}: the only partition key is year"),
+        // Shards together form one partitioned dataset.
+        None => shard.is_some(),
+    };
     let formats = match (cli.formats, file.formats) {
         (Some(s), _) => parse_formats(&s.split(',').collect::<Vec<_>>())?,
         (None, Some(v)) => parse_formats(&v)?,
         (None, None) => Formats {
             parquet: true,
-            csv: true,
+            csv: !partition,
         },
+    };
+    if partition && formats.csv {
+        bail!("a partitioned dataset is written as Parquet only; drop csv from the formats");
+    }
+    let shard = shard.unwrap_or(Shard::ALL);
+    let layout = if partition {
+        Layout::ByYear {
+            part: format!("part-{}-of-{}", shard.index, shard.count),
+        }
+    } else {
+        Layout::Single
     };
     let threads = cli.threads.or(file.threads).unwrap_or(0);
     let mut decode = DecodeOptions::default();
@@ -128,6 +163,8 @@ pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings>
         threads,
         formats,
         decode,
+        layout,
+        shard,
     })
 }
 
@@ -163,6 +200,36 @@ mod tests {
                 csv: true
             }
         );
+    }
+
+    #[test]
+    fn shards_and_partitions() {
+        assert_eq!(parse_shard("1/4").unwrap(), Shard { index: 1, count: 4 });
+        for bad in ["4/4", "1", "a/b", "0/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+        let cli = |shard: Option<&str>, formats: Option<&str>| CliSettings {
+            inputs: vec!["x".into()],
+            out: Some("o".into()),
+            shard: shard.map(String::from),
+            formats: formats.map(String::from),
+            ..Default::default()
+        };
+        let s = resolve(cli(Some("2/3"), None), None).unwrap();
+        assert_eq!(
+            s.layout,
+            Layout::ByYear {
+                part: "part-2-of-3".into()
+            }
+        );
+        assert_eq!(
+            s.formats,
+            Formats {
+                parquet: true,
+                csv: false
+            }
+        );
+        assert!(resolve(cli(Some("0/2"), Some("csv")), None).is_err());
     }
 
     #[test]

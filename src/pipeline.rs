@@ -16,14 +16,14 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::decode::{decode, Content, DecodeOptions};
-use crate::discover::discover;
+use crate::discover::{first_missing, walk, Found};
 use crate::map::{map_table, Mapped};
 use crate::model::{Diagnostic, DocResult, Fact, Finding, Report, Severity, Status, Template};
 use crate::segment::segment;
 use crate::tables::recover_rows;
 use crate::text::decimal_to_f64;
 use crate::validate::validate;
-use crate::write::{Formats, OutputWriter};
+use crate::write::{Formats, Layout, OutputWriter};
 
 /// Everything a run needs, already resolved from CLI, pipeline file and defaults.
 #[derive(Debug, Clone)]
@@ -38,6 +38,10 @@ pub struct Settings {
     pub formats: Formats,
     /// PDF extraction settings.
     pub decode: DecodeOptions,
+    /// One file per table, or Hive-style partitions by year.
+    pub layout: Layout,
+    /// The part of the corpus this run reads.
+    pub shard: Shard,
 }
 
 /// Counts for the closing summary.
@@ -275,13 +279,89 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
 /// small enough that results waiting for the writer stay few.
 const CHUNK_PER_THREAD: usize = 16;
 
-/// Runs the whole job. `progress` is called after each file with (done, total).
-pub fn run(settings: &Settings, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Summary> {
-    let found = discover(&settings.inputs);
-    if let Some(missing) = found.missing.first() {
+/// Which part of the corpus a run reads: shard `index` of `count` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u32,
+    /// How many shards the corpus is cut into.
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole corpus.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether a file belongs to this shard: by a stable hash (FNV-1a) of its path
+    /// relative to its input root, so every machine cuts the archive the same way
+    /// wherever it is mounted.
+    pub fn contains(self, relative: &Path) -> bool {
+        if self.count <= 1 {
+            return true;
+        }
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in relative.to_string_lossy().bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+/// Runs the whole job. `progress` is called after each file with the number done.
+pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Summary> {
+    if let Some(missing) = first_missing(&settings.inputs) {
         anyhow::bail!("input {} does not exist", missing.display());
     }
-    if found.files.is_empty() {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let chunk_size = CHUNK_PER_THREAD * pool.current_num_threads().max(1);
+    let mut summary = Summary::default();
+    // Created at the first file, so a run that finds nothing leaves the output untouched.
+    let mut writer: Option<OutputWriter> = None;
+    let mut walk = walk(&settings.inputs).peekable();
+    let mut any_file = false;
+    let mut chunk: Vec<PathBuf> = Vec::with_capacity(chunk_size);
+    while walk.peek().is_some() {
+        chunk.clear();
+        for found in walk.by_ref() {
+            match found {
+                Found::File { path, relative } if settings.shard.contains(&relative) => {
+                    any_file = true;
+                    chunk.push(path);
+                }
+                Found::File { .. } => any_file = true,
+                Found::Problem(p) => summary.walk_problems.push(p),
+            }
+            if chunk.len() == chunk_size {
+                break;
+            }
+        }
+        let results: Vec<DocResult> = pool.install(|| {
+            use rayon::prelude::*;
+            chunk
+                .par_iter()
+                .map(|p| process_path_with(p, &settings.decode))
+                .collect()
+        });
+        if writer.is_none() && !results.is_empty() {
+            writer = Some(OutputWriter::create(
+                &settings.out,
+                settings.formats,
+                &settings.layout,
+            )?);
+        }
+        for doc in results {
+            summary.count(&doc);
+            if let Some(w) = writer.as_mut() {
+                w.write(doc)?;
+            }
+            progress(summary.files);
+        }
+    }
+    if !any_file {
         let shown: Vec<String> = settings
             .inputs
             .iter()
@@ -289,39 +369,24 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize, usize) + Sync)) -> Res
             .collect();
         anyhow::bail!("no input files found in {}", shown.join(", "));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.threads)
-        .build()
-        .context("cannot start worker threads")?;
-    let mut writer = OutputWriter::create(&settings.out, settings.formats)?;
-    let mut summary = Summary {
-        files: found.files.len(),
-        walk_problems: found.problems,
-        ..Summary::default()
+    // A shard may hold no file of a small corpus: it writes nothing and clears its parts.
+    let writer = match writer {
+        Some(w) => w,
+        None => OutputWriter::create(&settings.out, settings.formats, &settings.layout)?,
     };
-    let chunk = CHUNK_PER_THREAD * pool.current_num_threads().max(1);
-    let mut done = 0;
-    for paths in found.files.chunks(chunk) {
-        let results: Vec<DocResult> = pool.install(|| {
-            use rayon::prelude::*;
-            paths
-                .par_iter()
-                .map(|p| process_path_with(p, &settings.decode))
-                .collect()
-        });
-        for doc in results {
-            match doc.report.status {
-                Status::Ok => summary.ok += 1,
-                Status::Partial => summary.partial += 1,
-                Status::Failed => summary.failed += 1,
-            }
-            summary.facts += doc.facts.len();
-            summary.diagnostics += doc.diagnostics.len();
-            writer.write(doc)?;
-            done += 1;
-            progress(done, summary.files);
-        }
-    }
     writer.finish()?;
     Ok(summary)
+}
+
+impl Summary {
+    fn count(&mut self, doc: &DocResult) {
+        self.files += 1;
+        match doc.report.status {
+            Status::Ok => self.ok += 1,
+            Status::Partial => self.partial += 1,
+            Status::Failed => self.failed += 1,
+        }
+        self.facts += doc.facts.len();
+        self.diagnostics += doc.diagnostics.len();
+    }
 }

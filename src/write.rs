@@ -168,7 +168,7 @@ fn diagnostics_batch(rows: &[Diagnostic]) -> Result<RecordBatch> {
 /// One output table: a Parquet and/or CSV file under temporary names, with a buffer of
 /// rows waiting for the next row group.
 struct TableSink<T> {
-    name: &'static str,
+    name: String,
     buffer: Vec<T>,
     batch: fn(&[T]) -> Result<RecordBatch>,
     parquet: Option<ArrowWriter<BufWriter<File>>>,
@@ -179,7 +179,7 @@ struct TableSink<T> {
 impl<T: serde::Serialize> TableSink<T> {
     fn create(
         dir: &Path,
-        name: &'static str,
+        name: &str,
         schema: SchemaRef,
         batch: fn(&[T]) -> Result<RecordBatch>,
         formats: Formats,
@@ -222,7 +222,7 @@ impl<T: serde::Serialize> TableSink<T> {
             None
         };
         Ok(TableSink {
-            name,
+            name: name.to_string(),
             buffer: Vec::new(),
             batch,
             parquet,
@@ -293,33 +293,67 @@ impl<T> Drop for TableSink<T> {
     }
 }
 
-/// Writes the three output tables.
-pub struct OutputWriter {
+/// How the output folder is laid out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// `facts.parquet`, `facts.csv`, … directly in the output folder.
+    Single,
+    /// Hive-style `facts/year=2021/PART.parquet` (and `reports/`, `diagnostics/`): one
+    /// dataset that DuckDB (`hive_partitioning`), pyarrow and Spark read as a table. The
+    /// `year` column lives in the folder names, not in the files; a report without a year
+    /// goes to `year=__HIVE_DEFAULT_PARTITION__` (read back as null). `part` names this
+    /// run's files (`part-0-of-1`; shards write `part-K-of-N` side by side).
+    ByYear {
+        /// File name (without extension) of this run's part in every partition.
+        part: String,
+    },
+}
+
+/// The Hive folder name of a partition.
+fn partition_dir(year: Option<i32>) -> String {
+    match year {
+        Some(y) => format!("year={y}"),
+        None => "year=__HIVE_DEFAULT_PARTITION__".to_string(),
+    }
+}
+
+/// Drops the `year` column: in a partitioned dataset it is the folder name.
+fn without_year(batch: RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let keep: Vec<usize> = (0..schema.fields().len())
+        .filter(|i| schema.field(*i).name() != "year")
+        .collect();
+    Ok(batch.project(&keep)?)
+}
+
+fn without_year_schema(schema: &SchemaRef) -> SchemaRef {
+    Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .filter(|f| f.name() != "year")
+            .cloned()
+            .collect::<Vec<_>>(),
+    ))
+}
+
+fn facts_batch_partitioned(rows: &[Fact]) -> Result<RecordBatch> {
+    without_year(facts_batch(rows)?)
+}
+
+fn reports_batch_partitioned(rows: &[Report]) -> Result<RecordBatch> {
+    without_year(reports_batch(rows)?)
+}
+
+/// The three tables of one partition (or of the whole output).
+struct Tables {
     facts: TableSink<Fact>,
     reports: TableSink<Report>,
     diagnostics: TableSink<Diagnostic>,
 }
 
-impl OutputWriter {
-    /// Creates the output folder and opens temporary files in it.
-    pub fn create(dir: &Path, formats: Formats) -> Result<Self> {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-        Ok(OutputWriter {
-            facts: TableSink::create(dir, "facts", facts_schema(), facts_batch, formats)?,
-            reports: TableSink::create(dir, "reports", reports_schema(), reports_batch, formats)?,
-            diagnostics: TableSink::create(
-                dir,
-                "diagnostics",
-                diagnostics_schema(),
-                diagnostics_batch,
-                formats,
-            )?,
-        })
-    }
-
-    /// Appends one report's rows.
-    pub fn write(&mut self, doc: DocResult) -> Result<()> {
+impl Tables {
+    fn write(&mut self, doc: DocResult) -> Result<()> {
         self.reports.push(doc.report)?;
         for f in doc.facts {
             self.facts.push(f)?;
@@ -330,17 +364,161 @@ impl OutputWriter {
         Ok(())
     }
 
-    /// Completes every file, then renames them all into place.
-    pub fn finish(self) -> Result<()> {
+    fn finish(self) -> Result<Vec<(PathBuf, PathBuf)>> {
         let mut renames = self.facts.finish()?;
         renames.extend(self.reports.finish()?);
         renames.extend(self.diagnostics.finish()?);
+        Ok(renames)
+    }
+}
+
+/// Writes the three output tables.
+pub struct OutputWriter {
+    dir: PathBuf,
+    formats: Formats,
+    layout: Layout,
+    /// One entry for [`Layout::Single`]; one per year met for [`Layout::ByYear`].
+    partitions: std::collections::BTreeMap<Option<i32>, Tables>,
+}
+
+impl OutputWriter {
+    /// Creates the output folder; files are opened (under temporary names) as needed.
+    pub fn create(dir: &Path, formats: Formats, layout: &Layout) -> Result<Self> {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+        let mut writer = OutputWriter {
+            dir: dir.to_path_buf(),
+            formats,
+            layout: layout.clone(),
+            partitions: Default::default(),
+        };
+        if *layout == Layout::Single {
+            // Open at once, so an unwritable folder is reported before any work is done.
+            writer.tables(None)?;
+        }
+        Ok(writer)
+    }
+
+    fn tables(&mut self, year: Option<i32>) -> Result<&mut Tables> {
+        let key = match self.layout {
+            Layout::Single => None,
+            Layout::ByYear { .. } => year,
+        };
+        if !self.partitions.contains_key(&key) {
+            let tables = match &self.layout {
+                Layout::Single => Tables {
+                    facts: TableSink::create(
+                        &self.dir,
+                        "facts",
+                        facts_schema(),
+                        facts_batch,
+                        self.formats,
+                    )?,
+                    reports: TableSink::create(
+                        &self.dir,
+                        "reports",
+                        reports_schema(),
+                        reports_batch,
+                        self.formats,
+                    )?,
+                    diagnostics: TableSink::create(
+                        &self.dir,
+                        "diagnostics",
+                        diagnostics_schema(),
+                        diagnostics_batch,
+                        self.formats,
+                    )?,
+                },
+                Layout::ByYear { part } => {
+                    let open_dir = |table: &str| -> Result<PathBuf> {
+                        let d = self.dir.join(table).join(partition_dir(key));
+                        fs::create_dir_all(&d)
+                            .with_context(|| format!("cannot create {}", d.display()))?;
+                        Ok(d)
+                    };
+                    let parquet = Formats {
+                        parquet: true,
+                        csv: false,
+                    };
+                    Tables {
+                        facts: TableSink::create(
+                            &open_dir("facts")?,
+                            part,
+                            without_year_schema(&facts_schema()),
+                            facts_batch_partitioned,
+                            parquet,
+                        )?,
+                        reports: TableSink::create(
+                            &open_dir("reports")?,
+                            part,
+                            without_year_schema(&reports_schema()),
+                            reports_batch_partitioned,
+                            parquet,
+                        )?,
+                        diagnostics: TableSink::create(
+                            &open_dir("diagnostics")?,
+                            part,
+                            diagnostics_schema(),
+                            diagnostics_batch,
+                            parquet,
+                        )?,
+                    }
+                }
+            };
+            self.partitions.insert(key, tables);
+        }
+        self.partitions
+            .get_mut(&key)
+            .context("partition just opened")
+    }
+
+    /// Appends one report's rows.
+    pub fn write(&mut self, doc: DocResult) -> Result<()> {
+        let year = doc.report.year;
+        self.tables(year)?.write(doc)
+    }
+
+    /// Completes every file, renames them all into place, and (partitioned) removes this
+    /// part's files from partitions this run did not write, so no stale year remains.
+    pub fn finish(mut self) -> Result<()> {
+        let partitions = std::mem::take(&mut self.partitions);
+        let written: Vec<Option<i32>> = partitions.keys().copied().collect();
+        let mut renames = Vec::new();
+        for (_, tables) in partitions {
+            renames.extend(tables.finish()?);
+        }
         for (temp, final_path) in &renames {
             fs::rename(temp, final_path)
                 .with_context(|| format!("cannot move {} into place", final_path.display()))?;
         }
+        if let Layout::ByYear { part } = &self.layout {
+            let keep: Vec<String> = written.iter().map(|y| partition_dir(*y)).collect();
+            for table in ["facts", "reports", "diagnostics"] {
+                remove_stale_parts(&self.dir.join(table), part, &keep)?;
+            }
+        }
         Ok(())
     }
+}
+
+fn remove_stale_parts(table_dir: &Path, part: &str, keep: &[String]) -> Result<()> {
+    let Ok(entries) = fs::read_dir(table_dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("year=") || keep.contains(&name) {
+            continue;
+        }
+        let stale = entry.path().join(format!("{part}.parquet"));
+        if stale.exists() {
+            fs::remove_file(&stale)
+                .with_context(|| format!("cannot remove stale {}", stale.display()))?;
+        }
+        // Leaves partitions other shards still write; removes a folder left empty.
+        let _ = fs::remove_dir(entry.path());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
