@@ -73,10 +73,12 @@ pub struct IngestArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Log format: text, or json (one object per event on stderr, for log collectors).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 /// Parses the command line and runs; returns the process exit code.
-#[allow(clippy::print_stderr)]
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -87,18 +89,111 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Ingest(args) => match ingest(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("gongkai: error: {e:#}");
-                ExitCode::from(2)
+        Command::Ingest(args) => {
+            let log = Log {
+                format: args.log_format,
+                quiet: args.quiet,
+            };
+            match ingest(args, &log) {
+                Ok(code) => ExitCode::from(code),
+                Err(e) => {
+                    log.error(&format!("{e:#}"));
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
     }
 }
 
+/// How run events are written: text for people, JSON lines for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// A one-line summary on stdout, warnings and errors on stderr.
+    Text,
+    /// One JSON object per event on stderr (start, progress, warning, finish, error).
+    Json,
+}
+
+/// The one place that prints. Events go to stderr as JSON lines, or as text.
+struct Log {
+    format: LogFormat,
+    quiet: bool,
+}
+
 #[allow(clippy::print_stderr, clippy::print_stdout)]
-fn ingest(args: IngestArgs) -> anyhow::Result<u8> {
+impl Log {
+    fn event(&self, value: serde_json::Value) {
+        eprintln!("{value}");
+    }
+
+    fn json(&self) -> bool {
+        self.format == LogFormat::Json
+    }
+
+    fn start(&self, settings: &crate::pipeline::Settings) {
+        if self.json() {
+            self.event(serde_json::json!({
+                "event": "start",
+                "version": env!("CARGO_PKG_VERSION"),
+                "inputs": settings.inputs,
+                "out": settings.out,
+                "threads": settings.threads,
+                "shard": format!("{}/{}", settings.shard.index, settings.shard.count),
+            }));
+        }
+    }
+
+    fn progress(&self, files: usize, secs: f64) {
+        if self.json() {
+            self.event(serde_json::json!({"event": "progress", "files": files, "seconds": secs}));
+        }
+    }
+
+    fn warning(&self, message: &str) {
+        match self.format {
+            LogFormat::Json => {
+                self.event(serde_json::json!({"event": "warning", "message": message}))
+            }
+            LogFormat::Text if !self.quiet => eprintln!("gongkai: warning: {message}"),
+            LogFormat::Text => {}
+        }
+    }
+
+    fn error(&self, message: &str) {
+        match self.format {
+            LogFormat::Json => self
+                .event(serde_json::json!({"event": "error", "message": message, "exit_code": 2})),
+            LogFormat::Text => eprintln!("gongkai: error: {message}"),
+        }
+    }
+
+    fn finish(
+        &self,
+        s: &Summary,
+        out: &std::path::Path,
+        diagnostics: &std::path::Path,
+        secs: f64,
+        exit_code: u8,
+    ) {
+        match self.format {
+            LogFormat::Json => self.event(serde_json::json!({
+                "event": "finish",
+                "files": s.files, "ok": s.ok, "partial": s.partial, "failed": s.failed,
+                "facts": s.facts, "diagnostics": s.diagnostics,
+                "out": out, "seconds": secs, "exit_code": exit_code,
+            })),
+            LogFormat::Text if !self.quiet => {
+                println!("{}", summary_line(s, out, diagnostics, secs))
+            }
+            LogFormat::Text => {}
+        }
+    }
+}
+
+/// Seconds between progress events when no bar is drawn.
+const PROGRESS_EVERY_SECS: f64 = 10.0;
+
+fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
     let file = args
         .pipeline
         .as_deref()
@@ -118,16 +213,14 @@ fn ingest(args: IngestArgs) -> anyhow::Result<u8> {
     let draw = match args.progress {
         Progress::Never => false,
         Progress::Always => true,
-        Progress::Auto => !args.quiet && std::io::stderr().is_terminal(),
+        Progress::Auto => !args.quiet && !log.json() && std::io::stderr().is_terminal(),
     };
-    let bar = ProgressBar::with_draw_target(
-        None,
-        if draw {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
+    let target = if draw {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(None, target);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -139,29 +232,41 @@ fn ingest(args: IngestArgs) -> anyhow::Result<u8> {
             .count();
         bar.set_length(total as u64);
     }
+    log.start(&settings);
     let started = Instant::now();
-    let summary = run(&settings, &|done| bar.set_position(done as u64))?;
-    bar.finish_and_clear();
-    if !args.quiet {
-        for p in &summary.walk_problems {
-            eprintln!("gongkai: warning: {p}");
-        }
-        let diagnostics = match (&settings.layout, settings.formats.csv) {
-            (Layout::ByYear { .. }, _) => settings.out.join("diagnostics"),
-            (Layout::Single, true) => settings.out.join("diagnostics.csv"),
-            (Layout::Single, false) => settings.out.join("diagnostics.parquet"),
-        };
+    let last_event = std::sync::Mutex::new(0.0f64);
+    let summary = run(&settings, &|done| {
+        bar.set_position(done as u64);
         let secs = started.elapsed().as_secs_f64();
-        println!(
-            "{}",
-            summary_line(&summary, &settings.out, &diagnostics, secs)
-        );
+        if let Ok(mut last) = last_event.lock() {
+            if secs - *last >= PROGRESS_EVERY_SECS {
+                *last = secs;
+                log.progress(done, secs);
+            }
+        }
+    })?;
+    bar.finish_and_clear();
+    for p in &summary.walk_problems {
+        log.warning(p);
     }
-    Ok(if summary.partial + summary.failed > 0 {
+    let diagnostics = match (&settings.layout, settings.formats.csv) {
+        (Layout::ByYear { .. }, _) => settings.out.join("diagnostics"),
+        (Layout::Single, true) => settings.out.join("diagnostics.csv"),
+        (Layout::Single, false) => settings.out.join("diagnostics.parquet"),
+    };
+    let code = if summary.partial + summary.failed > 0 {
         1
     } else {
         0
-    })
+    };
+    log.finish(
+        &summary,
+        &settings.out,
+        &diagnostics,
+        started.elapsed().as_secs_f64(),
+        code,
+    );
+    Ok(code)
 }
 
 fn summary_line(

@@ -23,7 +23,7 @@ use crate::segment::segment;
 use crate::tables::recover_rows;
 use crate::text::decimal_to_f64;
 use crate::validate::validate;
-use crate::write::{Formats, Layout, OutputWriter};
+use crate::write::{Formats, Layout, OutputLock, OutputWriter};
 
 /// Everything a run needs, already resolved from CLI, pipeline file and defaults.
 #[derive(Debug, Clone)]
@@ -313,6 +313,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     if let Some(missing) = first_missing(&settings.inputs) {
         anyhow::bail!("input {} does not exist", missing.display());
     }
+    let _lock = OutputLock::acquire(&settings.out, &settings.layout)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()

@@ -4,10 +4,12 @@ use std::path::Path;
 
 use crate::util::{gongkai, root, s};
 
+/// The files of an output folder, without the lock file every run keeps there.
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !(n.starts_with(".gongkai") && n.ends_with(".lock")))
         .collect();
     names.sort();
     names
@@ -228,4 +230,75 @@ fn the_documented_pipeline_example_parses() {
     let file = gongkai::config::PipelineFile::load(&p).unwrap();
     assert_eq!(file.pdf_timeout_secs, Some(60));
     assert_eq!(file.pdftotext.as_deref(), Some("pdftotext"));
+}
+
+#[test]
+fn a_second_run_on_a_locked_output_exits_2_and_writes_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let raw = root().join("data/raw");
+    let (code, _, err) = gongkai(&["ingest", s(&raw), "--out", s(out.path())]);
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read(out.path().join("facts.csv")).unwrap();
+    // Hold the lock as a running gongkai would.
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(out.path().join(".gongkai.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let (code, stdout, err) =
+        gongkai(&["ingest", s(&raw), "--out", s(out.path()), "--threads", "1"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        err.contains("another gongkai run") && err.contains(s(out.path())),
+        "{err}"
+    );
+    drop(lock);
+    assert_eq!(std::fs::read(out.path().join("facts.csv")).unwrap(), before);
+    // Released: the next run goes ahead. Shards lock their own part only.
+    let (code, ..) = gongkai(&["ingest", s(&raw), "--out", s(out.path())]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn json_log_gives_one_object_per_event() {
+    let out = tempfile::tempdir().unwrap();
+    let raw = root().join("data/raw");
+    let (code, stdout, stderr) = gongkai(&[
+        "ingest",
+        s(&raw),
+        "--out",
+        s(out.path()),
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.is_empty(), "{stdout}");
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.first().unwrap()["event"], "start");
+    let finish = events.last().unwrap();
+    assert_eq!(finish["event"], "finish");
+    assert_eq!(
+        (
+            finish["files"].as_u64(),
+            finish["facts"].as_u64(),
+            finish["exit_code"].as_u64()
+        ),
+        (Some(5), Some(985), Some(0))
+    );
+    let (code, _, stderr) = gongkai(&[
+        "ingest",
+        "/nonexistent",
+        "--out",
+        s(out.path()),
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(code, 2);
+    let e: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(e["event"], "error");
+    assert!(e["message"].as_str().unwrap().contains("does not exist"));
 }
