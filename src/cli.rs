@@ -29,6 +29,23 @@ pub enum Command {
     /// Read report files and folders, write facts, reports and diagnostics tables.
     #[command(after_help = EXIT_CODES)]
     Ingest(IngestArgs),
+    /// Write a synthetic corpus of reports for benchmarks (not for analysis): varied
+    /// agencies, years, layouts and encodings, numbers that keep the format's identities.
+    Corpus(CorpusArgs),
+}
+
+/// Arguments of `gongkai corpus`.
+#[derive(Debug, clap::Args)]
+pub struct CorpusArgs {
+    /// Folder to write into (DIR/YEAR/rNNNNNNN.txt).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// How many reports.
+    #[arg(long, default_value_t = 10_000)]
+    pub count: u64,
+    /// Seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// When to draw the progress bar.
@@ -89,6 +106,27 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Corpus(args) => {
+            let log = Log {
+                format: LogFormat::Text,
+                quiet: false,
+            };
+            match crate::corpus::generate(&args.out, args.count, args.seed) {
+                Ok(bytes) => {
+                    log.note(&format!(
+                        "wrote {} reports ({} MB) to {}",
+                        args.count,
+                        bytes / 1_000_000,
+                        args.out.display()
+                    ));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    log.error(&format!("{e:#}"));
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Ingest(args) => {
             let log = Log {
                 format: args.log_format,
@@ -157,6 +195,10 @@ impl Log {
             LogFormat::Text if !self.quiet => eprintln!("gongkai: warning: {message}"),
             LogFormat::Text => {}
         }
+    }
+
+    fn note(&self, message: &str) {
+        println!("gongkai: {message}");
     }
 
     fn error(&self, message: &str) {

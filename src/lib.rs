@@ -17,6 +17,7 @@
 pub mod categories;
 pub mod cli;
 pub mod config;
+pub mod corpus;
 pub mod decode;
 pub mod discover;
 pub mod map;
