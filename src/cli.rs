@@ -90,6 +90,11 @@ pub struct IngestArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Re-read only new and changed files (by size and modification time), reusing the
+    /// previous run's rows for the rest; the output is the same as a full run's. A new
+    /// gongkai version or changed settings read everything.
+    #[arg(long)]
+    pub incremental: bool,
     /// Log format: text, or json (one object per event on stderr, for log collectors).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -222,6 +227,7 @@ impl Log {
                 "event": "finish",
                 "files": s.files, "ok": s.ok, "partial": s.partial, "failed": s.failed,
                 "facts": s.facts, "diagnostics": s.diagnostics,
+                "reused": s.reused, "removed": s.removed, "unchanged": s.unchanged,
                 "out": out, "seconds": secs, "exit_code": exit_code,
             })),
             LogFormat::Text if !self.quiet => {
@@ -249,6 +255,7 @@ fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
             formats: args.formats,
             partition_by: args.partition_by,
             shard: args.shard,
+            incremental: args.incremental,
         },
         file,
     )?;
@@ -291,6 +298,9 @@ fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
     for p in &summary.walk_problems {
         log.warning(p);
     }
+    if let Some(reason) = &summary.full_run_reason {
+        log.warning(&format!("--incremental read every file: {reason}"));
+    }
     let diagnostics = match (&settings.layout, settings.formats.csv) {
         (Layout::ByYear { .. }, _) => settings.out.join("diagnostics"),
         (Layout::Single, true) => settings.out.join("diagnostics.csv"),
@@ -327,6 +337,15 @@ fn summary_line(
         s.diagnostics,
         out.display()
     );
+    if s.unchanged {
+        line.push_str("; nothing changed since the previous run, output left as it was");
+    } else if s.reused + s.removed > 0 {
+        let read = s.files - s.reused;
+        line.push_str(&format!(
+            "; incremental: {read} read, {} reused, {} removed",
+            s.reused, s.removed
+        ));
+    }
     if s.partial + s.failed > 0 {
         line.push_str(&format!(" (see {} for what to fix)", diagnostics.display()));
     }

@@ -75,6 +75,8 @@ pub struct CliSettings {
     pub partition_by: Option<String>,
     /// `K/N`: read shard K (0-based) of N.
     pub shard: Option<String>,
+    /// Reuse the previous run's rows for unchanged files.
+    pub incremental: bool,
 }
 
 /// Parses `K/N` (0 ≤ K < N).
@@ -165,6 +167,7 @@ pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings>
         decode,
         layout,
         shard,
+        incremental: cli.incremental,
     })
 }
 

@@ -19,6 +19,8 @@ pub enum Found {
     /// A file to read, and the path it is known by inside its input root (used to shard
     /// the corpus the same way on every machine, wherever the archive is mounted).
     File {
+        /// Index of the input root it was found under (inputs are walked in order).
+        root: usize,
         /// The path to open.
         path: PathBuf,
         /// The path relative to the input root it was found under.
@@ -40,7 +42,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 
 /// Walks the inputs, yielding files and problems in walk order.
 pub fn walk(inputs: &[PathBuf]) -> impl Iterator<Item = Found> + '_ {
-    inputs.iter().flat_map(|root| {
+    inputs.iter().enumerate().flat_map(|(index, root)| {
         let single = root.is_file();
         WalkDir::new(root)
             .follow_links(true)
@@ -57,6 +59,7 @@ pub fn walk(inputs: &[PathBuf]) -> impl Iterator<Item = Found> + '_ {
                             .map_or_else(|_| e.path().to_path_buf(), Path::to_path_buf)
                     };
                     Some(Found::File {
+                        root: index,
                         path: e.into_path(),
                         relative,
                     })

@@ -20,6 +20,7 @@ pub mod config;
 pub mod corpus;
 pub mod decode;
 pub mod discover;
+pub mod incremental;
 pub mod map;
 pub mod model;
 pub mod pipeline;

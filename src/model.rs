@@ -3,12 +3,12 @@
 //! Codes that analysts filter on (`section`, `unit`, `status`, `severity`, `template`) are
 //! enums serialised in snake_case, so no stage passes free strings to another.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::categories::{Breakdown, Category, Section};
 
 /// Which national table format a report follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Template {
     /// 国办公开办函〔2019〕60号, reporting years 2019–2020.
     #[serde(rename = "2019")]
@@ -42,7 +42,7 @@ impl Template {
 }
 
 /// Unit of a fact's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// A count of documents, items, applications or cases.
@@ -62,7 +62,7 @@ impl Unit {
 }
 
 /// One table cell: a row of the `facts` table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fact {
     /// First 16 hex digits of the SHA-256 of the source file's bytes.
     pub report_id: String,
@@ -89,7 +89,7 @@ pub struct Fact {
 }
 
 /// How far a report could be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// All three tables read and every check passes.
@@ -112,7 +112,7 @@ impl Status {
 }
 
 /// One input file: a row of the `reports` table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// First 16 hex digits of the SHA-256 of the file's bytes.
     pub report_id: String,
@@ -142,13 +142,13 @@ pub struct Report {
     pub error: Option<String>,
     /// The form the file was read as: `text`, `html`, `docx` or `pdf`; empty when it
     /// could not be read.
-    pub format: Option<&'static str>,
+    pub format: Option<String>,
     /// The character encoding of text and HTML files (`UTF-8`, `GBK`, `UTF-16LE`, …).
-    pub encoding: Option<&'static str>,
+    pub encoding: Option<String>,
 }
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Makes the report `partial` (or `failed` where nothing could be read).
@@ -168,7 +168,7 @@ impl Severity {
 }
 
 /// One problem found in a report: a row of the `diagnostics` table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// The report the problem was found in.
     pub report_id: String,
@@ -177,7 +177,7 @@ pub struct Diagnostic {
     /// `error` or `warning`.
     pub severity: Severity,
     /// A stable code, listed in `docs/schema.md`.
-    pub code: &'static str,
+    pub code: String,
     /// What is wrong, in words a person can act on.
     pub message: String,
     /// 1-based source line, where the problem has one.

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::{first_missing, walk, Found};
+use crate::incremental::{Entry, FileStat, Meta, StateReader, StateWriter};
 use crate::map::{map_table, Mapped};
 use crate::model::{Diagnostic, DocResult, Fact, Finding, Report, Severity, Status, Template};
 use crate::segment::segment;
@@ -42,6 +43,51 @@ pub struct Settings {
     pub layout: Layout,
     /// The part of the corpus this run reads.
     pub shard: Shard,
+    /// Reuse the previous run's rows for unchanged files.
+    pub incremental: bool,
+}
+
+impl Settings {
+    /// The name of this run's part of the output (its state folder, its lock).
+    pub fn part(&self) -> String {
+        match &self.layout {
+            Layout::Single => "all".to_string(),
+            Layout::ByYear { part } => part.clone(),
+        }
+    }
+
+    /// Everything that must match for a previous run's rows to be reused.
+    fn meta(&self) -> Meta {
+        Meta {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            schema_version: crate::write::SCHEMA_VERSION.to_string(),
+            settings: format!(
+                "inputs={:?} formats={:?} layout={:?} shard={:?} decode={:?}",
+                self.inputs, self.formats, self.layout, self.shard, self.decode
+            ),
+        }
+    }
+
+    /// Whether the output files a previous run wrote are all there.
+    fn outputs_exist(&self) -> bool {
+        match &self.layout {
+            Layout::ByYear { .. } => ["facts", "reports", "diagnostics"]
+                .iter()
+                .all(|t| self.out.join(t).is_dir()),
+            Layout::Single => {
+                let exts: Vec<&str> =
+                    [(self.formats.parquet, "parquet"), (self.formats.csv, "csv")]
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, e)| *e)
+                        .collect();
+                ["facts", "reports", "diagnostics"].iter().all(|t| {
+                    exts.iter()
+                        .all(|e| self.out.join(format!("{t}.{e}")).is_file())
+                })
+            }
+        }
+    }
 }
 
 /// Counts for the closing summary.
@@ -61,6 +107,14 @@ pub struct Summary {
     pub diagnostics: usize,
     /// Problems met while walking the inputs (not tied to a file).
     pub walk_problems: Vec<String>,
+    /// Reports whose rows were reused from the previous run (`--incremental`).
+    pub reused: usize,
+    /// Files of the previous run that are gone.
+    pub removed: usize,
+    /// Nothing changed since the previous run: the output was left as it was.
+    pub unchanged: bool,
+    /// Why an incremental run had to read everything, if it did.
+    pub full_run_reason: Option<String>,
 }
 
 /// First 16 hex digits of the SHA-256 of a file's bytes.
@@ -153,7 +207,7 @@ fn diagnostic(id: &str, source_path: &str, f: Finding) -> Diagnostic {
         report_id: id.to_string(),
         source_path: source_path.to_string(),
         severity: f.severity,
-        code: f.code,
+        code: f.code.to_string(),
         message: f.message,
         line: f.line,
     }
@@ -174,8 +228,8 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
             None,
         );
         let mut doc = failed(id, source_path, bytes.len(), finding);
-        doc.report.format = Some(decoded.format.code());
-        doc.report.encoding = decoded.encoding;
+        doc.report.format = Some(decoded.format.code().to_string());
+        doc.report.encoding = decoded.encoding.map(str::to_string);
         doc.diagnostics.splice(
             0..0,
             findings.into_iter().map(|f| diagnostic(id, source_path, f)),
@@ -261,8 +315,8 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
             .filter(|f| f.severity == Severity::Warning)
             .count() as i32,
         error: first_error.map(|f| f.message.clone()),
-        format: Some(decoded.format.code()),
-        encoding: decoded.encoding,
+        format: Some(decoded.format.code().to_string()),
+        encoding: decoded.encoding.map(str::to_string),
     };
     let diagnostics = findings
         .into_iter()
@@ -308,6 +362,32 @@ impl Shard {
     }
 }
 
+/// What to do with one file of the walk.
+enum Job {
+    /// Read it.
+    Read {
+        root: usize,
+        path: PathBuf,
+        stat: Option<FileStat>,
+    },
+    /// Reuse the previous run's rows (unchanged file).
+    Reuse(Box<(Entry, DocResult)>),
+}
+
+fn read_job(
+    root: usize,
+    path: &Path,
+    stat: Option<FileStat>,
+    options: &DecodeOptions,
+) -> (Entry, DocResult) {
+    let doc = process_path_with(path, options);
+    let stat = stat.unwrap_or(FileStat {
+        size: doc.report.bytes as u64,
+        mtime_ns: 0,
+    });
+    (Entry::new(root, path, stat, &doc), doc)
+}
+
 /// Runs the whole job. `progress` is called after each file with the number done.
 pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Summary> {
     if let Some(missing) = first_missing(&settings.inputs) {
@@ -318,48 +398,84 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         .num_threads(settings.threads)
         .build()
         .context("cannot start worker threads")?;
-    let chunk_size = CHUNK_PER_THREAD * pool.current_num_threads().max(1);
+    let part = settings.part();
+    let meta = settings.meta();
     let mut summary = Summary::default();
+    let mut previous: Option<StateReader> = None;
+    if settings.incremental {
+        match StateReader::open(&settings.out, &part, &meta) {
+            Ok(_) if !settings.outputs_exist() => {
+                summary.full_run_reason = Some("the previous output files are missing".to_string());
+            }
+            Ok(reader) => {
+                if let Some(unchanged) = unchanged_summary(settings, &part, &meta)? {
+                    return Ok(unchanged);
+                }
+                previous = Some(reader);
+            }
+            Err(reason) => summary.full_run_reason = Some(reason),
+        }
+    }
+    let chunk_size = CHUNK_PER_THREAD * pool.current_num_threads().max(1);
     // Created at the first file, so a run that finds nothing leaves the output untouched.
-    let mut writer: Option<OutputWriter> = None;
+    let mut writer: Option<(OutputWriter, StateWriter)> = None;
     let mut walk = walk(&settings.inputs).peekable();
     let mut any_file = false;
-    let mut chunk: Vec<PathBuf> = Vec::with_capacity(chunk_size);
+    let mut jobs: Vec<Job> = Vec::with_capacity(chunk_size);
     while walk.peek().is_some() {
-        chunk.clear();
+        jobs.clear();
         for found in walk.by_ref() {
-            match found {
-                Found::File { path, relative } if settings.shard.contains(&relative) => {
+            let (root, path) = match found {
+                Found::File {
+                    root,
+                    path,
+                    relative,
+                } if settings.shard.contains(&relative) => (root, path),
+                Found::File { .. } => {
                     any_file = true;
-                    chunk.push(path);
+                    continue;
                 }
-                Found::File { .. } => any_file = true,
-                Found::Problem(p) => summary.walk_problems.push(p),
-            }
-            if chunk.len() == chunk_size {
+                Found::Problem(p) => {
+                    summary.walk_problems.push(p);
+                    continue;
+                }
+            };
+            any_file = true;
+            let stat = FileStat::of(&path);
+            let job = match previous.as_mut() {
+                Some(prev) => next_job(prev, root, path, stat, &mut summary)?,
+                None => Job::Read { root, path, stat },
+            };
+            jobs.push(job);
+            if jobs.len() == chunk_size {
                 break;
             }
         }
-        let results: Vec<DocResult> = pool.install(|| {
+        let results: Vec<(Entry, DocResult)> = pool.install(|| {
             use rayon::prelude::*;
-            chunk
-                .par_iter()
-                .map(|p| process_path_with(p, &settings.decode))
+            std::mem::take(&mut jobs)
+                .into_par_iter()
+                .map(|job| match job {
+                    Job::Read { root, path, stat } => read_job(root, &path, stat, &settings.decode),
+                    Job::Reuse(reused) => *reused,
+                })
                 .collect()
         });
         if writer.is_none() && !results.is_empty() {
-            writer = Some(OutputWriter::create(
-                &settings.out,
-                settings.formats,
-                &settings.layout,
-            )?);
+            writer = Some(open_writers(settings, &part, &meta)?);
         }
-        for doc in results {
+        for (entry, doc) in results {
             summary.count(&doc);
-            if let Some(w) = writer.as_mut() {
-                w.write(doc)?;
+            if let Some((out, state)) = writer.as_mut() {
+                state.write(&entry, &doc)?;
+                out.write(doc)?;
             }
             progress(summary.files);
+        }
+    }
+    if let Some(prev) = previous.as_mut() {
+        while prev.take(false)?.is_some() {
+            summary.removed += 1;
         }
     }
     if !any_file {
@@ -371,12 +487,102 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         anyhow::bail!("no input files found in {}", shown.join(", "));
     }
     // A shard may hold no file of a small corpus: it writes nothing and clears its parts.
-    let writer = match writer {
+    let (out, state) = match writer {
         Some(w) => w,
-        None => OutputWriter::create(&settings.out, settings.formats, &settings.layout)?,
+        None => open_writers(settings, &part, &meta)?,
     };
-    writer.finish()?;
+    out.finish()?;
+    state.finish()?;
     Ok(summary)
+}
+
+fn open_writers(
+    settings: &Settings,
+    part: &str,
+    meta: &Meta,
+) -> Result<(OutputWriter, StateWriter)> {
+    Ok((
+        OutputWriter::create(&settings.out, settings.formats, &settings.layout)?,
+        StateWriter::create(&settings.out, part, meta.clone())?,
+    ))
+}
+
+/// Decides, against the previous run's manifest, whether a file is read or reused;
+/// entries of files that are gone are dropped on the way.
+fn next_job(
+    prev: &mut StateReader,
+    root: usize,
+    path: PathBuf,
+    stat: Option<FileStat>,
+    summary: &mut Summary,
+) -> Result<Job> {
+    while prev
+        .peek()?
+        .is_some_and(|e| e.key_cmp(root, &path) == std::cmp::Ordering::Less)
+    {
+        prev.take(false)?;
+        summary.removed += 1;
+    }
+    let same = prev
+        .peek()?
+        .is_some_and(|e| e.key_cmp(root, &path) == std::cmp::Ordering::Equal);
+    if !same {
+        return Ok(Job::Read { root, path, stat });
+    }
+    let unchanged =
+        stat.is_some_and(|s| prev.peek().ok().flatten().is_some_and(|e| e.unchanged(s)));
+    match prev.take(unchanged)? {
+        Some((entry, Some(doc))) => {
+            summary.reused += 1;
+            Ok(Job::Reuse(Box::new((entry, doc))))
+        }
+        _ => Ok(Job::Read { root, path, stat }),
+    }
+}
+
+/// When every file is as the previous run recorded it, and none is new or gone: that
+/// run's summary, read from its manifest alone. The output stays as it is.
+fn unchanged_summary(settings: &Settings, part: &str, meta: &Meta) -> Result<Option<Summary>> {
+    let Ok(mut manifest) = StateReader::open(&settings.out, part, meta) else {
+        return Ok(None);
+    };
+    let mut summary = Summary {
+        unchanged: true,
+        ..Summary::default()
+    };
+    for found in walk(&settings.inputs) {
+        let Found::File {
+            root,
+            path,
+            relative,
+        } = found
+        else {
+            continue;
+        };
+        if !settings.shard.contains(&relative) {
+            continue;
+        }
+        let Some(entry) = manifest.next_entry()? else {
+            return Ok(None);
+        };
+        let same = entry.key_cmp(root, &path) == std::cmp::Ordering::Equal;
+        if !same || !FileStat::of(&path).is_some_and(|s| entry.unchanged(s)) {
+            return Ok(None);
+        }
+        summary.files += 1;
+        summary.reused += 1;
+        match entry.status {
+            Status::Ok => summary.ok += 1,
+            Status::Partial => summary.partial += 1,
+            Status::Failed => summary.failed += 1,
+        }
+        summary.facts += entry.facts as usize;
+        summary.diagnostics += entry.diagnostics as usize;
+    }
+    if manifest.next_entry()?.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(summary))
 }
 
 impl Summary {

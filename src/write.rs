@@ -147,8 +147,8 @@ fn reports_batch(rows: &[Report]) -> Result<RecordBatch> {
             rows.iter().map(|r| r.warnings),
         )),
         opt_strings(rows.iter().map(|r| r.error.as_deref())),
-        opt_strings(rows.iter().map(|r| r.format)),
-        opt_strings(rows.iter().map(|r| r.encoding)),
+        opt_strings(rows.iter().map(|r| r.format.as_deref())),
+        opt_strings(rows.iter().map(|r| r.encoding.as_deref())),
     ];
     Ok(RecordBatch::try_new(reports_schema(), cols)?)
 }
@@ -158,7 +158,7 @@ fn diagnostics_batch(rows: &[Diagnostic]) -> Result<RecordBatch> {
         strings(rows.iter().map(|r| r.report_id.as_str())),
         strings(rows.iter().map(|r| r.source_path.as_str())),
         strings(rows.iter().map(|r| r.severity.code())),
-        strings(rows.iter().map(|r| r.code)),
+        strings(rows.iter().map(|r| r.code.as_str())),
         strings(rows.iter().map(|r| r.message.as_str())),
         Arc::new(Int32Array::from_iter(rows.iter().map(|r| r.line))),
     ];

@@ -13,7 +13,7 @@ fn seed_bytes(name: &str) -> Vec<u8> {
 }
 
 fn codes(doc: &DocResult) -> Vec<&str> {
-    doc.diagnostics.iter().map(|d| d.code).collect()
+    doc.diagnostics.iter().map(|d| d.code.as_str()).collect()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {

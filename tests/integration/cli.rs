@@ -4,12 +4,13 @@ use std::path::Path;
 
 use crate::util::{gongkai, root, s};
 
-/// The files of an output folder, without the lock file every run keeps there.
+/// The files of an output folder, without the lock file and the `.gongkai` state folder
+/// every run keeps there.
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !(n.starts_with(".gongkai") && n.ends_with(".lock")))
+        .filter(|n| !n.starts_with(".gongkai"))
         .collect();
     names.sort();
     names

@@ -5,6 +5,7 @@
 //! - `layouts`: the same table in the other layouts real text comes in.
 //! - `docs`: docs/schema.md and docs/categories.csv against the code.
 //! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
+//! - `scale`: incremental runs, partitions, shards and the synthetic corpus.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
 
 mod bad_input;
@@ -13,5 +14,6 @@ mod corpus;
 mod docs;
 mod formats;
 mod layouts;
+mod scale;
 mod seeds;
 mod util;

@@ -1,0 +1,271 @@
+//! incremental: what a run keeps in its output folder so that the next run redoes nothing.
+//!
+//! Every run writes, next to its output, a state folder (`OUT/.gongkai/PART/`): a manifest
+//! with one entry per input (path, size, modification time, content hash = report id,
+//! status, row counts), the run's rows again as zstd-compressed CSV, and `meta.json` (the
+//! gongkai version, schema version and the settings that shape the output). All of it is
+//! in walk order. `--incremental` compares the walk with the manifest as two sorted
+//! streams: unchanged files reuse their previous rows, new and changed files are read,
+//! removed files drop out. Nothing is held in memory beyond a chunk of files, and when
+//! nothing changed the output is left as it is. A different version or setting makes the
+//! run a full one.
+
+use std::cmp::Ordering;
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Diagnostic, DocResult, Fact, Report, Status};
+
+/// One input as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Index of the input root the file was found under.
+    pub root: usize,
+    /// The path as walked.
+    pub path: String,
+    /// File size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    /// The report id (content hash) the file had.
+    pub report_id: String,
+    /// The report's status.
+    pub status: Status,
+    /// How many facts rows the report has in the state.
+    pub facts: u32,
+    /// How many diagnostics rows the report has in the state.
+    pub diagnostics: u32,
+}
+
+impl Entry {
+    /// The entry for a file just read.
+    pub fn new(root: usize, path: &Path, stat: FileStat, doc: &DocResult) -> Entry {
+        Entry {
+            root,
+            path: path.display().to_string(),
+            size: stat.size,
+            mtime_ns: stat.mtime_ns,
+            report_id: doc.report.report_id.clone(),
+            status: doc.report.status,
+            facts: doc.facts.len() as u32,
+            diagnostics: doc.diagnostics.len() as u32,
+        }
+    }
+
+    /// Orders entries as the walk meets files: by input root, then by path.
+    pub fn key_cmp(&self, root: usize, path: &Path) -> Ordering {
+        self.root
+            .cmp(&root)
+            .then_with(|| Path::new(&self.path).cmp(path))
+    }
+
+    /// Whether a file still is what this entry recorded.
+    pub fn unchanged(&self, stat: FileStat) -> bool {
+        self.size == stat.size && self.mtime_ns == stat.mtime_ns
+    }
+}
+
+/// Size and modification time of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    /// Bytes.
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch (0 where the file system has no times).
+    pub mtime_ns: i64,
+}
+
+impl FileStat {
+    /// Reads a file's size and modification time; `None` if it cannot be read.
+    pub fn of(path: &Path) -> Option<FileStat> {
+        let m = fs::metadata(path).ok()?;
+        let mtime_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        Some(FileStat {
+            size: m.len(),
+            mtime_ns,
+        })
+    }
+}
+
+/// What must match for a previous run's rows to be reused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// gongkai's version.
+    pub version: String,
+    /// The output schema version.
+    pub schema_version: String,
+    /// Every setting that shapes the output, in one string.
+    pub settings: String,
+}
+
+const STATE_FILES: [&str; 4] = ["manifest", "reports", "facts", "diagnostics"];
+
+/// The state folder of one output part.
+pub fn state_dir(out: &Path, part: &str) -> PathBuf {
+    out.join(".gongkai").join(part)
+}
+
+type ZWriter = csv::Writer<zstd::stream::write::AutoFinishEncoder<'static, BufWriter<File>>>;
+
+/// Writes the state of a run, under temporary names until [`StateWriter::finish`].
+pub struct StateWriter {
+    dir: PathBuf,
+    meta: Meta,
+    writers: Vec<ZWriter>,
+}
+
+impl StateWriter {
+    /// Opens the state files of one output part.
+    pub fn create(out: &Path, part: &str, meta: Meta) -> Result<StateWriter> {
+        let dir = state_dir(out, part);
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut writers = Vec::new();
+        for name in STATE_FILES {
+            let path = dir.join(format!(".{name}.csv.zst.tmp"));
+            let file =
+                File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+            let encoder = zstd::stream::write::Encoder::new(BufWriter::new(file), 3)?.auto_finish();
+            writers.push(csv::Writer::from_writer(encoder));
+        }
+        Ok(StateWriter { dir, meta, writers })
+    }
+
+    /// Records one report.
+    pub fn write(&mut self, entry: &Entry, doc: &DocResult) -> Result<()> {
+        self.writers[0].serialize(entry)?;
+        self.writers[1].serialize(&doc.report)?;
+        for f in &doc.facts {
+            self.writers[2].serialize(f)?;
+        }
+        for d in &doc.diagnostics {
+            self.writers[3].serialize(d)?;
+        }
+        Ok(())
+    }
+
+    /// Completes the state and moves it into place.
+    pub fn finish(self) -> Result<()> {
+        for w in self.writers {
+            let encoder = w
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot write state: {}", e.error()))?;
+            drop(encoder); // finishes the zstd frame
+        }
+        let meta = self.dir.join(".meta.json.tmp");
+        fs::write(&meta, serde_json::to_vec_pretty(&self.meta)?)
+            .with_context(|| format!("cannot write {}", meta.display()))?;
+        for name in STATE_FILES {
+            let temp = self.dir.join(format!(".{name}.csv.zst.tmp"));
+            fs::rename(&temp, self.dir.join(format!("{name}.csv.zst")))?;
+        }
+        fs::rename(&meta, self.dir.join("meta.json"))?;
+        Ok(())
+    }
+}
+
+type ZReader = csv::Reader<zstd::stream::read::Decoder<'static, BufReader<File>>>;
+
+/// Reads a previous run's state as streams, in walk order.
+pub struct StateReader {
+    manifest: csv::DeserializeRecordsIntoIter<
+        zstd::stream::read::Decoder<'static, BufReader<File>>,
+        Entry,
+    >,
+    reports: ZReader,
+    facts: ZReader,
+    diagnostics: ZReader,
+    peeked: Option<Entry>,
+}
+
+impl StateReader {
+    /// Opens the state of one output part, if it exists and was made with the same
+    /// version and settings; otherwise says why not.
+    pub fn open(out: &Path, part: &str, meta: &Meta) -> std::result::Result<StateReader, String> {
+        let dir = state_dir(out, part);
+        let old: Meta = fs::read(dir.join("meta.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| "no state from a previous run".to_string())?;
+        if old.version != meta.version || old.schema_version != meta.schema_version {
+            return Err(format!(
+                "the previous run was gongkai {}, this is {}",
+                old.version, meta.version
+            ));
+        }
+        if old.settings != meta.settings {
+            return Err("the settings changed since the previous run".to_string());
+        }
+        let open = |name: &str| -> std::result::Result<ZReader, String> {
+            let path = dir.join(format!("{name}.csv.zst"));
+            let file =
+                File::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            let decoder = zstd::stream::read::Decoder::new(file).map_err(|e| e.to_string())?;
+            Ok(csv::Reader::from_reader(decoder))
+        };
+        Ok(StateReader {
+            manifest: open("manifest")?.into_deserialize(),
+            reports: open("reports")?,
+            facts: open("facts")?,
+            diagnostics: open("diagnostics")?,
+            peeked: None,
+        })
+    }
+
+    /// The next manifest entry, without consuming it.
+    pub fn peek(&mut self) -> Result<Option<&Entry>> {
+        if self.peeked.is_none() {
+            self.peeked = self.manifest.next().transpose()?;
+        }
+        Ok(self.peeked.as_ref())
+    }
+
+    /// The next manifest entry, consuming it without reading its rows (for a pass over
+    /// the manifest alone).
+    pub fn next_entry(&mut self) -> Result<Option<Entry>> {
+        self.peek()?;
+        Ok(self.peeked.take())
+    }
+
+    /// Consumes the next entry and its rows: returns them as a result to reuse, or drops
+    /// them (`keep == false`, for a removed or changed file).
+    pub fn take(&mut self, keep: bool) -> Result<Option<(Entry, Option<DocResult>)>> {
+        self.peek()?;
+        let Some(entry) = self.peeked.take() else {
+            return Ok(None);
+        };
+        let report: Report = self
+            .reports
+            .deserialize()
+            .next()
+            .context("state: reports ended early")??;
+        let facts: Vec<Fact> = self
+            .facts
+            .deserialize()
+            .take(entry.facts as usize)
+            .collect::<Result<_, _>>()?;
+        let diagnostics: Vec<Diagnostic> = self
+            .diagnostics
+            .deserialize()
+            .take(entry.diagnostics as usize)
+            .collect::<Result<_, _>>()?;
+        anyhow::ensure!(
+            facts.len() == entry.facts as usize && diagnostics.len() == entry.diagnostics as usize,
+            "state: rows of {} are missing",
+            entry.path
+        );
+        let doc = keep.then_some(DocResult {
+            report,
+            facts,
+            diagnostics,
+        });
+        Ok(Some((entry, doc)))
+    }
+}

@@ -1,0 +1,167 @@
+//! Nightly runs over a growing archive: incremental runs, partitions, shards, the
+//! synthetic corpus.
+
+use std::path::Path;
+
+use crate::util::{gongkai, root, s, SEEDS};
+
+fn copy_samples(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for name in SEEDS {
+        std::fs::copy(root().join("data/raw").join(name), dir.join(name)).unwrap();
+    }
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && !e.path().to_string_lossy().contains("/."))
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Adds a report, changes one, removes one.
+fn change_corpus(input: &Path) {
+    std::fs::copy(
+        root().join("tests/fixtures/formats/001_1f7e495e6ab563f2.html"),
+        input.join("0015_new.html"),
+    )
+    .unwrap();
+    std::fs::remove_file(input.join("003_94d5af374346e30f.txt")).unwrap();
+    let changed = input.join("002_27cd43e467ef10f4.txt");
+    let text = std::fs::read_to_string(&changed)
+        .unwrap()
+        .replace("规章\t0\t0\t0", "规章\t1\t1\t1");
+    std::fs::write(&changed, text).unwrap();
+}
+
+#[test]
+fn incremental_output_equals_a_full_run() {
+    for extra in [&[][..], &["--partition-by", "year"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, inc, full) = (
+            dir.path().join("in"),
+            dir.path().join("inc"),
+            dir.path().join("full"),
+        );
+        copy_samples(&input);
+        let run = |out: &Path, incremental: bool| {
+            let mut args = vec!["ingest", s(&input), "--out", s(out)];
+            args.extend_from_slice(extra);
+            if incremental {
+                args.push("--incremental");
+            }
+            gongkai(&args)
+        };
+        let (code, ..) = run(&inc, false);
+        assert_eq!(code, 0);
+        change_corpus(&input);
+        let (code, stdout, stderr) = run(&inc, true);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout.contains("incremental: 2 read, 3 reused, 1 removed"),
+            "{stdout}"
+        );
+        let (code, ..) = run(&full, false);
+        assert_eq!(code, 0);
+        assert_eq!(
+            files(&inc),
+            files(&full),
+            "incremental differs from full ({extra:?})"
+        );
+    }
+}
+
+#[test]
+fn an_unchanged_corpus_leaves_the_output_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out) = (dir.path().join("in"), dir.path().join("out"));
+    copy_samples(&input);
+    assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&out)]).0, 0);
+    let before = std::fs::metadata(out.join("facts.parquet"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let (code, stdout, _) = gongkai(&["ingest", s(&input), "--out", s(&out), "--incremental"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("5 files")
+            && stdout.contains("985 facts")
+            && stdout.contains("nothing changed"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::metadata(out.join("facts.parquet"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
+}
+
+#[test]
+fn a_new_version_changed_settings_or_lost_output_read_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out) = (dir.path().join("in"), dir.path().join("out"));
+    copy_samples(&input);
+    assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&out)]).0, 0);
+    let inc = |extra: &[&str]| {
+        let mut args = vec!["ingest", s(&input), "--out", s(&out), "--incremental"];
+        args.extend_from_slice(extra);
+        gongkai(&args)
+    };
+    // Other settings.
+    let (code, stdout, stderr) = inc(&["--formats", "csv"]);
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("settings changed") && !stdout.contains("reused"),
+        "{stderr}{stdout}"
+    );
+    // Another gongkai version made the state.
+    let meta = out.join(".gongkai/all/meta.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    std::fs::write(&meta, text.replace(&version, "\"version\": \"0.0.0-old\"")).unwrap();
+    let (_, _, stderr) = inc(&["--formats", "csv"]);
+    assert!(
+        stderr.contains("the previous run was gongkai 0.0.0-old"),
+        "{stderr}"
+    );
+    // The output was deleted, the state kept.
+    std::fs::remove_file(out.join("facts.csv")).unwrap();
+    let (_, _, stderr) = inc(&["--formats", "csv"]);
+    assert!(stderr.contains("output files are missing"), "{stderr}");
+    assert!(out.join("facts.csv").exists());
+    let (_, stdout, _) = inc(&["--formats", "csv"]);
+    assert!(stdout.contains("nothing changed"), "{stdout}");
+}
+
+#[test]
+fn generated_corpus_is_reproducible_and_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for d in [&a, &b] {
+        let (code, stdout, _) =
+            gongkai(&["corpus", "--out", s(d), "--count", "300", "--seed", "9"]);
+        assert_eq!(code, 0, "{stdout}");
+    }
+    assert_eq!(files(&a), files(&b), "the same seed gives the same corpus");
+    let out = dir.path().join("out");
+    let (code, stdout, _) = gongkai(&["ingest", s(&a), "--out", s(&out), "-q", "--formats", "csv"]);
+    assert!(code == 0 || code == 1);
+    assert!(stdout.is_empty());
+    let reports = std::fs::read_to_string(out.join("reports.csv")).unwrap();
+    let ok = reports.lines().filter(|l| l.contains(",ok,")).count();
+    assert!(
+        ok * 10 >= 300 * 7,
+        "most generated reports read cleanly: {ok} of 300"
+    );
+}
