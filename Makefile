@@ -7,7 +7,7 @@ PYTHON ?= python3
 CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
 
 .DEFAULT_GOAL := help
-.PHONY: help ingest test unit contract lint fmt venv fixtures bench
+.PHONY: help ingest test unit contract lint fmt venv fixtures bench corpus
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -30,9 +30,14 @@ contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
 	for k in 0 1 2 3; do $(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-sharded --shard $$k/4 -q || [ $$? -eq 1 ]; done
 	GONGKAI_OUT=$(CONTRACT_OUT) $(VENV)/bin/python -m pytest -q tests/contract
 
-bench: ## Throughput per input format at 1 and 2 threads (figures for the README)
+bench: ## Throughput per format, and at 10k and 100k generated reports (figures for the README)
 	cargo build --release --locked
 	bench/formats.sh $(or $(COPIES),200)
+	bench/scale.sh $(or $(SIZES),10000 100000)
+
+corpus: ## Write a synthetic corpus of N reports (make corpus N=100000 [OUT=dir] [SEED=1])
+	cargo build --release --locked
+	$(CARGO_TARGET_DIR)/release/gongkai corpus --out $(or $(OUT),$(CARGO_TARGET_DIR)/bench/corpus-$(N)) --count $(N) --seed $(or $(SEED),1)
 
 lint: ## rustfmt check and clippy, warnings are errors
 	cargo fmt --all --check

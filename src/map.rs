@@ -140,7 +140,11 @@ fn describe(arr: &Arrangement) -> String {
 /// All ways to fill `width` columns from `cells`: in order when the counts agree; dropping
 /// surplus cells; or splitting run-together digit runs. Empty when none applies; `None`
 /// when there are more than [`MAX_ARRANGEMENTS`].
-fn arrangements(cells: &[RawCell], width: usize) -> Option<Vec<Arrangement>> {
+fn arrangements(
+    cells: &[RawCell],
+    width: usize,
+    fits: &dyn Fn(&Arrangement) -> bool,
+) -> Option<Vec<Arrangement>> {
     let n = cells.len();
     if n == width {
         return Some(vec![cells.iter().map(|c| Some(slot_of(c))).collect()]);
@@ -162,7 +166,7 @@ fn arrangements(cells: &[RawCell], width: usize) -> Option<Vec<Arrangement>> {
             return None;
         }
         let mut acc = Vec::new();
-        split_cells(cells, 0, width, &mut acc, &mut out);
+        split_cells(cells, 0, width, &mut acc, fits, &mut out);
     }
     Some(out)
 }
@@ -233,15 +237,18 @@ fn digit_len(raw: &str) -> usize {
     }
 }
 
+/// Depth-first over the ways to split each run-together cell; only arrangements that
+/// satisfy `fits` are kept (checked before copying, as most candidates fail the sums).
 fn split_cells(
     cells: &[RawCell],
     i: usize,
     width: usize,
     acc: &mut Arrangement,
+    fits: &dyn Fn(&Arrangement) -> bool,
     out: &mut Vec<Arrangement>,
 ) {
     if i == cells.len() {
-        if acc.len() == width {
+        if acc.len() == width && fits(acc) {
             out.push(acc.clone());
         }
         return;
@@ -252,7 +259,7 @@ fn split_cells(
     if !cell.splittable || len <= 1 {
         acc.push(Some(slot_of(cell)));
         if acc.len() + remaining_cells <= width {
-            split_cells(cells, i + 1, width, acc, out);
+            split_cells(cells, i + 1, width, acc, fits, out);
         }
         acc.pop();
         return;
@@ -271,7 +278,7 @@ fn split_cells(
                     has_unit: false,
                 }));
             }
-            split_cells(cells, i + 1, width, acc, out);
+            split_cells(cells, i + 1, width, acc, fits, out);
             acc.truncate(before);
         });
     }
@@ -404,7 +411,7 @@ fn place(
     if n == width {
         return Placement::Placed(cells.iter().map(|c| Some(slot_of(c))).collect(), None);
     }
-    let Some(all) = arrangements(cells, width) else {
+    let Some(all) = arrangements(cells, width, fits) else {
         return Placement::Unplaceable(format!(
             "{n} cells for {width} columns; the digits allow more than {MAX_ARRANGEMENTS} splits, \
              too many to tell one from another; the row gives no facts"

@@ -417,13 +417,77 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         }
     }
     let chunk_size = CHUNK_PER_THREAD * pool.current_num_threads().max(1);
-    // Created at the first file, so a run that finds nothing leaves the output untouched.
-    let mut writer: Option<(OutputWriter, StateWriter)> = None;
+    // One thread writes while the pool reads the next chunk; the channel holds at most two
+    // chunks, so results never pile up. Writers are created at the first file, so a run
+    // that finds nothing leaves the output untouched.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(Entry, DocResult)>>(2);
+    let (walked, written) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| -> Result<Option<(OutputWriter, StateWriter)>> {
+            let mut writers: Option<(OutputWriter, StateWriter)> = None;
+            for results in receiver {
+                if writers.is_none() {
+                    writers = Some(open_writers(settings, &part, &meta)?);
+                }
+                if let Some((out, state)) = writers.as_mut() {
+                    for (entry, doc) in results {
+                        state.write(&entry, &doc)?;
+                        out.write(doc)?;
+                    }
+                }
+            }
+            Ok(writers)
+        });
+        let walked = read_all(
+            settings,
+            &pool,
+            chunk_size,
+            previous.as_mut(),
+            &mut summary,
+            &sender,
+            progress,
+        );
+        drop(sender);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the writer thread panicked")));
+        (walked, written)
+    });
+    // A write error explains a failed send, so it is reported first.
+    let writers = written?;
+    let any_file = walked?;
+    if !any_file {
+        let shown: Vec<String> = settings
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        anyhow::bail!("no input files found in {}", shown.join(", "));
+    }
+    // A shard may hold no file of a small corpus: it writes nothing and clears its parts.
+    let (out, state) = match writers {
+        Some(w) => w,
+        None => open_writers(settings, &part, &meta)?,
+    };
+    out.finish()?;
+    state.finish()?;
+    Ok(summary)
+}
+
+/// Walks the inputs in chunks, reads (or reuses) each chunk on the pool, and sends the
+/// results, in order, to the writer. Returns whether any input file was found.
+fn read_all(
+    settings: &Settings,
+    pool: &rayon::ThreadPool,
+    chunk_size: usize,
+    mut previous: Option<&mut StateReader>,
+    summary: &mut Summary,
+    sender: &std::sync::mpsc::SyncSender<Vec<(Entry, DocResult)>>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<bool> {
     let mut walk = walk(&settings.inputs).peekable();
     let mut any_file = false;
     let mut jobs: Vec<Job> = Vec::with_capacity(chunk_size);
     while walk.peek().is_some() {
-        jobs.clear();
         for found in walk.by_ref() {
             let (root, path) = match found {
                 Found::File {
@@ -442,8 +506,8 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
             };
             any_file = true;
             let stat = FileStat::of(&path);
-            let job = match previous.as_mut() {
-                Some(prev) => next_job(prev, root, path, stat, &mut summary)?,
+            let job = match previous.as_deref_mut() {
+                Some(prev) => next_job(prev, root, path, stat, summary)?,
                 None => Job::Read { root, path, stat },
             };
             jobs.push(job);
@@ -461,39 +525,21 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                 })
                 .collect()
         });
-        if writer.is_none() && !results.is_empty() {
-            writer = Some(open_writers(settings, &part, &meta)?);
-        }
-        for (entry, doc) in results {
-            summary.count(&doc);
-            if let Some((out, state)) = writer.as_mut() {
-                state.write(&entry, &doc)?;
-                out.write(doc)?;
-            }
+        for (_, doc) in &results {
+            summary.count(doc);
             progress(summary.files);
         }
+        if !results.is_empty() && sender.send(results).is_err() {
+            // The writer stopped on an error, which the caller reports.
+            return Ok(any_file);
+        }
     }
-    if let Some(prev) = previous.as_mut() {
+    if let Some(prev) = previous {
         while prev.take(false)?.is_some() {
             summary.removed += 1;
         }
     }
-    if !any_file {
-        let shown: Vec<String> = settings
-            .inputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        anyhow::bail!("no input files found in {}", shown.join(", "));
-    }
-    // A shard may hold no file of a small corpus: it writes nothing and clears its parts.
-    let (out, state) = match writer {
-        Some(w) => w,
-        None => open_writers(settings, &part, &meta)?,
-    };
-    out.finish()?;
-    state.finish()?;
-    Ok(summary)
+    Ok(any_file)
 }
 
 fn open_writers(
