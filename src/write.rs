@@ -1,7 +1,8 @@
 //! write: results → `facts`, `reports` and `diagnostics` as Parquet and CSV.
 //!
-//! Rows stream into the writers in input order; Parquet row groups are flushed as they
-//! fill ([`ROW_GROUP_ROWS`]), so memory does not grow with the corpus. Every file is
+//! Rows stream into the writers in input order, in batches of [`BATCH_ROWS`]; Parquet row
+//! groups are flushed when they reach [`ROW_GROUP_ROWS`] rows ([`WIDE_ROW_GROUP_ROWS`] for
+//! the long rows of `reports` and `diagnostics`), so memory does not grow with the corpus. Every file is
 //! written under a temporary name in the output folder and renamed into place only when
 //! the whole run has succeeded: a killed run leaves the previous output untouched and
 //! never a half-written file.
@@ -23,8 +24,14 @@ use parquet::file::properties::WriterProperties;
 
 use crate::model::{Diagnostic, DocResult, Fact, Report};
 
-/// Rows per Parquet row group (and per Arrow batch).
+/// Most rows per Parquet row group of `facts` (short rows).
 pub const ROW_GROUP_ROWS: usize = 65_536;
+/// Most rows per Parquet row group of `reports` and `diagnostics`, whose rows are long
+/// (titles, messages): an open row group is held in memory until it closes, so these
+/// close sooner and memory stays flat however large the corpus.
+pub const WIDE_ROW_GROUP_ROWS: usize = 16_384;
+/// Rows handed to the Parquet writer at a time; they wait as Rust values until then.
+pub const BATCH_ROWS: usize = 4096;
 
 /// Version of the output schema, stamped into Parquet metadata; bump on any change.
 pub const SCHEMA_VERSION: &str = "2";
@@ -183,6 +190,7 @@ impl<T: serde::Serialize> TableSink<T> {
         schema: SchemaRef,
         batch: fn(&[T]) -> Result<RecordBatch>,
         formats: Formats,
+        group_rows: usize,
     ) -> Result<Self> {
         let mut temps = Vec::new();
         let mut open = |ext: &str| -> Result<File> {
@@ -196,7 +204,7 @@ impl<T: serde::Serialize> TableSink<T> {
         let parquet = if formats.parquet {
             let props = WriterProperties::builder()
                 .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                .set_max_row_group_row_count(Some(group_rows))
                 .set_key_value_metadata(Some(vec![
                     KeyValue::new(
                         "gongkai.schema_version".to_string(),
@@ -238,7 +246,7 @@ impl<T: serde::Serialize> TableSink<T> {
         }
         if self.parquet.is_some() {
             self.buffer.push(row);
-            if self.buffer.len() >= ROW_GROUP_ROWS {
+            if self.buffer.len() >= BATCH_ROWS {
                 self.flush()?;
             }
         }
@@ -345,6 +353,58 @@ fn reports_batch_partitioned(rows: &[Report]) -> Result<RecordBatch> {
     without_year(reports_batch(rows)?)
 }
 
+/// Opens the three tables: in `dir_of(table)`, as files `name_of(table).EXT`; a
+/// partitioned table leaves out the `year` column its folder names.
+fn open_tables(
+    dir_of: &dyn Fn(&str) -> Result<PathBuf>,
+    name_of: &dyn Fn(&str) -> String,
+    formats: Formats,
+    partitioned: bool,
+) -> Result<Tables> {
+    let (facts, reports) = if partitioned {
+        let f: (SchemaRef, fn(&[Fact]) -> Result<RecordBatch>) = (
+            without_year_schema(&facts_schema()),
+            facts_batch_partitioned,
+        );
+        let r: (SchemaRef, fn(&[Report]) -> Result<RecordBatch>) = (
+            without_year_schema(&reports_schema()),
+            reports_batch_partitioned,
+        );
+        (f, r)
+    } else {
+        let f: (SchemaRef, fn(&[Fact]) -> Result<RecordBatch>) = (facts_schema(), facts_batch);
+        let r: (SchemaRef, fn(&[Report]) -> Result<RecordBatch>) =
+            (reports_schema(), reports_batch);
+        (f, r)
+    };
+    Ok(Tables {
+        facts: TableSink::create(
+            &dir_of("facts")?,
+            &name_of("facts"),
+            facts.0,
+            facts.1,
+            formats,
+            ROW_GROUP_ROWS,
+        )?,
+        reports: TableSink::create(
+            &dir_of("reports")?,
+            &name_of("reports"),
+            reports.0,
+            reports.1,
+            formats,
+            WIDE_ROW_GROUP_ROWS,
+        )?,
+        diagnostics: TableSink::create(
+            &dir_of("diagnostics")?,
+            &name_of("diagnostics"),
+            diagnostics_schema(),
+            diagnostics_batch,
+            formats,
+            WIDE_ROW_GROUP_ROWS,
+        )?,
+    })
+}
+
 /// The three tables of one partition (or of the whole output).
 struct Tables {
     facts: TableSink<Fact>,
@@ -405,33 +465,17 @@ impl OutputWriter {
             Layout::ByYear { .. } => year,
         };
         if !self.partitions.contains_key(&key) {
+            let dir = &self.dir;
             let tables = match &self.layout {
-                Layout::Single => Tables {
-                    facts: TableSink::create(
-                        &self.dir,
-                        "facts",
-                        facts_schema(),
-                        facts_batch,
-                        self.formats,
-                    )?,
-                    reports: TableSink::create(
-                        &self.dir,
-                        "reports",
-                        reports_schema(),
-                        reports_batch,
-                        self.formats,
-                    )?,
-                    diagnostics: TableSink::create(
-                        &self.dir,
-                        "diagnostics",
-                        diagnostics_schema(),
-                        diagnostics_batch,
-                        self.formats,
-                    )?,
-                },
+                Layout::Single => open_tables(
+                    &|_| Ok(dir.clone()),
+                    &|table| table.to_string(),
+                    self.formats,
+                    false,
+                )?,
                 Layout::ByYear { part } => {
-                    let open_dir = |table: &str| -> Result<PathBuf> {
-                        let d = self.dir.join(table).join(partition_dir(key));
+                    let partition = |table: &str| -> Result<PathBuf> {
+                        let d = dir.join(table).join(partition_dir(key));
                         fs::create_dir_all(&d)
                             .with_context(|| format!("cannot create {}", d.display()))?;
                         Ok(d)
@@ -440,29 +484,7 @@ impl OutputWriter {
                         parquet: true,
                         csv: false,
                     };
-                    Tables {
-                        facts: TableSink::create(
-                            &open_dir("facts")?,
-                            part,
-                            without_year_schema(&facts_schema()),
-                            facts_batch_partitioned,
-                            parquet,
-                        )?,
-                        reports: TableSink::create(
-                            &open_dir("reports")?,
-                            part,
-                            without_year_schema(&reports_schema()),
-                            reports_batch_partitioned,
-                            parquet,
-                        )?,
-                        diagnostics: TableSink::create(
-                            &open_dir("diagnostics")?,
-                            part,
-                            diagnostics_schema(),
-                            diagnostics_batch,
-                            parquet,
-                        )?,
-                    }
+                    open_tables(&partition, &|_| part.clone(), parquet, true)?
                 }
             };
             self.partitions.insert(key, tables);
