@@ -59,6 +59,52 @@ static TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\d{4}\s*年.{0,30}?(?:政府信息公开|政务公开).{0,12}?报告").unwrap()
 });
 
+/// Deepest tag nesting an HTML page may have. Real pages stay under a hundred levels;
+/// the parser's work grows with the square of the depth, so absurd nesting is refused.
+pub const MAX_NESTING: usize = 2_000;
+
+/// Elements that never have a closing tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param",
+];
+
+/// The deepest tag nesting in a page, by a linear scan of its tags (approximate: it is a
+/// guard, not a parser).
+pub fn nesting_depth(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = memchr_lt(&bytes[i..]) {
+        i += off + 1;
+        match bytes.get(i) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_end = bytes[i..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |p| i + p);
+                let name = html[i..name_end].to_ascii_lowercase();
+                let tag_end = bytes[i..]
+                    .iter()
+                    .position(|b| *b == b'>')
+                    .map_or(bytes.len(), |p| i + p);
+                let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
+                if !VOID.contains(&name.as_str()) && !self_closing {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    max
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == b'<')
+}
+
 /// Renders an HTML document's report text.
 pub fn html_to_text(html: &str) -> String {
     let doc = Html::parse_document(html);
@@ -179,44 +225,56 @@ impl Renderer {
     }
 }
 
-fn render(node: NodeRef<'_, Node>, out: &mut Renderer) {
-    match node.value() {
-        Node::Text(t) => out.push_str(t),
-        Node::Element(e) => {
-            let name = e.name();
-            if SKIPPED.contains(&name) {
-                return;
-            }
-            if name == "br" {
+/// Renders a subtree. Iterative, with an explicit stack: a page nested 100,000 deep
+/// must not overflow a worker's stack (which would abort the whole run).
+fn render(root: NodeRef<'_, Node>, out: &mut Renderer) {
+    enum Step<'a> {
+        Enter(NodeRef<'a, Node>),
+        /// Leaving a block element: end its line.
+        Leave,
+    }
+    let mut stack = vec![Step::Enter(root)];
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Leave => {
                 out.newline();
-                return;
+                continue;
             }
-            if name == "table" && !has_nested_table(node) {
-                out.newline();
-                for line in table_grid(node).to_lines() {
-                    if !line.trim().is_empty() {
-                        out.current = line;
-                        out.lines.push(std::mem::take(&mut out.current));
-                    }
+            Step::Enter(node) => node,
+        };
+        let block = match node.value() {
+            Node::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Node::Element(e) => {
+                let name = e.name();
+                if SKIPPED.contains(&name) {
+                    continue;
                 }
-                return;
+                if name == "br" {
+                    out.newline();
+                    continue;
+                }
+                if name == "table" && !has_nested_table(node) {
+                    out.newline();
+                    for line in table_grid(node).to_lines() {
+                        if !line.trim().is_empty() {
+                            out.lines.push(line);
+                        }
+                    }
+                    continue;
+                }
+                BLOCKS.contains(&name) || name == "table"
             }
-            let block = BLOCKS.contains(&name) || name == "table";
-            if block {
-                out.newline();
-            }
-            for child in node.children() {
-                render(child, out);
-            }
-            if block {
-                out.newline();
-            }
+            _ => false,
+        };
+        if block {
+            out.newline();
+            stack.push(Step::Leave);
         }
-        _ => {
-            for child in node.children() {
-                render(child, out);
-            }
-        }
+        let children: Vec<NodeRef<Node>> = node.children().collect();
+        stack.extend(children.into_iter().rev().map(Step::Enter));
     }
 }
 
@@ -266,14 +324,12 @@ fn table_grid(table: NodeRef<'_, Node>) -> Grid {
 /// white space collapsed, `&nbsp;` alone counting as empty.
 fn cell_text(cell: NodeRef<'_, Node>) -> String {
     let mut s = String::new();
-    for d in cell.descendants() {
-        if let Node::Text(t) = d.value() {
-            let parent_skipped = d
-                .ancestors()
-                .any(|a| matches!(a.value(), Node::Element(e) if SKIPPED.contains(&e.name())));
-            if !parent_skipped {
-                s.push_str(t);
-            }
+    let mut stack: Vec<NodeRef<Node>> = vec![cell];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            Node::Text(t) => s.push_str(t),
+            Node::Element(e) if SKIPPED.contains(&e.name()) => {}
+            _ => stack.extend(node.children().collect::<Vec<_>>().into_iter().rev()),
         }
     }
     collapse_whitespace(&s)
@@ -304,6 +360,18 @@ mod tests {
             text,
             "某某区2023年政府信息公开工作年度报告\n一、总体情况\n第二十条第（一）项\t\n信息内容\t本年制发件数\n规章\t3\n"
         );
+    }
+
+    #[test]
+    fn nesting_is_measured_linearly() {
+        assert_eq!(
+            nesting_depth(
+                "<html><body><p>a<br>b</p><img src=x/><div><span>c</span></div></body></html>"
+            ),
+            4
+        );
+        let deep = format!("{}x{}", "<div>".repeat(50_000), "</div>".repeat(50_000));
+        assert_eq!(nesting_depth(&deep), 50_000);
     }
 
     #[test]

@@ -166,6 +166,18 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
         None => decode_guessing(body, looks_html),
     };
     if looks_html || looks_like_html(text.as_bytes()) {
+        let depth = html::nesting_depth(&text);
+        if depth > html::MAX_NESTING {
+            return Content::Unreadable(Finding::error(
+                "resource_limit",
+                format!(
+                    "the web page nests its tags {depth} levels deep (the limit is {}): no report page \
+                     does that, so it is not parsed",
+                    html::MAX_NESTING
+                ),
+                None,
+            ));
+        }
         let rendered = html::html_to_text(&text);
         return Content::Text(Decoded {
             text: rendered,

@@ -193,3 +193,41 @@ fn zip_without_document() -> Vec<u8> {
     z.finish().unwrap();
     buf.into_inner()
 }
+
+#[test]
+fn a_page_nested_100000_deep_costs_only_itself() {
+    // Once aborted the whole process with a stack overflow (recursive rendering), then
+    // took 44 s in the parser (quadratic in depth): now refused at once.
+    let dir = tempfile::tempdir().unwrap();
+    let n = 100_000;
+    let page = format!(
+        "<html><body>{}2021年政府信息公开工作年度报告{}</body></html>",
+        "<div>".repeat(n),
+        "</div>".repeat(n)
+    );
+    write(dir.path(), "deep.html", page.as_bytes());
+    std::fs::copy(raw("001_1f7e495e6ab563f2.txt"), dir.path().join("good.txt")).unwrap();
+    let started = std::time::Instant::now();
+    let deep = process_path(&dir.path().join("deep.html"));
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(deep.report.status, Status::Failed);
+    assert_eq!(codes(&deep), ["resource_limit"]);
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = gongkai(&[
+        "ingest",
+        s(dir.path()),
+        "--out",
+        s(&out),
+        "--formats",
+        "csv",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("2 files") && stdout.contains("1 ok") && stdout.contains("1 failed"),
+        "{stdout}"
+    );
+}
