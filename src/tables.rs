@@ -176,15 +176,19 @@ fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
 }
 
 /// Sets each value cell's character columns on its line (cells are found in order).
+/// Linear in the line: characters are counted once, as the search moves on.
 fn locate_columns(line: &str, tokens: &mut [Token]) {
-    let mut cursor = 0;
+    let (mut cursor, mut chars_before) = (0usize, 0usize);
     for token in tokens {
         let Token::Value(cell) = token else { continue };
         if let Some(found) = line[cursor..].find(cell.raw.as_str()) {
             let start = cursor + found;
             let end = start + cell.raw.len();
-            cell.span = Some((line[..start].chars().count(), line[..end].chars().count()));
+            let start_chars = chars_before + line[cursor..start].chars().count();
+            let end_chars = start_chars + cell.raw.chars().count();
+            cell.span = Some((start_chars, end_chars));
             cursor = end;
+            chars_before = end_chars;
         }
     }
 }
