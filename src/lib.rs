@@ -11,7 +11,9 @@
 //! ```
 //!
 //! [`pipeline::process_bytes`] runs every stage on one report; [`pipeline::run`] runs a
-//! whole job. Data problems are rows in `diagnostics`, never errors; only program
+//! whole job: the walk streams in chunks to a rayon pool, one writer thread writes the
+//! results in input order, and [`incremental`] keeps what the next run needs to redo
+//! nothing. [`corpus`] makes synthetic reports for benchmarks. Data problems are rows in `diagnostics`, never errors; only program
 //! problems (no input, unwritable output) are `Err`.
 
 pub mod categories;

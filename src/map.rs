@@ -48,25 +48,46 @@ pub struct Mapped {
     /// Problems found while mapping.
     pub findings: Vec<Finding>,
     /// Evidence for the 2019 format (columns or rows only it has), with a line.
-    pub signals_2019: Vec<(String, i32)>,
+    pub signals_2019: Vec<(Evidence, i32)>,
     /// Evidence for the 2021 format.
-    pub signals_2021: Vec<(String, i32)>,
+    pub signals_2021: Vec<(Evidence, i32)>,
     /// Tables from which at least one row was recognised.
     pub tables_read: BTreeSet<Section>,
+}
+
+/// A part of a table that only one national format has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// A table 二 column header (本年新制作数量 is 2019, 本年制发件数 is 2021, …).
+    Column(Breakdown),
+    /// A row: 其他对外管理服务事项 and 政府集中采购 (2019), the （六） rows of table 三.
+    Row(Category),
+}
+
+impl Evidence {
+    /// Whether the evidence comes from table 二, where the formats differ most.
+    fn in_active_table(self) -> bool {
+        match self {
+            Evidence::Column(_) => true,
+            Evidence::Row(c) => c.section() == Section::Active,
+        }
+    }
+
+    /// The code of the column or row, for messages.
+    pub fn code(self) -> &'static str {
+        match self {
+            Evidence::Column(b) => b.code(),
+            Evidence::Row(c) => c.code(),
+        }
+    }
 }
 
 impl Mapped {
     /// The format the tables follow: table 二's columns decide where present (they differ
     /// most), else table 三's （六） rows, else `none`.
     pub fn template(&self) -> Template {
-        let active_2019 = self
-            .signals_2019
-            .iter()
-            .any(|(s, _)| !s.starts_with("（六）"));
-        let active_2021 = self
-            .signals_2021
-            .iter()
-            .any(|(s, _)| !s.starts_with("（六）"));
+        let active_2019 = self.signals_2019.iter().any(|(e, _)| e.in_active_table());
+        let active_2021 = self.signals_2021.iter().any(|(e, _)| e.in_active_table());
         match (active_2019, active_2021) {
             (true, false) => Template::Y2019,
             (false, true) => Template::Y2021,
@@ -599,7 +620,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
             category,
             Category::ActiveOtherServices | Category::ActiveProcurement
         ) {
-            out.signals_2019.push((label_key(&row.label), row.line));
+            out.signals_2019.push((Evidence::Row(category), row.line));
         }
         let width = columns.len();
         // Cells sit right of the label cell, one column each, where the line kept them all.
@@ -654,10 +675,10 @@ fn note_active_signal(b: Breakdown, line: i32, out: &mut Mapped) {
     match b {
         Made | Published | TotalPublished | ItemsPrevYear | ItemsChange | Items
         | ProcurementItems | ProcurementAmount => {
-            out.signals_2019.push((b.code().to_string(), line))
+            out.signals_2019.push((Evidence::Column(b), line))
         }
         Issued | Repealed | InForce | FeeAmount => {
-            out.signals_2021.push((b.code().to_string(), line))
+            out.signals_2021.push((Evidence::Column(b), line))
         }
         _ => {}
     }
@@ -786,16 +807,13 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
         previous = Some(category);
         out.tables_read.insert(Section::Applications);
         match category {
-            Category::OtherOutcome => out
-                .signals_2019
-                .push(("（六）其他处理 (one row)".into(), row.line)),
+            Category::OtherOutcome => out.signals_2019.push((Evidence::Row(category), row.line)),
             Category::NoCorrection | Category::UnpaidFee | Category::OtherOther => {
-                out.signals_2021
-                    .push(("（六）其他处理 1–3".into(), row.line));
+                out.signals_2021.push((Evidence::Row(category), row.line));
             }
             _ => {}
         }
-        let fits = |a: &Arrangement| applicant_sum_holds(a, has_subtotal);
+        let fits = |a: &Arrangement| applicant_sum_holds(a);
         match place(
             &row.cells,
             width,
@@ -842,11 +860,11 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
     }
 }
 
-fn applicant_sum_holds(a: &Arrangement, has_subtotal: bool) -> bool {
-    let total_at = a.len() - 1;
+/// Check 2 on a candidate row: the six applicant columns (always first) sum to 总计
+/// (always last, after an `org_subtotal` column where there is one).
+fn applicant_sum_holds(a: &Arrangement) -> bool {
     let parts: Option<Decimal> = (0..6).map(|i| a[i].as_ref().and_then(|s| s.number)).sum();
-    let total = a[total_at].as_ref().and_then(|s| s.number);
-    let _ = has_subtotal;
+    let total = a[a.len() - 1].as_ref().and_then(|s| s.number);
     match (parts, total) {
         (Some(p), Some(t)) => p == t,
         _ => true,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::categories::{Breakdown, Category, Section, APPLICANT_PARTS, REVIEW_ROWS};
-use crate::map::{CellFact, Mapped};
+use crate::map::{CellFact, Evidence, Mapped};
 use crate::model::{Finding, Template, Unit};
 
 type Grid<'a> = BTreeMap<(Category, Breakdown), &'a CellFact>;
@@ -266,16 +266,8 @@ fn check_published(grid: &Grid, out: &mut Vec<Finding>) {
 
 fn check_template(mapped: &Mapped, template: Template, year: Option<i32>, out: &mut Vec<Finding>) {
     if !mapped.signals_2019.is_empty() && !mapped.signals_2021.is_empty() {
-        let a: Vec<&str> = mapped
-            .signals_2019
-            .iter()
-            .map(|(s, _)| s.as_str())
-            .collect();
-        let b: Vec<&str> = mapped
-            .signals_2021
-            .iter()
-            .map(|(s, _)| s.as_str())
-            .collect();
+        let a: Vec<&str> = mapped.signals_2019.iter().map(|(e, _)| e.code()).collect();
+        let b: Vec<&str> = mapped.signals_2021.iter().map(|(e, _)| e.code()).collect();
         out.push(Finding::warning(
             "template_mismatch",
             format!("the tables mix formats: 2019 parts {a:?} and 2021 parts {b:?}; template {} is used", template.code()),
@@ -285,7 +277,7 @@ fn check_template(mapped: &Mapped, template: Template, year: Option<i32>, out: &
     if let Some((_, l)) = mapped
         .signals_2019
         .iter()
-        .find(|(s, _)| s == Breakdown::Items.code())
+        .find(|(e, _)| *e == Evidence::Column(Breakdown::Items))
     {
         out.push(Finding::warning(
             "template_variant",
