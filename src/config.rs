@@ -35,6 +35,8 @@ pub struct PipelineFile {
     pub pdftotext: Option<String>,
     /// `year` for a Hive-partitioned dataset.
     pub partition_by: Option<String>,
+    /// Largest file read, in MiB.
+    pub max_file_mb: Option<u64>,
 }
 
 impl PipelineFile {
@@ -158,6 +160,9 @@ pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings>
     }
     if let Some(program) = file.pdftotext {
         decode.pdftotext = program;
+    }
+    if let Some(mb) = file.max_file_mb {
+        decode.max_file_bytes = mb.saturating_mul(1024 * 1024);
     }
     Ok(Settings {
         inputs,

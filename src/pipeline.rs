@@ -160,20 +160,47 @@ pub fn process_path(path: &Path) -> DocResult {
 }
 
 /// Reads one file from disk; an unreadable file becomes a `failed` result.
+/// A file larger than `options.max_file_bytes` is `failed` with `too_large` without being
+/// read (at most one byte past the limit is, when the size on disk was not to be trusted).
+/// A file that cannot be read at all gets, as its report id, the hash of its path.
 pub fn process_path_with(path: &Path, options: &DecodeOptions) -> DocResult {
     let shown = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => process_bytes_with(&shown, &bytes, options),
-        Err(e) => failed(
-            &report_id(shown.as_bytes()),
-            &shown,
-            0,
-            Finding::error(
-                "unreadable_file",
-                format!("cannot read the file: {e}; check its permissions"),
-                None,
+    let limit = options.max_file_bytes;
+    let too_large = |size: u64| {
+        Finding::error(
+            "too_large",
+            format!(
+                "the file is {} MB, over the {} MB limit for one report (`max-file-mb` in the \
+                 pipeline file); it was not read",
+                size / 1_000_000,
+                limit / 1_000_000
             ),
-        ),
+            None,
+        )
+    };
+    let unreadable = |e: std::io::Error| {
+        Finding::error(
+            "unreadable_file",
+            format!("cannot read the file: {e}; check its permissions"),
+            None,
+        )
+    };
+    let by_path = report_id(shown.as_bytes());
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > limit => {
+            return failed(&by_path, &shown, m.len() as usize, too_large(m.len()))
+        }
+        Ok(_) => {}
+        Err(e) => return failed(&by_path, &shown, 0, unreadable(e)),
+    }
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| {
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, limit + 1), &mut bytes)
+    });
+    match read {
+        Err(e) => failed(&by_path, &shown, 0, unreadable(e)),
+        Ok(n) if n as u64 > limit => failed(&by_path, &shown, n, too_large(n as u64)),
+        Ok(_) => process_bytes_with(&shown, &bytes, options),
     }
 }
 

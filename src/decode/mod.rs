@@ -54,13 +54,20 @@ pub struct DecodeOptions {
     pub pdftotext: String,
     /// How long one PDF may take.
     pub pdf_timeout: Duration,
+    /// Largest file read, in bytes; larger ones are `too_large`.
+    pub max_file_bytes: u64,
 }
+
+/// The default size limit: real reports are tens of kilobytes as text and a few megabytes
+/// as PDF; a scanned PDF runs to tens of megabytes.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             pdftotext: "pdftotext".to_string(),
             pdf_timeout: Duration::from_secs(60),
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         }
     }
 }

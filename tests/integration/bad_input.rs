@@ -231,3 +231,29 @@ fn a_page_nested_100000_deep_costs_only_itself() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("huge.txt");
+    // A sparse 3 GB file: reading it would exhaust memory; its size alone refuses it.
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(3_000_000_000).unwrap();
+    let started = std::time::Instant::now();
+    let doc = process_path(&big);
+    assert!(started.elapsed().as_secs() < 2);
+    assert_eq!(doc.report.status, Status::Failed);
+    assert_eq!(codes(&doc), ["too_large"]);
+    assert!(
+        doc.diagnostics[0].message.contains("3000 MB"),
+        "{}",
+        doc.diagnostics[0].message
+    );
+    // The limit is a setting: a small one refuses a sample report too.
+    let options = gongkai::decode::DecodeOptions {
+        max_file_bytes: 1000,
+        ..Default::default()
+    };
+    let doc = gongkai::pipeline::process_path_with(&raw("001_1f7e495e6ab563f2.txt"), &options);
+    assert_eq!(codes(&doc), ["too_large"]);
+}
