@@ -4,6 +4,7 @@
 //! - `bad_input`: broken and foreign files next to good ones.
 //! - `layouts`: the same table in the other layouts real text comes in.
 //! - `docs`: docs/schema.md and docs/categories.csv against the code.
+//! - `faults`: runs killed at any moment.
 //! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
 //! - `scale`: incremental runs, partitions, shards and the synthetic corpus.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
@@ -12,6 +13,7 @@ mod bad_input;
 mod cli;
 mod corpus;
 mod docs;
+mod faults;
 mod formats;
 mod layouts;
 mod scale;

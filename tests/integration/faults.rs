@@ -1,0 +1,105 @@
+//! Faults: a run killed at any moment leaves whole files, and the next run completes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::util::{root, s};
+
+fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_gongkai")
+}
+
+/// Every output file of a folder, with its bytes.
+fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = ["facts", "reports", "diagnostics"]
+        .iter()
+        .flat_map(|t| ["csv", "parquet"].map(|e| format!("{t}.{e}")))
+        .map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap_or_default()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn killed_runs_leave_whole_files_and_the_next_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (corpus, out) = (dir.path().join("corpus"), dir.path().join("out"));
+    // Large enough that a run takes a while: kills land while reading and while writing.
+    let status = std::process::Command::new(binary())
+        .args([
+            "corpus",
+            "--out",
+            s(&corpus),
+            "--count",
+            "1500",
+            "--seed",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let reference = dir.path().join("reference");
+    let done = std::process::Command::new(binary())
+        .args(["ingest", s(&corpus), "--out", s(&reference), "-q"])
+        .status()
+        .unwrap();
+    assert!(done.code() == Some(1) || done.code() == Some(0));
+    let new = outputs(&reference);
+
+    // A previous, different output: the five samples.
+    let done = std::process::Command::new(binary())
+        .args([
+            "ingest",
+            s(&root().join("data/raw")),
+            "--out",
+            s(&out),
+            "-q",
+        ])
+        .status()
+        .unwrap();
+    assert_eq!(done.code(), Some(0));
+    let old = outputs(&out);
+
+    for delay_ms in [5, 30, 120, 400, 900, 1500] {
+        let mut child = std::process::Command::new(binary())
+            .args([
+                "ingest",
+                s(&corpus),
+                "--out",
+                s(&out),
+                "-q",
+                "--threads",
+                "2",
+            ])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        for ((name, bytes), ((_, before), (_, after))) in
+            outputs(&out).iter().zip(old.iter().zip(&new))
+        {
+            assert!(
+                bytes == before || bytes == after,
+                "{name} is neither the previous nor the new file after a kill at {delay_ms} ms"
+            );
+        }
+    }
+    // The next run, incremental or full, completes normally and gives the full output.
+    let done = std::process::Command::new(binary())
+        .args([
+            "ingest",
+            s(&corpus),
+            "--out",
+            s(&out),
+            "-q",
+            "--incremental",
+        ])
+        .status()
+        .unwrap();
+    assert!(done.code() == Some(1) || done.code() == Some(0));
+    assert!(
+        outputs(&out) == new,
+        "after kills, the next run's output differs from a clean run"
+    );
+}
