@@ -287,7 +287,14 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
     let template = mapped.template();
     let meta = &seg.metadata;
     findings.append(&mut mapped.findings);
-    findings.extend(validate(&mapped, template, meta.year));
+    let prose: Vec<(i32, &str)> = seg
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !seg.tables.iter().any(|t| t.lines.contains(i)))
+        .map(|(i, l)| (i as i32 + 1, *l))
+        .collect();
+    findings.extend(validate(&mapped, template, meta.year, &prose));
     if meta.agency.is_none() || meta.year.is_none() {
         findings.push(Finding::warning(
             "missing_metadata",

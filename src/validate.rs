@@ -7,6 +7,9 @@
 //! never counted as failed.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use rust_decimal::Decimal;
 
@@ -16,8 +19,14 @@ use crate::model::{Finding, Template, Unit};
 
 type Grid<'a> = BTreeMap<(Category, Breakdown), &'a CellFact>;
 
-/// Runs every per-report check.
-pub fn validate(mapped: &Mapped, template: Template, year: Option<i32>) -> Vec<Finding> {
+/// Runs every per-report check. `prose` holds the report's lines outside its tables, with
+/// their 1-based line numbers, for the prose-against-table checks.
+pub fn validate(
+    mapped: &Mapped,
+    template: Template,
+    year: Option<i32>,
+    prose: &[(i32, &str)],
+) -> Vec<Finding> {
     let grid: Grid = mapped
         .cells
         .iter()
@@ -32,7 +41,130 @@ pub fn validate(mapped: &Mapped, template: Template, year: Option<i32>) -> Vec<F
     check_domain(&mapped.cells, &mut out);
     check_published(&grid, &mut out);
     check_template(mapped, template, year, &mut out);
+    check_narrative(&grid, prose, &mut out);
     out
+}
+
+/// What a sentence of prose states, and the table cells it must agree with (their
+/// `total` column, summed).
+struct Statement {
+    what: &'static str,
+    pattern: &'static LazyLock<Regex>,
+    rows: &'static [Category],
+}
+
+macro_rules! pattern {
+    ($name:ident, $re:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($re).unwrap());
+    };
+}
+
+// Matched on label keys (white space removed, quotes as `"`).
+pattern!(
+    RECEIVED,
+    r#"(?:收到|受理)[^，。；,;]{0,12}?申请(?:共|数)?(\d+)(?:件|条|份)"#
+);
+pattern!(DISCLOSED, r#"(?:^|[^部分不])予以公开"?的?(\d+)件"#);
+pattern!(UNAVAILABLE, r#"无法提供"?的?(\d+)件"#);
+pattern!(OTHER, r#"其他处理"?的?(\d+)件"#);
+pattern!(FORWARD, r#"结转下(?:一)?年度[^，。；,;\d]{0,8}?(\d+)件"#);
+pattern!(REVIEWS, r#"行政复议(?:案件)?(\d+)件"#);
+pattern!(NONE_RECEIVED, r#"未收到[^，。；,;]{0,12}?申请"#);
+
+const STATEMENTS: &[Statement] = &[
+    Statement {
+        what: "收到申请",
+        pattern: &RECEIVED,
+        rows: &[Category::New],
+    },
+    Statement {
+        what: "予以公开",
+        pattern: &DISCLOSED,
+        rows: &[Category::Disclosed],
+    },
+    Statement {
+        what: "无法提供",
+        pattern: &UNAVAILABLE,
+        rows: &[
+            Category::NotHeld,
+            Category::NeedsCreation,
+            Category::Unclear,
+        ],
+    },
+    Statement {
+        what: "其他处理",
+        pattern: &OTHER,
+        rows: &[
+            Category::OtherOutcome,
+            Category::NoCorrection,
+            Category::UnpaidFee,
+            Category::OtherOther,
+        ],
+    },
+    Statement {
+        what: "结转下年度",
+        pattern: &FORWARD,
+        rows: &[Category::CarriedForward],
+    },
+    Statement {
+        what: "行政复议",
+        pattern: &REVIEWS,
+        rows: &[Category::Review],
+    },
+];
+
+/// Prose against table: the numbers the prose states (收到申请N件, 无法提供N件, 结转N件,
+/// 行政复议N件 …) and "未收到申请" must agree with the table's 总计 column. A warning: the
+/// prose may count differently (a whole area, or new plus carried over), so both numbers
+/// are given for the analyst to judge. A statement whose rows are all blank is skipped.
+fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
+    let total_of = |rows: &[Category]| -> Option<Decimal> {
+        let values: Vec<Decimal> = rows
+            .iter()
+            .filter_map(|c| value(grid, *c, Breakdown::Total))
+            .collect();
+        (!values.is_empty()).then(|| values.iter().copied().sum())
+    };
+    let keys: Vec<(i32, String)> = prose
+        .iter()
+        .map(|(l, t)| (*l, crate::text::label_key(t)))
+        .collect();
+    for st in STATEMENTS {
+        let Some((line, stated)) = keys.iter().find_map(|(l, k)| {
+            let c = st.pattern.captures(k)?;
+            Some((*l, c[1].parse::<Decimal>().ok()?))
+        }) else {
+            continue;
+        };
+        let Some(table) = total_of(st.rows) else {
+            continue;
+        };
+        // 收到申请 sometimes counts the carried-over ones too.
+        let with_carried = total_of(&[Category::New, Category::CarriedOver]);
+        if stated == table || (st.rows == [Category::New] && Some(stated) == with_carried) {
+            continue;
+        }
+        out.push(Finding::warning(
+            "narrative_mismatch",
+            format!(
+                "the text says {} {stated} but the table says {table}",
+                st.what
+            ),
+            Some(line),
+        ));
+    }
+    if let (Some((line, _)), Some(new)) = (
+        keys.iter().find(|(_, k)| NONE_RECEIVED.is_match(k)),
+        total_of(&[Category::New]),
+    ) {
+        if !new.is_zero() {
+            out.push(Finding::warning(
+                "narrative_mismatch",
+                format!("the text says no application was received but the table has {new} new applications"),
+                Some(*line),
+            ));
+        }
+    }
 }
 
 fn value(grid: &Grid, c: Category, b: Breakdown) -> Option<Decimal> {
@@ -317,7 +449,7 @@ mod tests {
             let rows = recover_rows(&seg.lines[r.lines.clone()], r.lines.start + 1);
             map_table(r.section, &rows, &mut mapped);
         }
-        validate(&mapped, mapped.template(), Some(2021))
+        validate(&mapped, mapped.template(), Some(2021), &[])
     }
 
     fn codes(f: &[Finding]) -> Vec<&str> {
@@ -390,6 +522,51 @@ mod tests {
         assert_eq!(codes(&f), ["invalid_value"]);
     }
 
+    /// Seed 001's tables with a given line of prose.
+    fn narrative_findings(prose: &str) -> Vec<Finding> {
+        let text = include_str!("../data/raw/001_1f7e495e6ab563f2.txt");
+        let seg = segment(text);
+        let mut mapped = Mapped::default();
+        for r in &seg.tables {
+            map_table(
+                r.section,
+                &recover_rows(&seg.lines[r.lines.clone()], r.lines.start + 1),
+                &mut mapped,
+            );
+        }
+        validate(&mapped, mapped.template(), Some(2021), &[(5, prose)])
+            .into_iter()
+            .filter(|f| f.code == "narrative_mismatch")
+            .collect()
+    }
+
+    #[test]
+    fn prose_against_table_both_ways() {
+        // Table: 67 new, 36 disclosed, 15 unavailable, 8 other, 6 carried forward, 3 reviews.
+        let agree = "全区共收到政府信息公开申请 67 件，“予以公开”的 36 件，“无法提供”的 15 件，\
+                     “其他处理”的 8 件，结转下一年度办理 6 件。行政复议案件 3 件。";
+        assert_eq!(narrative_findings(agree), vec![]);
+        let differ = "共收到政府信息公开申请 70 件，“无法提供”的 16 件，结转下年度继续办理的 3 件，行政复议 4 件。";
+        let f = narrative_findings(differ);
+        let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "the text says 收到申请 70 but the table says 67",
+                "the text says 无法提供 16 but the table says 15",
+                "the text says 结转下年度 3 but the table says 6",
+                "the text says 行政复议 4 but the table says 3",
+            ]
+        );
+        assert_eq!(f[0].line, Some(5));
+        // "None received" against a table with requests, and 收到 counting new + carried.
+        assert_eq!(
+            narrative_findings("本年度未收到政府信息公开申请。").len(),
+            1
+        );
+        assert_eq!(narrative_findings("共收到申请 67 件。"), vec![]);
+    }
+
     #[test]
     fn template_against_year() {
         let seg_text = include_str!("../data/raw/001_1f7e495e6ab563f2.txt");
@@ -402,7 +579,7 @@ mod tests {
                 &mut mapped,
             );
         }
-        let f = validate(&mapped, mapped.template(), Some(2020));
+        let f = validate(&mapped, mapped.template(), Some(2020), &[]);
         assert_eq!(codes(&f), ["template_mismatch"]);
     }
 }
