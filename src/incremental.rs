@@ -120,6 +120,18 @@ pub struct StateWriter {
     dir: PathBuf,
     meta: Meta,
     writers: Vec<ZWriter>,
+    finished: bool,
+}
+
+impl Drop for StateWriter {
+    fn drop(&mut self) {
+        // Reached unfinished only when the run failed: remove the partial state.
+        if !self.finished {
+            for name in STATE_FILES {
+                let _ = fs::remove_file(self.dir.join(format!(".{name}.csv.zst.tmp")));
+            }
+        }
+    }
 }
 
 impl StateWriter {
@@ -135,7 +147,12 @@ impl StateWriter {
             let encoder = zstd::stream::write::Encoder::new(BufWriter::new(file), 3)?.auto_finish();
             writers.push(csv::Writer::from_writer(encoder));
         }
-        Ok(StateWriter { dir, meta, writers })
+        Ok(StateWriter {
+            dir,
+            meta,
+            writers,
+            finished: false,
+        })
     }
 
     /// Records one report.
@@ -152,8 +169,8 @@ impl StateWriter {
     }
 
     /// Completes the state and moves it into place.
-    pub fn finish(self) -> Result<()> {
-        for w in self.writers {
+    pub fn finish(mut self) -> Result<()> {
+        for w in std::mem::take(&mut self.writers) {
             let encoder = w
                 .into_inner()
                 .map_err(|e| anyhow::anyhow!("cannot write state: {}", e.error()))?;
@@ -167,6 +184,7 @@ impl StateWriter {
             fs::rename(&temp, self.dir.join(format!("{name}.csv.zst")))?;
         }
         fs::rename(&meta, self.dir.join("meta.json"))?;
+        self.finished = true;
         Ok(())
     }
 }

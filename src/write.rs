@@ -180,7 +180,8 @@ type Batcher<T> = fn(&[T]) -> Result<RecordBatch>;
 /// One output table: a Parquet and/or CSV file under temporary names, with a buffer of
 /// rows waiting for the next row group.
 struct TableSink<T> {
-    name: String,
+    /// The output path without its extension, for messages.
+    name: PathBuf,
     buffer: Vec<T>,
     batch: Batcher<T>,
     parquet: Option<ArrowWriter<BufWriter<File>>>,
@@ -235,7 +236,7 @@ impl<T: serde::Serialize> TableSink<T> {
             None
         };
         Ok(TableSink {
-            name: name.to_string(),
+            name: dir.join(name),
             buffer: Vec::new(),
             batch,
             parquet,
@@ -247,7 +248,7 @@ impl<T: serde::Serialize> TableSink<T> {
     fn push(&mut self, row: T) -> Result<()> {
         if let Some(csv) = &mut self.csv {
             csv.serialize(&row)
-                .with_context(|| format!("cannot write {}.csv", self.name))?;
+                .with_context(|| format!("cannot write {}.csv", self.name.display()))?;
         }
         if self.parquet.is_some() {
             self.buffer.push(row);
@@ -263,7 +264,7 @@ impl<T: serde::Serialize> TableSink<T> {
             if !self.buffer.is_empty() {
                 let batch = (self.batch)(&self.buffer)?;
                 w.write(&batch)
-                    .with_context(|| format!("cannot write {}.parquet", self.name))?;
+                    .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
                 self.buffer.clear();
             }
         }
@@ -276,22 +277,22 @@ impl<T: serde::Serialize> TableSink<T> {
         if let Some(w) = self.parquet.take() {
             let inner = w
                 .into_inner()
-                .with_context(|| format!("cannot finish {}.parquet", self.name))?;
+                .with_context(|| format!("cannot finish {}.parquet", self.name.display()))?;
             inner
                 .into_inner()
                 .map_err(|e| e.into_error())
                 .and_then(|f| f.sync_all())
-                .with_context(|| format!("cannot write {}.parquet", self.name))?;
+                .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
         }
         if let Some(c) = self.csv.take() {
-            let inner = c
-                .into_inner()
-                .map_err(|e| anyhow::anyhow!("cannot write {}.csv: {}", self.name, e.error()))?;
+            let inner = c.into_inner().map_err(|e| {
+                anyhow::anyhow!("cannot write {}.csv: {}", self.name.display(), e.error())
+            })?;
             inner
                 .into_inner()
                 .map_err(|e| e.into_error())
                 .and_then(|f| f.sync_all())
-                .with_context(|| format!("cannot write {}.csv", self.name))?;
+                .with_context(|| format!("cannot write {}.csv", self.name.display()))?;
         }
         Ok(std::mem::take(&mut self.temps))
     }

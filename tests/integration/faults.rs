@@ -103,3 +103,87 @@ fn killed_runs_leave_whole_files_and_the_next_run_completes() {
         "after kills, the next run's output differs from a clean run"
     );
 }
+
+/// A tiny tmpfs, unmounted when dropped; `None` where mounting is not allowed.
+struct TinyDisk(tempfile::TempDir);
+
+impl TinyDisk {
+    fn mount(kb: u32) -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={kb}k"),
+                "tmpfs",
+                s(dir.path()),
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            Some(TinyDisk(dir))
+        } else {
+            eprintln!(
+                "SKIPPED: cannot mount a tmpfs here (needs root); the full-disk test did not run"
+            );
+            None
+        }
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_exits_2_naming_the_path_and_keeps_the_previous_output() {
+    let Some(disk) = TinyDisk::mount(400) else {
+        return;
+    };
+    let out = disk.0.path().join("out");
+    let one = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("data/raw/000_ad16510ea09d0095.txt"),
+        one.path().join("a.txt"),
+    )
+    .unwrap();
+    let done = std::process::Command::new(binary())
+        .args(["ingest", s(one.path()), "--out", s(&out), "-q"])
+        .status()
+        .unwrap();
+    assert_eq!(done.code(), Some(0));
+    let before = outputs(&out);
+    // Ten times the samples: far more output than 400 KB.
+    let many = tempfile::tempdir().unwrap();
+    for i in 0..40 {
+        for name in crate::util::SEEDS {
+            std::fs::copy(
+                root().join("data/raw").join(name),
+                many.path().join(format!("{i}-{name}")),
+            )
+            .unwrap();
+        }
+    }
+    let run = std::process::Command::new(binary())
+        .args(["ingest", s(many.path()), "--out", s(&out)])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(s(&out)) && stderr.contains("No space left"),
+        "the message names the path and the cause: {stderr}"
+    );
+    assert!(outputs(&out) == before, "the previous output changed");
+    let temps: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(temps.is_empty(), "temporary files were left: {temps:?}");
+}
