@@ -55,11 +55,33 @@ impl PipelineFile {
         }
         let base = path.parent().unwrap_or(Path::new("."));
         for p in &mut file.inputs {
-            *p = base.join(&*p);
+            *p = relative_to(base, p);
         }
-        file.out = file.out.map(|o| base.join(o));
+        file.out = file.out.map(|o| relative_to(base, &o));
         Ok(file)
     }
+}
+
+/// `path` read relative to `base`, with `.` and `..` resolved lexically
+/// (`pipelines/../data/raw` is shown as `data/raw`).
+fn relative_to(base: &Path, path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in base.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// Settings given on the command line; `None` or empty means "not given".
@@ -238,6 +260,26 @@ mod tests {
             }
         );
         assert!(resolve(cli(Some("0/2"), Some("csv")), None).is_err());
+    }
+
+    #[test]
+    fn pipeline_paths_are_resolved_lexically() {
+        assert_eq!(
+            relative_to(Path::new("pipelines"), Path::new("../data/raw")),
+            PathBuf::from("data/raw")
+        );
+        assert_eq!(
+            relative_to(Path::new("/srv/p"), Path::new("../../x")),
+            PathBuf::from("/x")
+        );
+        assert_eq!(
+            relative_to(Path::new(""), Path::new(".")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            relative_to(Path::new(".."), Path::new("../a")),
+            PathBuf::from("../../a")
+        );
     }
 
     #[test]
