@@ -117,8 +117,14 @@ fn pipeline_file_and_formats() {
         listing(&dir.path().join("o2")),
         ["diagnostics.csv", "facts.csv", "reports.csv"]
     );
-    // The shipped default pipeline parses.
-    gongkai::config::PipelineFile::load(&root().join("pipelines/default.toml")).unwrap();
+    // Every shipped pipeline parses.
+    for entry in std::fs::read_dir(root().join("pipelines")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            gongkai::config::PipelineFile::load(&path)
+                .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+        }
+    }
 }
 
 #[test]
