@@ -440,15 +440,25 @@ mod tests {
     use crate::segment::segment;
     use crate::tables::recover_rows;
 
-    /// Seed 001's table 三 and 四 with one number changed.
-    fn findings_after(from: &str, to: &str) -> Vec<Finding> {
-        let text = include_str!("../data/raw/001_1f7e495e6ab563f2.txt").replacen(from, to, 1);
-        let seg = segment(&text);
+    const SEED_001: &str = include_str!("../data/raw/001_1f7e495e6ab563f2.txt");
+
+    /// The tables of a report's text, mapped.
+    fn mapped(text: &str) -> Mapped {
+        let seg = segment(text);
         let mut mapped = Mapped::default();
         for r in &seg.tables {
-            let rows = recover_rows(&seg.lines[r.lines.clone()], r.lines.start + 1);
-            map_table(r.section, &rows, &mut mapped);
+            map_table(
+                r.section,
+                &recover_rows(&seg.lines[r.lines.clone()], r.lines.start + 1),
+                &mut mapped,
+            );
         }
+        mapped
+    }
+
+    /// Seed 001's table 三 and 四 with one number changed.
+    fn findings_after(from: &str, to: &str) -> Vec<Finding> {
+        let mapped = mapped(&SEED_001.replacen(from, to, 1));
         validate(&mapped, mapped.template(), Some(2021), &[])
     }
 
@@ -524,16 +534,7 @@ mod tests {
 
     /// Seed 001's tables with a given line of prose.
     fn narrative_findings(prose: &str) -> Vec<Finding> {
-        let text = include_str!("../data/raw/001_1f7e495e6ab563f2.txt");
-        let seg = segment(text);
-        let mut mapped = Mapped::default();
-        for r in &seg.tables {
-            map_table(
-                r.section,
-                &recover_rows(&seg.lines[r.lines.clone()], r.lines.start + 1),
-                &mut mapped,
-            );
-        }
+        let mapped = mapped(SEED_001);
         validate(&mapped, mapped.template(), Some(2021), &[(5, prose)])
             .into_iter()
             .filter(|f| f.code == "narrative_mismatch")
@@ -569,16 +570,7 @@ mod tests {
 
     #[test]
     fn template_against_year() {
-        let seg_text = include_str!("../data/raw/001_1f7e495e6ab563f2.txt");
-        let seg = segment(seg_text);
-        let mut mapped = Mapped::default();
-        for r in &seg.tables {
-            map_table(
-                r.section,
-                &recover_rows(&seg.lines[r.lines.clone()], r.lines.start + 1),
-                &mut mapped,
-            );
-        }
+        let mapped = mapped(SEED_001);
         let f = validate(&mapped, mapped.template(), Some(2020), &[]);
         assert_eq!(codes(&f), ["template_mismatch"]);
     }
