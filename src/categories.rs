@@ -305,11 +305,12 @@ pub const ACTIVE_COLUMN_KEYS: &[(&str, Breakdown)] = &[
     ("采购总金额", Breakdown::ProcurementAmount),
 ];
 
-/// Row labels of table 三 (label-key form). Each key is specific enough not to occur in
-/// another row's label, and each row has a key near the start of its label, because PDF
-/// text prints the numbers after the first line of a wrapped label; the matcher picks the key whose match ends last in the label text
-/// collected before a row's numbers, so header text before the first row does not matter.
-/// （六）3.其他 has no unique wording; it is recognised in [`crate::tables`] by context.
+/// Keywords of table 三's rows (label-key form), the fallback when the text before a
+/// row's numbers does not end with the start of a printed label ([`APPLICATION_LABELS`]):
+/// a typo (`其他法律行政止公开`), or text run on after the label. Each key is specific
+/// enough not to occur in another row's label; the matcher takes the key whose match ends
+/// last, so header text before the first row does not matter. （六）3.其他 has no unique
+/// wording; [`crate::map`] recognises it by the row before it.
 pub const APPLICATION_ROW_KEYS: &[(&str, Category)] = &[
     ("本年新收", Category::New),
     ("上年结转", Category::CarriedOver),
