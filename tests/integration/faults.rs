@@ -187,3 +187,49 @@ fn a_full_disk_exits_2_naming_the_path_and_keeps_the_previous_output() {
         .collect();
     assert!(temps.is_empty(), "temporary files were left: {temps:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_file_names_and_vanished_files_are_reported_not_fatal() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"report-\xff\xfe.txt"));
+    std::fs::copy(root().join("data/raw/001_1f7e495e6ab563f2.txt"), &odd).unwrap();
+    let out = dir.path().join("out");
+    let run = std::process::Command::new(binary())
+        .args([
+            "ingest",
+            s(dir.path()),
+            "--out",
+            s(&out),
+            "--formats",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let reports = std::fs::read_to_string(out.join("reports.csv")).unwrap();
+    assert!(
+        reports.contains("report-\u{FFFD}\u{FFFD}.txt,"),
+        "the name is shown lossily: {reports}"
+    );
+    assert!(reports.contains(",ok,"));
+
+    // A file listed by the walk but gone when read.
+    let gone = dir.path().join("gone.txt");
+    let doc = gongkai::pipeline::process_path(&gone);
+    assert_eq!(doc.report.status, gongkai::model::Status::Failed);
+    assert_eq!(doc.diagnostics[0].code, "unreadable_file");
+    assert!(
+        doc.diagnostics[0].message.contains("No such file"),
+        "{}",
+        doc.diagnostics[0].message
+    );
+}
