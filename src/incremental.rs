@@ -144,7 +144,8 @@ impl StateWriter {
             let path = dir.join(format!(".{name}.csv.zst.tmp"));
             let file =
                 File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-            let encoder = zstd::stream::write::Encoder::new(BufWriter::new(file), 3)?.auto_finish();
+            // Level 1: the state is read back once, by the next run; speed matters more than size.
+            let encoder = zstd::stream::write::Encoder::new(BufWriter::new(file), 1)?.auto_finish();
             writers.push(csv::Writer::from_writer(encoder));
         }
         Ok(StateWriter {
