@@ -1,6 +1,7 @@
 //! Prints the text gongkai reads from a file (HTML, DOCX and PDF rendered, tables as
 //! tab-separated rows): `cargo run --example render -- FILE`.
 
+#[allow(clippy::print_stdout, clippy::print_stderr)] // A command-line tool: printing is its job.
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: render FILE");

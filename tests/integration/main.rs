@@ -9,6 +9,9 @@
 //! - `scale`: incremental runs, partitions, shards and the synthetic corpus.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
 
+// Tests say on stderr when they skip for want of a tool or the shared corpus.
+#![allow(clippy::print_stderr)]
+
 mod bad_input;
 mod cli;
 mod corpus;
