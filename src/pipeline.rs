@@ -23,7 +23,7 @@ use crate::model::{Diagnostic, DocResult, Fact, Finding, Report, Severity, Statu
 use crate::segment::segment;
 use crate::tables::recover_rows;
 use crate::text::decimal_to_f64;
-use crate::validate::validate;
+use crate::validate::{check_timeliness, validate};
 use crate::write::{Formats, Layout, OutputLock, OutputWriter};
 
 /// Everything a run needs, already resolved from CLI, pipeline file and defaults.
@@ -295,6 +295,11 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         .map(|(i, l)| (i as i32 + 1, *l))
         .collect();
     findings.extend(validate(&mapped, template, meta.year, &prose));
+    findings.extend(check_timeliness(
+        meta.agency.as_deref(),
+        meta.year,
+        meta.issued_on.as_deref(),
+    ));
     if meta.agency.is_none() || meta.year.is_none() {
         findings.push(Finding::warning(
             "missing_metadata",

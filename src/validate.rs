@@ -45,6 +45,41 @@ pub fn validate(
     out
 }
 
+/// Whether an agency is a government (人民政府, a district, county, town or street office)
+/// rather than a department of one, by its name: the two have different deadlines. A
+/// heuristic: local rules decide where townships and street offices fall.
+pub fn is_government(agency: &str) -> bool {
+    agency.ends_with("人民政府")
+        || agency.ends_with("街道办事处")
+        || ["区", "县", "市", "镇", "乡", "旗"]
+            .iter()
+            .any(|s| agency.ends_with(s))
+}
+
+/// Timeliness: a report issued after the legal deadline (条例第四十九条): 31 January of
+/// the following year for departments, 31 March for governments. A warning, with both
+/// dates; nothing is said where the date, year or agency is missing.
+pub fn check_timeliness(
+    agency: Option<&str>,
+    year: Option<i32>,
+    issued_on: Option<&str>,
+) -> Option<Finding> {
+    let (agency, year, issued) = (agency?, year?, issued_on?);
+    let (deadline, kind) = if is_government(agency) {
+        (format!("{}-03-31", year + 1), "a government")
+    } else {
+        (format!("{}-01-31", year + 1), "a department")
+    };
+    // ISO dates compare as text.
+    (issued > deadline.as_str()).then(|| {
+        Finding::warning(
+            "late_publication",
+            format!("issued on {issued}, after the deadline for {kind} ({deadline}) for reporting year {year}"),
+            None,
+        )
+    })
+}
+
 /// What a sentence of prose states, and the table cells it must agree with (their
 /// `total` column, summed).
 struct Statement {
@@ -566,6 +601,47 @@ mod tests {
             1
         );
         assert_eq!(narrative_findings("共收到申请 67 件。"), vec![]);
+    }
+
+    #[test]
+    fn timeliness_both_ways() {
+        // Seed 000 (a department) issued 2021-01-08 for 2020: on time.
+        assert_eq!(
+            check_timeliness(
+                Some("泉州市行政服务中心管委会"),
+                Some(2020),
+                Some("2021-01-08")
+            ),
+            None
+        );
+        let late = check_timeliness(
+            Some("泉州市行政服务中心管委会"),
+            Some(2020),
+            Some("2021-02-03"),
+        )
+        .unwrap();
+        assert_eq!(late.code, "late_publication");
+        assert!(
+            late.message.contains("a department (2021-01-31)"),
+            "{}",
+            late.message
+        );
+        // A government has until 31 March.
+        assert_eq!(
+            check_timeliness(Some("泉港区"), Some(2021), Some("2022-03-31")),
+            None
+        );
+        assert!(check_timeliness(
+            Some("鲤城区人民政府开元街道办事处"),
+            Some(2020),
+            Some("2021-04-01")
+        )
+        .is_some());
+        assert_eq!(
+            check_timeliness(Some("泉港区"), Some(2021), None),
+            None,
+            "no date, nothing said"
+        );
     }
 
     #[test]
