@@ -140,13 +140,19 @@ fn text_of(e: ElementRef<'_>) -> String {
 
 /// The nearest common ancestor of the statistics tables that also contains the title;
 /// the whole body when there are no such tables.
+///
+/// Climbing stops at the first ancestor whose text holds a title, so a sidebar listing
+/// other years' reports, further out, stays out.
 fn article_root(doc: &Html) -> ElementRef<'_> {
     let body = select_first(doc, "body").unwrap_or_else(|| doc.root_element());
     let Ok(tables) = Selector::parse("table") else {
         return body;
     };
+    // Only tables that hold no tables: a layout table holds the markers too, and with
+    // them the page's sidebar.
     let marked: Vec<ElementRef> = doc
         .select(&tables)
+        .filter(|t| !has_nested_table(**t))
         .filter(|t| {
             let text = text_of(*t);
             TABLE_MARKERS.iter().any(|m| text.contains(m))
@@ -372,6 +378,24 @@ mod tests {
         );
         let deep = format!("{}x{}", "<div>".repeat(50_000), "</div>".repeat(50_000));
         assert_eq!(nesting_depth(&deep), 50_000);
+    }
+
+    #[test]
+    fn table_layout_pages_keep_their_sidebar_out() {
+        // Older portals lay out the page in tables: a sidebar of other years' reports sits
+        // in the same layout table as the article.
+        let html = r#"<html><body><table><tr>
+        <td class="side"><a>2022年政府信息公开工作年度报告</a><br><a>2020年政府信息公开工作年度报告</a></td>
+        <td class="main"><p>某某镇人民政府2021年政府信息公开工作年度报告</p>
+          <table><tr><td>第二十条第（一）项</td></tr><tr><td>规章</td><td>0</td></tr></table>
+          <table><tr><td>行政复议</td></tr><tr><td>0</td></tr></table></td>
+        </tr></table></body></html>"#;
+        let text = html_to_text(html);
+        assert!(
+            text.starts_with("某某镇人民政府2021年政府信息公开工作年度报告\n"),
+            "{text}"
+        );
+        assert!(!text.contains("2022年"), "{text}");
     }
 
     #[test]
