@@ -301,8 +301,16 @@ fn tokenize_mixed(
         } else {
             end_byte
         };
+        // A sign standing alone before the digits (`+12`, `-3`) belongs to the number.
+        let mut before = cell[..byte].chars().rev();
+        let sign_start = match (before.next(), before.next()) {
+            (Some(c @ ('+' | '-' | '−')), prev) if prev.is_none_or(char::is_whitespace) => {
+                byte - c.len_utf8()
+            }
+            _ => byte,
+        };
         if let Some(t) = text_start.take() {
-            push_text(out, t, byte);
+            push_text(out, t, sign_start);
         }
         let mut raw_end = num_end;
         let mut k = if is_numbering { j - 1 } else { j };
@@ -317,29 +325,6 @@ fn tokenize_mixed(
                     .position(|(b, _)| *b >= raw_end)
                     .unwrap_or(chars.len());
                 break;
-            }
-        }
-        let sign_start = if byte > 0
-            && matches!(cell[..byte].chars().last(), Some('+' | '-' | '−'))
-            && cell[..byte]
-                .chars()
-                .rev()
-                .nth(1)
-                .is_none_or(|c| c.is_whitespace())
-        {
-            byte - cell[..byte].chars().last().map_or(0, char::len_utf8)
-        } else {
-            byte
-        };
-        if sign_start < byte {
-            // The sign was taken into the pending text; take it back out.
-            if let Some(Token::Text { text, .. }) = out.last_mut() {
-                if text.ends_with(['+', '-', '−']) {
-                    text.pop();
-                    if text.trim().is_empty() {
-                        out.pop();
-                    }
-                }
             }
         }
         out.push(value(
