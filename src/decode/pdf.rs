@@ -40,22 +40,9 @@ pub fn pdf_to_text(bytes: &[u8], program: &str, timeout: Duration) -> Result<Str
             let _ = s.write_all(&input);
         }
     });
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_end(&mut out);
-        }
-        out
-    });
-    let mut stderr = child.stderr.take();
-    let err_reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.read_to_end(&mut out);
-        }
-        out
-    });
+    // Both pipes are drained while the program runs, or a full pipe would stall it.
+    let reader = drain(child.stdout.take());
+    let err_reader = drain(child.stderr.take());
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -85,4 +72,15 @@ pub fn pdf_to_text(bytes: &[u8], program: &str, timeout: Duration) -> Result<Str
         return Err(PdfError::NoTextLayer);
     }
     Ok(text)
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut out);
+        }
+        out
+    })
 }
