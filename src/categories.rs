@@ -273,19 +273,6 @@ pub const REVIEW_COLUMNS: [Breakdown; 5] = [
     Breakdown::Total,
 ];
 
-/// Row labels of table 二 (keys in label-key form). Longer keys win over shorter ones
-/// they contain (行政规范性文件 before 规范性文件 is not needed: both map to one code).
-pub const ACTIVE_ROW_KEYS: &[(&str, Category)] = &[
-    ("规章", Category::ActiveRules),
-    ("规范性文件", Category::ActiveNormativeDocs),
-    ("行政许可", Category::ActiveLicensing),
-    ("其他对外管理服务事项", Category::ActiveOtherServices),
-    ("行政处罚", Category::ActivePenalty),
-    ("行政强制", Category::ActiveEnforcement),
-    ("行政事业性收费", Category::ActiveFees),
-    ("政府集中采购", Category::ActiveProcurement),
-];
-
 /// Column headers of table 二's sub-tables (label-key form). Order matters where one key
 /// contains another: the matcher takes the longest key at each position.
 pub const ACTIVE_COLUMN_KEYS: &[(&str, Breakdown)] = &[

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::categories::{
     anchored_label, application_row_order, Breakdown, Category, RowLabels, Section,
-    ACTIVE_COLUMN_KEYS, ACTIVE_ROW_KEYS, APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS,
+    ACTIVE_COLUMN_KEYS, ACTIVE_LABELS, APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS,
     REVIEW_ROWS,
 };
 use crate::model::{Finding, Template, Unit};
@@ -595,7 +595,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
         }
         let label = &key[label_from..];
         let found = anchored_label(label, RowLabels::Active)
-            .or_else(|| last_match(label, ACTIVE_ROW_KEYS).map(|(c, _)| c));
+            .or_else(|| last_match(label, ACTIVE_LABELS).map(|(c, _)| c));
         let Some(category) = found else {
             out.findings.push(unknown_row(row, Section::Active));
             continue;
