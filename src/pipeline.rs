@@ -446,10 +446,13 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
             Ok(_) if !settings.outputs_exist() => {
                 summary.full_run_reason = Some("the previous output files are missing".to_string());
             }
-            Ok(reader) => {
-                if let Some(unchanged) = unchanged_summary(settings, &part, &meta)? {
+            Ok(manifest) => {
+                if let Some(unchanged) = unchanged_summary(settings, manifest)? {
                     return Ok(unchanged);
                 }
+                // Something changed: read the state again from its start, rows and all.
+                let reader =
+                    StateReader::open(&settings.out, &part, &meta).map_err(anyhow::Error::msg)?;
                 previous = Some(reader);
             }
             Err(reason) => summary.full_run_reason = Some(reason),
@@ -627,10 +630,7 @@ fn next_job(
 
 /// When every file is as the previous run recorded it, and none is new or gone: that
 /// run's summary, read from its manifest alone. The output stays as it is.
-fn unchanged_summary(settings: &Settings, part: &str, meta: &Meta) -> Result<Option<Summary>> {
-    let Ok(mut manifest) = StateReader::open(&settings.out, part, meta) else {
-        return Ok(None);
-    };
+fn unchanged_summary(settings: &Settings, mut manifest: StateReader) -> Result<Option<Summary>> {
     let mut summary = Summary {
         unchanged: true,
         ..Summary::default()
@@ -654,15 +654,12 @@ fn unchanged_summary(settings: &Settings, part: &str, meta: &Meta) -> Result<Opt
         if !same || !FileStat::of(&path).is_some_and(|s| entry.unchanged(s)) {
             return Ok(None);
         }
-        summary.files += 1;
         summary.reused += 1;
-        match entry.status {
-            Status::Ok => summary.ok += 1,
-            Status::Partial => summary.partial += 1,
-            Status::Failed => summary.failed += 1,
-        }
-        summary.facts += entry.facts as usize;
-        summary.diagnostics += entry.diagnostics as usize;
+        summary.tally(
+            entry.status,
+            entry.facts as usize,
+            entry.diagnostics as usize,
+        );
     }
     if manifest.next_entry()?.is_some() {
         return Ok(None);
@@ -672,13 +669,18 @@ fn unchanged_summary(settings: &Settings, part: &str, meta: &Meta) -> Result<Opt
 
 impl Summary {
     fn count(&mut self, doc: &DocResult) {
+        self.tally(doc.report.status, doc.facts.len(), doc.diagnostics.len());
+    }
+
+    /// Adds one report to the counts.
+    fn tally(&mut self, status: Status, facts: usize, diagnostics: usize) {
         self.files += 1;
-        match doc.report.status {
+        match status {
             Status::Ok => self.ok += 1,
             Status::Partial => self.partial += 1,
             Status::Failed => self.failed += 1,
         }
-        self.facts += doc.facts.len();
-        self.diagnostics += doc.diagnostics.len();
+        self.facts += facts;
+        self.diagnostics += diagnostics;
     }
 }
