@@ -7,7 +7,7 @@
 //! discover ─► Vec<PathBuf> ─► [per file, in parallel] bytes ─► decode ─► Decoded
 //!   ─► segment ─► Segmented { metadata, table regions } ─► tables ─► Vec<RawRow>
 //!   ─► map ─► Mapped { cells } ─► validate ─► Vec<Finding> ─► DocResult
-//!   ─► write (Parquet + CSV, in input order)
+//!   ─► write (Parquet + CSV, in input order) ─► commit (the new output replaces the old at once)
 //! ```
 //!
 //! [`pipeline::process_bytes`] runs every stage on one report; [`pipeline::run`] runs a
@@ -18,6 +18,7 @@
 
 pub mod categories;
 pub mod cli;
+pub mod commit;
 pub mod config;
 pub mod corpus;
 pub mod decode;

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
+use crate::commit::Staging;
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::{first_missing, walk, Found};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateWriter};
@@ -464,13 +465,13 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     // that finds nothing leaves the output untouched.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(Entry, DocResult)>>(2);
     let (walked, written) = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| -> Result<Option<(OutputWriter, StateWriter)>> {
-            let mut writers: Option<(OutputWriter, StateWriter)> = None;
+        let writer = scope.spawn(|| -> Result<Option<Writers>> {
+            let mut writers: Option<Writers> = None;
             for results in receiver {
                 if writers.is_none() {
                     writers = Some(open_writers(settings, &part, &meta)?);
                 }
-                if let Some((out, state)) = writers.as_mut() {
+                if let Some((out, state, _)) = writers.as_mut() {
                     for (entry, doc) in results {
                         state.write(&entry, &doc)?;
                         out.write(doc)?;
@@ -494,8 +495,9 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the writer thread panicked")));
         (walked, written)
     });
+    let writing = || format!("cannot write the output to {}", settings.out.display());
     // A write error explains a failed send, so it is reported first.
-    let writers = written?;
+    let writers = written.with_context(writing)?;
     let any_file = walked?;
     if !any_file {
         let shown: Vec<String> = settings
@@ -506,12 +508,13 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         anyhow::bail!("no input files found in {}", shown.join(", "));
     }
     // A shard may hold no file of a small corpus: it writes nothing and clears its parts.
-    let (out, state) = match writers {
+    let (out, state, staging) = match writers {
         Some(w) => w,
-        None => open_writers(settings, &part, &meta)?,
+        None => open_writers(settings, &part, &meta).with_context(writing)?,
     };
-    out.finish()?;
-    state.finish()?;
+    out.finish().with_context(writing)?;
+    state.finish().with_context(writing)?;
+    staging.commit().with_context(writing)?;
     Ok(summary)
 }
 
@@ -584,14 +587,17 @@ fn read_all(
     Ok(any_file)
 }
 
-fn open_writers(
-    settings: &Settings,
-    part: &str,
-    meta: &Meta,
-) -> Result<(OutputWriter, StateWriter)> {
+/// The table writers, the state writer, and the folder they write into.
+type Writers = (OutputWriter, StateWriter, Staging);
+
+fn open_writers(settings: &Settings, part: &str, meta: &Meta) -> Result<Writers> {
+    // Shards share the folder with other processes: they cannot swap it whole.
+    let swap = settings.shard.count == 1;
+    let staging = Staging::begin(&settings.out, &settings.layout, part, swap)?;
     Ok((
-        OutputWriter::create(&settings.out, settings.formats, &settings.layout)?,
-        StateWriter::create(&settings.out, part, meta.clone())?,
+        OutputWriter::create(staging.dir(), settings.formats, &settings.layout)?,
+        StateWriter::create(staging.dir(), part, meta.clone())?,
+        staging,
     ))
 }
 

@@ -20,6 +20,16 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+/// Fails if a temporary file was left in `dir`.
+fn assert_no_temps(dir: &Path) {
+    let temps: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(temps.is_empty(), "temporary files were left: {temps:?}");
+}
+
 #[test]
 fn killed_runs_leave_whole_files_and_the_next_run_completes() {
     let dir = tempfile::tempdir().unwrap();
@@ -76,14 +86,17 @@ fn killed_runs_leave_whole_files_and_the_next_run_completes() {
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
-        for ((name, bytes), ((_, before), (_, after))) in
-            outputs(&out).iter().zip(old.iter().zip(&new))
-        {
-            assert!(
-                bytes == before || bytes == after,
-                "{name} is neither the previous nor the new file after a kill at {delay_ms} ms"
-            );
-        }
+        // All six files are the previous output, or all six the new one: never a mix.
+        let now = outputs(&out);
+        assert!(
+            now == old || now == new,
+            "after a kill at {delay_ms} ms the output is neither the previous nor the new \
+             one: {:?}",
+            now.iter()
+                .zip(old.iter().zip(&new))
+                .map(|((name, b), ((_, o), (_, n)))| (name, b == o, b == n))
+                .collect::<Vec<_>>()
+        );
     }
     // The next run, incremental or full, completes normally and gives the full output.
     let done = std::process::Command::new(binary())
@@ -102,6 +115,14 @@ fn killed_runs_leave_whole_files_and_the_next_run_completes() {
         outputs(&out) == new,
         "after kills, the next run's output differs from a clean run"
     );
+    // The killed runs' staging folders are gone, and no temporary file is left.
+    let beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("gongkai-new"))
+        .collect();
+    assert!(beside.is_empty(), "staging folders left: {beside:?}");
+    assert_no_temps(&out);
 }
 
 /// A tiny tmpfs, unmounted when dropped; `None` where mounting is not allowed.
@@ -180,12 +201,7 @@ fn a_full_disk_exits_2_naming_the_path_and_keeps_the_previous_output() {
         "the message names the path and the cause: {stderr}"
     );
     assert!(outputs(&out) == before, "the previous output changed");
-    let temps: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-        .collect();
-    assert!(temps.is_empty(), "temporary files were left: {temps:?}");
+    assert_no_temps(&out);
 }
 
 #[cfg(unix)]
