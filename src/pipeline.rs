@@ -133,9 +133,20 @@ pub fn process_bytes(source_path: &str, bytes: &[u8]) -> DocResult {
 /// panic escapes.
 pub fn process_bytes_with(source_path: &str, bytes: &[u8], options: &DecodeOptions) -> DocResult {
     let id = report_id(bytes);
-    match catch_unwind(AssertUnwindSafe(|| {
+    caught(&id, source_path, bytes.len(), || {
         process_inner(&id, source_path, bytes, options)
-    })) {
+    })
+}
+
+/// Runs one file's processing; a panic (a bug) becomes that file's `failed` row with
+/// `internal_error`, so one bad file cannot stop the run.
+fn caught(
+    id: &str,
+    source_path: &str,
+    size: usize,
+    process: impl FnOnce() -> DocResult,
+) -> DocResult {
+    match catch_unwind(AssertUnwindSafe(process)) {
         Ok(doc) => doc,
         Err(panic) => {
             let what = panic
@@ -150,7 +161,7 @@ pub fn process_bytes_with(source_path: &str, bytes: &[u8], options: &DecodeOptio
                 ),
                 None,
             );
-            failed(&id, source_path, bytes.len(), finding)
+            failed(id, source_path, size, finding)
         }
     }
 }
@@ -688,5 +699,27 @@ impl Summary {
         }
         self.facts += facts;
         self.diagnostics += diagnostics;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_the_files_failed_row() {
+        let doc = caught("abc", "reports/x.txt", 12, || panic!("index out of bounds"));
+        assert_eq!(doc.report.status, Status::Failed);
+        assert_eq!(doc.report.source_path, "reports/x.txt");
+        assert!(doc.facts.is_empty());
+        let codes: Vec<&str> = doc.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["internal_error"]);
+        assert!(doc.diagnostics[0].message.contains("index out of bounds"));
+        // A formatted panic message is kept too.
+        let doc = caught("abc", "x.txt", 1, || panic!("line {}", 7));
+        assert!(doc.diagnostics[0].message.contains("line 7"));
+        // Without a panic the result passes through.
+        let ok = process_bytes("x.txt", b"");
+        assert_eq!(caught("abc", "x.txt", 0, || ok.clone()), ok);
     }
 }
