@@ -6,6 +6,7 @@
 //! - `docs`: docs/schema.md and docs/categories.csv against the code.
 //! - `faults`: runs killed at any moment.
 //! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
+//! - `properties`: generated inputs (proptest): no panic, cuts, renames and reordering.
 //! - `scale`: incremental runs, partitions, shards and the synthetic corpus.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
 
@@ -19,6 +20,7 @@ mod docs;
 mod faults;
 mod formats;
 mod layouts;
+mod properties;
 mod scale;
 mod seeds;
 mod util;
