@@ -249,3 +249,94 @@ fn non_utf8_file_names_and_vanished_files_are_reported_not_fatal() {
         doc.diagnostics[0].message
     );
 }
+
+/// Runs the binary as a user without root's right to read anything: as `nobody` (via
+/// setpriv) when the tests run as root, else as the current user. `None` where neither works.
+#[cfg(unix)]
+fn run_unprivileged(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
+    use std::os::unix::fs::PermissionsExt;
+    let root_user = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !root_user {
+        return Some(
+            std::process::Command::new(binary())
+                .args(args)
+                .output()
+                .unwrap(),
+        );
+    }
+    // nobody cannot reach the build folder under /root: run a copy.
+    let copy = dir.join("gongkai");
+    std::fs::copy(binary(), &copy).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&copy)
+        .args(args)
+        .output();
+    match run {
+        Ok(out) if !String::from_utf8_lossy(&out.stderr).contains("setpriv:") => Some(out),
+        _ => {
+            eprintln!(
+                "SKIPPED: cannot run as an unprivileged user (setpriv); permissions untested"
+            );
+            None
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_folders_are_reported_and_the_run_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    let locked = input.join("locked");
+    std::fs::create_dir_all(&locked).unwrap();
+    let copy =
+        |seed: &str, to: &Path| std::fs::copy(root().join("data/raw").join(seed), to).unwrap();
+    copy("000_ad16510ea09d0095.txt", &input.join("a.txt"));
+    copy("001_1f7e495e6ab563f2.txt", &input.join("b-secret.txt"));
+    copy("002_27cd43e467ef10f4.txt", &locked.join("c.txt"));
+    std::fs::set_permissions(&input, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(input.join("a.txt"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        input.join("b-secret.txt"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = dir.path().join("out");
+    let Some(run) = run_unprivileged(
+        dir.path(),
+        &["ingest", s(&input), "--out", s(&out), "--formats", "csv"],
+    ) else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    // One report failed: exit code 1, not a stopped run.
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("locked") && stderr.contains("Permission denied"),
+        "the unreadable folder is reported: {stderr}"
+    );
+    let reports = std::fs::read_to_string(out.join("reports.csv")).unwrap();
+    let status = |name: &str| {
+        reports
+            .lines()
+            .find(|l| l.contains(name))
+            .map(|l| l.contains(",ok,") as u8 + 2 * l.contains(",failed,") as u8)
+    };
+    assert_eq!(status("a.txt"), Some(1), "{reports}");
+    assert_eq!(status("b-secret.txt"), Some(2), "{reports}");
+    let diagnostics = std::fs::read_to_string(out.join("diagnostics.csv")).unwrap();
+    assert!(
+        diagnostics.contains("unreadable_file")
+            && diagnostics.contains("Permission denied")
+            && diagnostics.contains("check its permissions"),
+        "{diagnostics}"
+    );
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
