@@ -7,7 +7,7 @@ PYTHON ?= python3
 CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
 
 .DEFAULT_GOAL := help
-.PHONY: help ingest test unit contract lint fmt venv fixtures bench corpus
+.PHONY: help ingest test unit contract lint fmt venv fixtures bench corpus fuzz
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ bench: ## Throughput per format, and at 10k and 100k generated reports (figures 
 	cargo build --release --locked
 	bench/formats.sh $(or $(COPIES),200)
 	bench/scale.sh $(or $(SIZES),10000 100000)
+
+fuzz: ## Run each cargo-fuzz target for FUZZ_SECONDS (default 60; needs nightly and cargo-fuzz)
+	fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
 corpus: ## Write a synthetic corpus of N reports (make corpus N=100000 [OUT=dir] [SEED=1])
 	cargo build --release --locked

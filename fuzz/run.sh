@@ -11,6 +11,11 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(pipeline decode tables html docx)
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$HOME/.cache/gongkai/fuzz-target}
+if ! cargo +nightly --version >/dev/null 2>&1; then
+  echo "make fuzz needs the nightly toolchain: rustup toolchain install nightly" >&2
+  exit 2
+fi
+command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 cargo +nightly fuzz build -O
 ./seed.sh
 bin=$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release
