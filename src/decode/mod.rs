@@ -54,6 +54,8 @@ pub struct DecodeOptions {
     pub pdftotext: String,
     /// How long one PDF may take.
     pub pdf_timeout: Duration,
+    /// How much memory (address space) `pdftotext` may use for one PDF, in bytes.
+    pub pdf_memory_bytes: u64,
     /// Largest file read, in bytes; larger ones are `too_large`.
     pub max_file_bytes: u64,
 }
@@ -62,11 +64,16 @@ pub struct DecodeOptions {
 /// as PDF; a scanned PDF runs to tens of megabytes.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The default memory limit of `pdftotext`: a few hundred pages take tens of megabytes;
+/// the limit only stops PDFs built (or broken) to exhaust memory.
+pub const DEFAULT_PDF_MEMORY_BYTES: u64 = 1024 * 1024 * 1024;
+
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             pdftotext: "pdftotext".to_string(),
             pdf_timeout: Duration::from_secs(60),
+            pdf_memory_bytes: DEFAULT_PDF_MEMORY_BYTES,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         }
     }
@@ -185,7 +192,23 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
                 None,
             ));
         }
-        let rendered = html::html_to_text(&text);
+        // A page cut off inside a text (a broken download) does not end with `>`: its
+        // last text may be half a number (`1` of `152`), so it is dropped.
+        let whole = text.trim_end().ends_with('>');
+        let kept = if whole {
+            text.as_str()
+        } else {
+            &text[..text.rfind('>').map_or(0, |i| i + 1)]
+        };
+        let rendered = html::html_to_text(kept);
+        if !whole && warning.is_none() {
+            warning = Some(Finding::warning(
+                "truncated",
+                "the web page ends in the middle of a text, so it was probably cut off; its \
+                 last text is not read",
+                None,
+            ));
+        }
         return Content::Text(Decoded {
             text: rendered,
             format: Format::Html,
@@ -202,7 +225,13 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
 }
 
 fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
-    match pdf::pdf_to_text(bytes, &options.pdftotext, options.pdf_timeout) {
+    let limits = pdf::PdfLimits {
+        timeout: options.pdf_timeout,
+        memory_bytes: options.pdf_memory_bytes,
+        // No report's text comes near the largest file read.
+        output_bytes: options.max_file_bytes,
+    };
+    match pdf::pdf_to_text(bytes, &options.pdftotext, limits) {
         Ok(text) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, warning: None }),
         Err(pdf::PdfError::NoTextLayer) => Content::Unreadable(Finding::error(
             "no_text_layer",
@@ -217,6 +246,11 @@ fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
         Err(pdf::PdfError::Timeout(t)) => Content::Unreadable(Finding::error(
             "timeout",
             format!("reading the PDF took longer than {}s and was stopped; the file may be damaged or huge", t.as_secs()),
+            None,
+        )),
+        Err(pdf::PdfError::ResourceLimit(e)) => Content::Unreadable(Finding::error(
+            "resource_limit",
+            format!("reading the PDF was stopped: {e}; the file may be damaged or built to exhaust memory (`pdf-memory-mb` in the pipeline file)"),
             None,
         )),
         Err(pdf::PdfError::Failed(e)) => Content::Unreadable(Finding::error(
