@@ -31,6 +31,8 @@ pub struct PipelineFile {
     pub formats: Option<Vec<String>>,
     /// Seconds one PDF may take to extract.
     pub pdf_timeout_secs: Option<u64>,
+    /// Memory (address space) `pdftotext` may use for one PDF, in MiB.
+    pub pdf_memory_mb: Option<u64>,
     /// The `pdftotext` program (name on PATH, or a path).
     pub pdftotext: Option<String>,
     /// `year` for a Hive-partitioned dataset.
@@ -179,6 +181,9 @@ pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings>
     let mut decode = DecodeOptions::default();
     if let Some(secs) = file.pdf_timeout_secs {
         decode.pdf_timeout = std::time::Duration::from_secs(secs);
+    }
+    if let Some(mb) = file.pdf_memory_mb {
+        decode.pdf_memory_bytes = mb.saturating_mul(1024 * 1024);
     }
     if let Some(program) = file.pdftotext {
         decode.pdftotext = program;

@@ -4,7 +4,8 @@
 //! the `tables` stage reads as space-aligned columns; `poppler-data` maps Chinese fonts
 //! without ToUnicode tables, where the pure-Rust extractors emit U+FFFD; and a subprocess
 //! keeps GPL code out of our binary and a hanging or crashing PDF out of our process. The
-//! run has a time limit; a PDF with no text (a scan) is reported as needing OCR.
+//! run has a time limit and (on Linux) a memory limit (`RLIMIT_AS`), and its text output
+//! is capped; a PDF with no text (a scan) is reported as needing OCR.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -17,19 +18,35 @@ pub enum PdfError {
     ExtractorMissing(String),
     /// It ran longer than allowed and was stopped.
     Timeout(Duration),
+    /// It ran out of its memory limit, or produced more text than any report holds.
+    ResourceLimit(String),
     /// It failed; the tail of its error output.
     Failed(String),
     /// It succeeded but found no text: a scanned PDF (图片版).
     NoTextLayer,
 }
 
+/// Limits on one `pdftotext` run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdfLimits {
+    /// Wall-clock time.
+    pub timeout: Duration,
+    /// Address space of the process, in bytes (Linux; ignored elsewhere).
+    pub memory_bytes: u64,
+    /// Most text accepted, in bytes.
+    pub output_bytes: u64,
+}
+
 /// Extracts a PDF's text with its layout.
-pub fn pdf_to_text(bytes: &[u8], program: &str, timeout: Duration) -> Result<String, PdfError> {
-    let mut child = Command::new(program)
+pub fn pdf_to_text(bytes: &[u8], program: &str, limits: PdfLimits) -> Result<String, PdfError> {
+    let mut command = Command::new(program);
+    command
         .args(["-layout", "-enc", "UTF-8", "-", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    limit_memory(&mut command, limits.memory_bytes);
+    let mut child = command
         .spawn()
         .map_err(|e| PdfError::ExtractorMissing(format!("{program}: {e}")))?;
     let mut stdin = child.stdin.take();
@@ -41,16 +58,17 @@ pub fn pdf_to_text(bytes: &[u8], program: &str, timeout: Duration) -> Result<Str
         }
     });
     // Both pipes are drained while the program runs, or a full pipe would stall it.
-    let reader = drain(child.stdout.take());
-    let err_reader = drain(child.stderr.take());
+    // Reading stops one byte past the cap; pdftotext then dies of a broken pipe.
+    let reader = drain(child.stdout.take(), limits.output_bytes + 1);
+    let err_reader = drain(child.stderr.take(), 1 << 20);
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > timeout => {
+            Ok(None) if started.elapsed() > limits.timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(PdfError::Timeout(timeout));
+                return Err(PdfError::Timeout(limits.timeout));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => return Err(PdfError::Failed(e.to_string())),
@@ -59,13 +77,23 @@ pub fn pdf_to_text(bytes: &[u8], program: &str, timeout: Duration) -> Result<Str
     let _ = writer.join();
     let out = reader.join().unwrap_or_default();
     let err = err_reader.join().unwrap_or_default();
+    if out.len() as u64 > limits.output_bytes {
+        return Err(PdfError::ResourceLimit(format!(
+            "pdftotext produced over {} MB of text",
+            limits.output_bytes / 1_000_000
+        )));
+    }
     if !status.success() {
         let err = String::from_utf8_lossy(&err);
         let tail: Vec<&str> = err.lines().rev().take(3).collect();
-        return Err(PdfError::Failed(format!(
-            "{status}: {}",
-            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
-        )));
+        let tail = tail.into_iter().rev().collect::<Vec<_>>().join(" / ");
+        if out_of_memory(&status, &err) {
+            return Err(PdfError::ResourceLimit(format!(
+                "pdftotext ran out of its {} MB memory limit ({status}: {tail})",
+                limits.memory_bytes / 1_000_000
+            )));
+        }
+        return Err(PdfError::Failed(format!("{status}: {tail}")));
     }
     let text = String::from_utf8_lossy(&out).replace('\x0c', "\n");
     if text.chars().all(char::is_whitespace) {
@@ -74,12 +102,64 @@ pub fn pdf_to_text(bytes: &[u8], program: &str, timeout: Duration) -> Result<Str
     Ok(text)
 }
 
-/// Reads a pipe to its end on a thread of its own.
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+/// Whether a failed run looks like an allocation that hit the memory limit: the messages
+/// poppler (`Out of memory`), C++ (`bad_alloc`), libc and the loader (`failed to map
+/// segment`: too little to even start) give, or death by the signals a
+/// failed allocation ends in.
+fn out_of_memory(status: &std::process::ExitStatus, stderr: &str) -> bool {
+    let lower = stderr.to_lowercase();
+    let said = [
+        "out of memory",
+        "bad_alloc",
+        "cannot allocate memory",
+        "failed to map segment",
+        "memoryerror",
+    ]
+    .iter()
+    .any(|m| lower.contains(m));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        // SIGABRT (abort after a failed allocation), SIGSEGV/SIGBUS (an unchecked one).
+        said || matches!(status.signal(), Some(6 | 7 | 11))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        said
+    }
+}
+
+/// Caps the child's address space, so a PDF built to exhaust memory costs only itself.
+#[cfg(target_os = "linux")]
+fn limit_memory(command: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: runs in the forked child before exec; setrlimit is async-signal-safe and
+    // the closure touches nothing else.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn limit_memory(_: &mut Command, _: u64) {}
+
+/// Reads a pipe to its end, or to `cap` bytes, on a thread of its own.
+fn drain<R: Read + Send + 'static>(pipe: Option<R>, cap: u64) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut out = Vec::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut out);
+        if let Some(p) = pipe {
+            let _ = p.take(cap).read_to_end(&mut out);
         }
         out
     })

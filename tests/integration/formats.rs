@@ -6,6 +6,7 @@
 //! `pdftotext`, which `.ci/run` installs; without it they say so and check nothing.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use gongkai::model::{DocResult, Status};
 use gongkai::pipeline::process_path;
@@ -334,4 +335,76 @@ fn the_blank_2021_template_renders_every_label() {
         10,
         "3 label columns + 7 value columns: {row:?}"
     );
+}
+
+/// An executable script standing in for pdftotext.
+#[cfg(unix)]
+fn fake_pdftotext(dir: &Path, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("pdftotext");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.display().to_string()
+}
+
+#[cfg(unix)]
+#[test]
+fn pdf_extraction_is_bounded_in_time_memory_and_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = fixture("001_1f7e495e6ab563f2", "pdf");
+    let run = |body: &str, options: gongkai::decode::DecodeOptions| {
+        let sub = tempfile::tempdir_in(dir.path()).unwrap();
+        let options = gongkai::decode::DecodeOptions {
+            pdftotext: fake_pdftotext(sub.path(), body),
+            ..options
+        };
+        let started = std::time::Instant::now();
+        let doc = gongkai::pipeline::process_path_with(&pdf, &options);
+        assert_eq!(doc.report.status, Status::Failed, "{body}");
+        (doc.diagnostics[0].clone(), started.elapsed())
+    };
+    // Hangs: stopped at the time limit.
+    let (d, took) = run(
+        "exec sleep 30",
+        gongkai::decode::DecodeOptions {
+            pdf_timeout: Duration::from_secs(1),
+            ..Default::default()
+        },
+    );
+    assert_eq!(d.code, "timeout", "{}", d.message);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    // Allocates 2 GB for real: refused by the 256 MB address-space limit.
+    if cfg!(target_os = "linux") {
+        let (d, _) = run(
+            "exec python3 -c 'b = bytearray(1 << 31)'",
+            gongkai::decode::DecodeOptions {
+                pdf_memory_bytes: 256 << 20,
+                ..Default::default()
+            },
+        );
+        assert_eq!(d.code, "resource_limit", "{}", d.message);
+        assert!(d.message.contains("268 MB memory limit"), "{}", d.message);
+    }
+    // Endless text: cut off at the output cap (the file size limit).
+    let (d, _) = run(
+        "exec yes 一二三四五六七八九十",
+        gongkai::decode::DecodeOptions {
+            max_file_bytes: 1 << 20,
+            ..Default::default()
+        },
+    );
+    assert_eq!(d.code, "resource_limit", "{}", d.message);
+    assert!(d.message.contains("over 1 MB of text"), "{}", d.message);
+    // A program that fails for other reasons is not called a memory problem.
+    let (d, _) = run(
+        "echo 'Syntax Error: damaged' >&2; exit 1",
+        Default::default(),
+    );
+    assert_eq!(d.code, "unreadable_pdf", "{}", d.message);
+    assert!(d.message.contains("damaged"), "{}", d.message);
+    // The real pdftotext reads the fixture within the default limits.
+    if pdftotext_available() {
+        let doc = gongkai::pipeline::process_path(&pdf);
+        assert_eq!(doc.facts.len(), 200);
+    }
 }
