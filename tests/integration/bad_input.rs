@@ -280,3 +280,34 @@ fn a_file_over_the_size_limit_is_not_read() {
     let doc = gongkai::pipeline::process_path_with(&raw("001_1f7e495e6ab563f2.txt"), &options);
     assert_eq!(codes(&doc), ["too_large"]);
 }
+
+#[test]
+fn zip_bombs_shaped_like_word_files_are_refused() {
+    // 80 KB that inflate to 80 MiB: stopped at the 64 MiB limit, not inflated whole.
+    let bomb = root().join("tests/fixtures/hostile/bomb.docx");
+    let doc = process_path(&bomb);
+    assert_eq!(doc.report.status, Status::Failed);
+    assert_eq!(codes(&doc), ["resource_limit"], "{:?}", doc.diagnostics);
+    assert!(
+        doc.diagnostics[0].message.contains("64"),
+        "{}",
+        doc.diagnostics[0].message
+    );
+    // More entries than any Word file has.
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut buf);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("word/document.xml", stored).unwrap();
+    for i in 0..10_001 {
+        z.start_file(format!("media/{i}"), stored).unwrap();
+    }
+    z.finish().unwrap();
+    let doc = gongkai::pipeline::process_bytes("many.docx", &buf.into_inner());
+    assert_eq!(codes(&doc), ["resource_limit"], "{:?}", doc.diagnostics);
+    assert!(
+        doc.diagnostics[0].message.contains("10000"),
+        "{}",
+        doc.diagnostics[0].message
+    );
+}
