@@ -19,6 +19,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::crossref::Signature;
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status};
 
 /// One input as the manifest records it.
@@ -40,6 +41,8 @@ pub struct Entry {
     pub facts: u32,
     /// How many diagnostics rows the report has in the state.
     pub diagnostics: u32,
+    /// The prose signature ([`Signature::to_hex`]), empty when the report has none.
+    pub signature: String,
 }
 
 impl Entry {
@@ -54,6 +57,7 @@ impl Entry {
             status: doc.report.status,
             facts: doc.facts.len() as u32,
             diagnostics: doc.diagnostics.len() as u32,
+            signature: doc.signature.map(|s| s.to_hex()).unwrap_or_default(),
         }
     }
 
@@ -284,6 +288,7 @@ impl StateReader {
             report,
             facts,
             diagnostics,
+            signature: Signature::from_hex(&entry.signature),
         });
         Ok(Some((entry, doc)))
     }

@@ -21,6 +21,7 @@ pub mod cli;
 pub mod commit;
 pub mod config;
 pub mod corpus;
+pub mod crossref;
 pub mod decode;
 pub mod discover;
 pub mod incremental;

@@ -16,6 +16,7 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::commit::Staging;
+use crate::crossref::{CrossIndex, Signature};
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::{first_missing, walk, Found};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateWriter};
@@ -238,6 +239,7 @@ fn failed(id: &str, source_path: &str, bytes: usize, finding: Finding) -> DocRes
         report,
         facts: Vec::new(),
         diagnostics: vec![diagnostic(id, source_path, finding)],
+        signature: None,
     }
 }
 
@@ -307,6 +309,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         .map(|(i, l)| (i as i32 + 1, *l))
         .collect();
     findings.extend(validate(&mapped, template, meta.year, &prose));
+    let signature = Signature::of(prose.iter().map(|(_, l)| *l));
     findings.extend(check_timeliness(
         meta.agency.as_deref(),
         meta.year,
@@ -377,6 +380,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         report,
         facts,
         diagnostics,
+        signature,
     }
 }
 
@@ -478,6 +482,8 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     let (walked, written) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| -> Result<Option<Writers>> {
             let mut writers: Option<Writers> = None;
+            // Summaries for the checks across reports, made once all are read.
+            let mut cross = CrossIndex::default();
             for results in receiver {
                 if writers.is_none() {
                     writers = Some(open_writers(settings, &part, &meta)?);
@@ -485,9 +491,13 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                 if let Some((out, state, _)) = writers.as_mut() {
                     for (entry, doc) in results {
                         state.write(&entry, &doc)?;
+                        cross.add(&doc);
                         out.write(doc)?;
                     }
                 }
+            }
+            if let Some((out, ..)) = writers.as_mut() {
+                out.write_diagnostics(cross.findings())?;
             }
             Ok(writers)
         });

@@ -508,6 +508,15 @@ impl OutputWriter {
         self.tables(year)?.write(doc)
     }
 
+    /// Appends diagnostics found after the reports were written (the cross-report checks),
+    /// each with its report's year.
+    pub fn write_diagnostics(&mut self, rows: Vec<(Option<i32>, Diagnostic)>) -> Result<()> {
+        for (year, d) in rows {
+            self.tables(year)?.diagnostics.push(d)?;
+        }
+        Ok(())
+    }
+
     /// Completes every file, renames them all into place, and (partitioned) removes this
     /// part's files from partitions this run did not write, so no stale year remains.
     pub fn finish(mut self) -> Result<()> {

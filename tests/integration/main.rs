@@ -1,4 +1,5 @@
 //! Integration tests, one binary. Modules:
+//! - `across`: checks across reports (consecutive years of one agency, shared prose).
 //! - `seeds`: the five sample reports against their hand-verified expected facts.
 //! - `cli`: the `gongkai` binary end to end: exit codes, output files, help, threads.
 //! - `bad_input`: broken and foreign files next to good ones.
@@ -13,6 +14,7 @@
 // Tests say on stderr when they skip for want of a tool or the shared corpus.
 #![allow(clippy::print_stderr)]
 
+mod across;
 mod bad_input;
 mod cli;
 mod corpus;

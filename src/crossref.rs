@@ -1,0 +1,647 @@
+//! crossref: checks across reports, run once the whole corpus has been read.
+//!
+//! Each report leaves a small summary here (its carry-over and stock cells, a hash of all
+//! its cells, a MinHash signature of its prose); after the last file, the summaries of
+//! the same agency's consecutive years are compared, and reports whose prose is nearly
+//! the same are found by locality-sensitive hashing, in time linear in the corpus.
+//!
+//! The same agency across years: names are compared after [`agency_key`] (white space
+//! and 关于 removed, 人民政府 dropped: 丰泽区人民政府 = 丰泽区); where a year has no report
+//! under that key, a key without its leading province and city (泉州市丰泽区 → 丰泽区) is
+//! tried, but only if just one report of that year has it (every city has a 行政服务中心).
+
+use std::collections::HashMap;
+
+use crate::categories::{Breakdown, Category, APPLICANT_COLUMNS};
+use crate::model::{Diagnostic, DocResult, Finding, Status, Template};
+
+/// Hashes in a prose signature.
+pub const SIGNATURE_LEN: usize = 32;
+/// Signature hashes per LSH band: 8 bands of 4. Two texts of similarity 0.8 share a band
+/// with probability 0.985, of similarity 0.3 with 0.06.
+const BAND_ROWS: usize = 4;
+/// Shingle length, in characters of the normalised prose (Han characters and letters).
+const SHINGLE: usize = 8;
+/// Prose shorter than this (normalised characters) gets no signature: too little to tell
+/// a copy from the format's own fixed sentences.
+const MIN_PROSE_CHARS: usize = 200;
+/// Estimated similarity at which two reports' prose is called a near duplicate.
+pub const NEAR_DUPLICATE: f64 = 0.8;
+/// Most other reports one report is compared with per LSH bucket: a bucket of thousands
+/// (one template filled in by every township) costs linear time, not quadratic.
+const MAX_BUCKET_PEERS: usize = 16;
+/// Most `near_duplicate` rows per report (the most similar first).
+const MAX_NEAR_DUPLICATES: usize = 3;
+
+/// A MinHash signature of a report's prose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signature(pub [u32; SIGNATURE_LEN]);
+
+impl Signature {
+    /// The signature of prose lines; `None` when there is too little prose.
+    pub fn of<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Signature> {
+        let chars: Vec<char> = lines
+            .into_iter()
+            .flat_map(str::chars)
+            .filter(|c| c.is_alphabetic())
+            .collect();
+        if chars.len() < MIN_PROSE_CHARS {
+            return None;
+        }
+        let mut mins = [u32::MAX; SIGNATURE_LEN];
+        for shingle in chars.windows(SHINGLE) {
+            let base = shingle.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &c| {
+                (h ^ c as u64).wrapping_mul(0x0100_0000_01b3)
+            });
+            for (i, m) in mins.iter_mut().enumerate() {
+                // One cheap mix per hash function: an odd multiplier per index.
+                let h = mix(base ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                *m = (*m).min((h >> 32) as u32);
+            }
+        }
+        Some(Signature(mins))
+    }
+
+    /// The estimated Jaccard similarity of the two texts' shingle sets.
+    pub fn similarity(&self, other: &Signature) -> f64 {
+        let same = self.0.iter().zip(&other.0).filter(|(a, b)| a == b).count();
+        same as f64 / SIGNATURE_LEN as f64
+    }
+
+    /// Hex text, for the incremental manifest.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|h| format!("{h:08x}")).collect()
+    }
+
+    /// Reads [`Signature::to_hex`]'s text; `None` for anything else (an empty field).
+    pub fn from_hex(hex: &str) -> Option<Signature> {
+        if hex.len() != SIGNATURE_LEN * 8 || !hex.is_ascii() {
+            return None;
+        }
+        let mut out = [0u32; SIGNATURE_LEN];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u32::from_str_radix(&hex[i * 8..i * 8 + 8], 16).ok()?;
+        }
+        Some(Signature(out))
+    }
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The name an agency is matched by across years: white space and a leading 关于
+/// removed, 人民政府 dropped (丰泽区人民政府 and 丰泽区 are one agency; so are
+/// 鲤城区人民政府开元街道办事处 and 鲤城区开元街道办事处).
+pub fn agency_key(agency: &str) -> String {
+    let compact: String = agency.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact = compact.strip_prefix("关于").unwrap_or(&compact);
+    compact.replace("人民政府", "")
+}
+
+/// The key without a leading province and city (泉州市丰泽区 → 丰泽区), where something
+/// is left: the short form reports use for themselves.
+pub fn short_key(key: &str) -> Option<&str> {
+    let mut rest = key;
+    for marker in ["省", "自治区", "市", "自治州", "州", "盟"] {
+        if let Some(i) = rest.find(marker) {
+            let after = &rest[i + marker.len()..];
+            // Only a prefix: 泉州市 in 泉州市丰泽区, not 市 in 市场监督管理局.
+            if i > 0 && i <= 12 && after.chars().count() >= 2 {
+                rest = after;
+            }
+        }
+    }
+    (rest != key).then_some(rest)
+}
+
+/// A cell value with its source line.
+type Cell = Option<(f64, i32)>;
+
+/// What the cross-report checks need of one report.
+#[derive(Debug, Clone)]
+struct Summary {
+    report_id: Box<str>,
+    source_path: Box<str>,
+    agency: Box<str>,
+    key: Box<str>,
+    year: i32,
+    template: Template,
+    carried_over: [Cell; 7],
+    carried_forward: [Cell; 7],
+    /// 规章, 规范性文件: (本年制发, 本年废止, 现行有效).
+    stock: [[Cell; 3]; 2],
+    /// A hash of every cell (category, breakdown, value), in a fixed order.
+    cells: u64,
+    /// How many cells, and whether all are zero (small agencies report all-zero tables
+    /// every year, which is no sign of copying).
+    cell_count: u32,
+    all_zero: bool,
+    signature: Option<Signature>,
+}
+
+impl Summary {
+    fn of(doc: &DocResult) -> Option<Summary> {
+        let r = &doc.report;
+        if r.status == Status::Failed {
+            return None;
+        }
+        let (agency, year) = (r.agency.as_deref()?, r.year?);
+        let mut s = Summary {
+            report_id: r.report_id.as_str().into(),
+            source_path: r.source_path.as_str().into(),
+            agency: agency.into(),
+            key: agency_key(agency).into(),
+            year,
+            template: r.template,
+            carried_over: [None; 7],
+            carried_forward: [None; 7],
+            stock: [[None; 3]; 2],
+            cells: 0,
+            cell_count: doc.facts.len() as u32,
+            all_zero: doc.facts.iter().all(|f| f.value == 0.0),
+            signature: doc.signature,
+        };
+        let mut cells: Vec<(&str, &str, u64)> = Vec::with_capacity(doc.facts.len());
+        for f in &doc.facts {
+            cells.push((f.category.code(), f.breakdown.code(), f.value.to_bits()));
+            let cell = Some((f.value, f.line));
+            let applicant = APPLICANT_COLUMNS.iter().position(|b| *b == f.breakdown);
+            let stock_row = match f.category {
+                Category::ActiveRules => Some(0),
+                Category::ActiveNormativeDocs => Some(1),
+                _ => None,
+            };
+            let stock_col = match f.breakdown {
+                Breakdown::Issued => Some(0),
+                Breakdown::Repealed => Some(1),
+                Breakdown::InForce => Some(2),
+                _ => None,
+            };
+            match (f.category, applicant, stock_row, stock_col) {
+                (Category::CarriedOver, Some(i), ..) => s.carried_over[i] = cell,
+                (Category::CarriedForward, Some(i), ..) => s.carried_forward[i] = cell,
+                (_, _, Some(row), Some(col)) => s.stock[row][col] = cell,
+                _ => {}
+            }
+        }
+        cells.sort_unstable();
+        s.cells = cells
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, (c, b, v)| {
+                let h = c
+                    .bytes()
+                    .chain(b.bytes())
+                    .fold(h, |h, x| (h ^ x as u64).wrapping_mul(0x0100_0000_01b3));
+                mix(h ^ v)
+            });
+        Some(s)
+    }
+
+    fn diagnostic(&self, f: Finding) -> Diagnostic {
+        Diagnostic {
+            report_id: self.report_id.to_string(),
+            source_path: self.source_path.to_string(),
+            severity: f.severity,
+            code: f.code.to_string(),
+            message: f.message,
+            line: f.line,
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("{} {} (report {})", self.agency, self.year, self.report_id)
+    }
+}
+
+/// Collects report summaries as the run writes them; [`CrossIndex::findings`] compares them.
+#[derive(Debug, Default)]
+pub struct CrossIndex {
+    reports: Vec<Summary>,
+}
+
+impl CrossIndex {
+    /// Records one report (failed reports and those without agency or year are skipped).
+    pub fn add(&mut self, doc: &DocResult) {
+        if let Some(s) = Summary::of(doc) {
+            self.reports.push(s);
+        }
+    }
+
+    /// The cross-report diagnostics, in the order their reports were added, each with its
+    /// report's year (for the partitioned layout).
+    pub fn findings(&self) -> Vec<(Option<i32>, Diagnostic)> {
+        let mut found: Vec<(usize, Diagnostic)> = Vec::new();
+        let previous = self.previous_years();
+        for (i, prev) in previous.iter().enumerate() {
+            if let Some(p) = prev {
+                self.compare_years(i, *p, &mut found);
+            }
+        }
+        self.near_duplicates(&mut found);
+        // Stable: by report, then in the order found.
+        found.sort_by_key(|(i, _)| *i);
+        found
+            .into_iter()
+            .map(|(i, d)| (Some(self.reports[i].year), d))
+            .collect()
+    }
+
+    /// For each report, the report of the same agency for the year before, if one.
+    fn previous_years(&self) -> Vec<Option<usize>> {
+        let mut by_key: HashMap<(&str, i32), usize> = HashMap::new();
+        let mut by_short: HashMap<(&str, i32), Vec<usize>> = HashMap::new();
+        for (i, r) in self.reports.iter().enumerate() {
+            // The first report met is the one compared with (a report published twice,
+            // as PDF and as a web page, is one report).
+            by_key.entry((&r.key, r.year)).or_insert(i);
+            let short = short_key(&r.key).unwrap_or(&r.key);
+            let peers = by_short.entry((short, r.year)).or_default();
+            if !peers.iter().any(|&p| self.reports[p].key == r.key) {
+                peers.push(i);
+            }
+        }
+        self.reports
+            .iter()
+            .map(|r| {
+                let year = r.year - 1;
+                by_key.get(&(&r.key, year)).copied().or_else(|| {
+                    let short = short_key(&r.key).unwrap_or(&r.key);
+                    match by_short.get(&(short, year)).map(Vec::as_slice) {
+                        Some([only]) => Some(*only),
+                        _ => None,
+                    }
+                })
+            })
+            .collect()
+    }
+
+    fn compare_years(&self, i: usize, p: usize, found: &mut Vec<(usize, Diagnostic)>) {
+        let (r, prev) = (&self.reports[i], &self.reports[p]);
+        let mut warn = |f: Finding| found.push((i, r.diagnostic(f)));
+        for (b, (now, before)) in APPLICANT_COLUMNS
+            .iter()
+            .zip(r.carried_over.iter().zip(&prev.carried_forward))
+        {
+            if let (Some((now, line)), Some((before, _))) = (now, before) {
+                if now != before {
+                    warn(Finding::warning(
+                        "carry_mismatch",
+                        format!(
+                            "{}: 上年结转 is {now}, but {} carried {before} forward \
+                             (结转下年度继续办理)",
+                            b.code(),
+                            prev.name()
+                        ),
+                        Some(*line),
+                    ));
+                }
+            }
+        }
+        if r.template == Template::Y2021 && prev.template == Template::Y2021 {
+            for (row, name) in ["规章", "规范性文件"].iter().enumerate() {
+                let [Some((issued, _)), Some((repealed, _)), Some((in_force, line))] = r.stock[row]
+                else {
+                    continue;
+                };
+                let Some((before, _)) = prev.stock[row][2] else {
+                    continue;
+                };
+                let expected = before + issued - repealed;
+                if in_force != expected {
+                    warn(Finding::warning(
+                        "stock_chain_mismatch",
+                        format!(
+                            "{name}: 现行有效件数 is {in_force}, but {} had {before} in force, \
+                             plus {issued} 制发 minus {repealed} 废止 this year makes {expected} \
+                             (agencies count revisions and expiries differently: check the notes)",
+                            prev.name()
+                        ),
+                        Some(line),
+                    ));
+                }
+            }
+        }
+        if r.cells == prev.cells && !r.all_zero && r.cell_count >= 10 {
+            warn(Finding::warning(
+                "repeated_content",
+                format!(
+                    "all {} table cells are the same as in {}: the tables may have been \
+                     copied from last year's report",
+                    r.cell_count,
+                    prev.name()
+                ),
+                None,
+            ));
+        }
+    }
+
+    fn near_duplicates(&self, found: &mut Vec<(usize, Diagnostic)>) {
+        let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+        for (i, r) in self.reports.iter().enumerate() {
+            let Some(sig) = &r.signature else { continue };
+            for (band, rows) in sig.0.chunks(BAND_ROWS).enumerate() {
+                let h = rows.iter().fold(band as u64, |h, &x| mix(h ^ x as u64));
+                buckets.entry((band, h)).or_default().push(i);
+            }
+        }
+        // Candidate pairs (lower index first), each compared once.
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for members in buckets.values() {
+            for (k, &a) in members.iter().enumerate() {
+                for &b in members.iter().skip(k + 1).take(MAX_BUCKET_PEERS) {
+                    pairs.push((a, b));
+                }
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut similar: Vec<Vec<(f64, usize)>> = vec![Vec::new(); self.reports.len()];
+        for (a, b) in pairs {
+            let (ra, rb) = (&self.reports[a], &self.reports[b]);
+            let (Some(sa), Some(sb)) = (&ra.signature, &rb.signature) else {
+                continue;
+            };
+            // One report in two forms (PDF and web page) is not a copy.
+            if ra.key == rb.key && ra.year == rb.year {
+                continue;
+            }
+            let s = sa.similarity(sb);
+            if s >= NEAR_DUPLICATE {
+                similar[a].push((s, b));
+                similar[b].push((s, a));
+            }
+        }
+        for (i, mut others) in similar.into_iter().enumerate() {
+            others.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+            let r = &self.reports[i];
+            for (s, o) in others.into_iter().take(MAX_NEAR_DUPLICATES) {
+                let other = &self.reports[o];
+                let whose = if other.key == r.key {
+                    "the same agency's report for another year"
+                } else {
+                    "another agency's report"
+                };
+                found.push((
+                    i,
+                    r.diagnostic(Finding::warning(
+                        "near_duplicate",
+                        format!(
+                            "the prose is about {:.0}% the same as {whose}: {} ({})",
+                            s * 100.0,
+                            other.name(),
+                            other.source_path
+                        ),
+                        None,
+                    )),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::categories::Section;
+    use crate::model::{Fact, Report, Unit};
+
+    const PROSE_A: &str = include_str!("../data/raw/001_1f7e495e6ab563f2.txt");
+    const PROSE_B: &str = include_str!("../data/raw/004_ed1ff81cc4d3de7d.txt");
+
+    fn doc(
+        id: &str,
+        agency: &str,
+        year: i32,
+        template: Template,
+        cells: &[(Category, Breakdown, f64)],
+        prose: &str,
+    ) -> DocResult {
+        let facts = cells
+            .iter()
+            .enumerate()
+            .map(|(i, &(category, breakdown, value))| Fact {
+                report_id: id.to_string(),
+                agency: Some(agency.to_string()),
+                year: Some(year),
+                template,
+                section: Section::Applications,
+                category,
+                breakdown,
+                value,
+                unit: Unit::Count,
+                raw: value.to_string(),
+                line: 100 + i as i32,
+            })
+            .collect();
+        DocResult {
+            report: Report {
+                report_id: id.to_string(),
+                source_path: format!("{id}.txt"),
+                bytes: 1,
+                agency: Some(agency.to_string()),
+                year: Some(year),
+                template,
+                title: None,
+                doc_number: None,
+                issued_on: None,
+                status: Status::Ok,
+                facts: cells.len() as i32,
+                warnings: 0,
+                error: None,
+                format: None,
+                encoding: None,
+            },
+            facts,
+            diagnostics: Vec::new(),
+            signature: Signature::of(prose.lines()),
+        }
+    }
+
+    fn codes(index: &CrossIndex) -> Vec<(String, String)> {
+        index
+            .findings()
+            .into_iter()
+            .map(|(_, d)| (d.report_id, d.code))
+            .collect()
+    }
+
+    use Category::{CarriedForward as FORWARD, CarriedOver as OVER};
+
+    /// An index of reports with only a carry row (上年结转 or 结转下年度): each
+    /// (id, agency, year, row, 自然人, 总计).
+    fn carrying(reports: &[(&str, &str, i32, Category, f64, f64)]) -> CrossIndex {
+        let mut index = CrossIndex::default();
+        for &(id, agency, year, category, natural, total) in reports {
+            let cells = [
+                (category, Breakdown::NaturalPerson, natural),
+                (category, Breakdown::Total, total),
+            ];
+            index.add(&doc(id, agency, year, Template::Y2021, &cells, ""));
+        }
+        index
+    }
+
+    #[test]
+    fn agency_names_match_across_years_after_normalising() {
+        assert_eq!(agency_key("丰泽区人民政府"), "丰泽区");
+        assert_eq!(agency_key("关于 泉州市 丰泽区"), "泉州市丰泽区");
+        assert_eq!(
+            agency_key("鲤城区人民政府开元街道办事处"),
+            "鲤城区开元街道办事处"
+        );
+        assert_eq!(short_key("泉州市丰泽区"), Some("丰泽区"));
+        assert_eq!(short_key("福建省泉州市丰泽区"), Some("丰泽区"));
+        assert_eq!(short_key("市场监督管理局"), None);
+        assert_eq!(short_key("丰泽区"), None);
+        // 泉州市丰泽区 (2019) and 丰泽区人民政府 (2020) are one agency.
+        let index = carrying(&[
+            ("a", "泉州市丰泽区", 2019, FORWARD, 3.0, 3.0),
+            ("b", "丰泽区人民政府", 2020, OVER, 0.0, 0.0),
+        ]);
+        let mismatch = ("b".to_string(), "carry_mismatch".to_string());
+        assert_eq!(codes(&index), [mismatch.clone(), mismatch]);
+        // A short form two agencies share is no match.
+        let index = carrying(&[
+            ("a", "泉州市行政服务中心管委会", 2019, FORWARD, 3.0, 3.0),
+            ("b", "厦门市行政服务中心管委会", 2019, FORWARD, 3.0, 3.0),
+            ("c", "行政服务中心管委会", 2020, OVER, 0.0, 0.0),
+        ]);
+        assert!(codes(&index).is_empty());
+    }
+
+    #[test]
+    fn carry_over_is_checked_against_last_years_carry_forward() {
+        let index = carrying(&[
+            ("a", "泉港区", 2021, FORWARD, 2.0, 5.0),
+            ("b", "泉港区", 2022, OVER, 2.0, 4.0),
+            // A year with no report before it has nothing to compare with.
+            ("c", "泉港区", 2024, OVER, 9.0, 9.0),
+        ]);
+        let found = index.findings();
+        assert_eq!(found.len(), 1);
+        let (year, d) = &found[0];
+        assert_eq!(
+            (*year, d.code.as_str(), d.line),
+            (Some(2022), "carry_mismatch", Some(101))
+        );
+        assert!(
+            d.message
+                .contains("total: 上年结转 is 4, but 泉港区 2021 (report a) carried 5"),
+            "{}",
+            d.message
+        );
+        // Both sides equal: nothing.
+        let index = carrying(&[
+            ("a", "泉港区", 2021, FORWARD, 2.0, 5.0),
+            ("b", "泉港区", 2022, OVER, 2.0, 5.0),
+        ]);
+        assert!(codes(&index).is_empty());
+    }
+
+    #[test]
+    fn stock_in_force_follows_last_years_plus_issued_minus_repealed() {
+        let t = Template::Y2021;
+        let stock = |issued, repealed, in_force| {
+            vec![
+                (Category::ActiveRules, Breakdown::Issued, issued),
+                (Category::ActiveRules, Breakdown::Repealed, repealed),
+                (Category::ActiveRules, Breakdown::InForce, in_force),
+            ]
+        };
+        let mut index = CrossIndex::default();
+        index.add(&doc(
+            "a",
+            "上海市人民政府办公厅",
+            2021,
+            t,
+            &stock(3.0, 1.0, 50.0),
+            "",
+        ));
+        index.add(&doc(
+            "b",
+            "上海市人民政府办公厅",
+            2022,
+            t,
+            &stock(4.0, 2.0, 52.0),
+            "",
+        ));
+        index.add(&doc(
+            "c",
+            "上海市人民政府办公厅",
+            2023,
+            t,
+            &stock(4.0, 2.0, 60.0),
+            "",
+        ));
+        let found = index.findings();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1.report_id, "c");
+        assert!(
+            found[0].1.message.contains("现行有效件数 is 60, but"),
+            "{}",
+            found[0].1.message
+        );
+        assert!(
+            found[0].1.message.contains("makes 54"),
+            "{}",
+            found[0].1.message
+        );
+    }
+
+    #[test]
+    fn tables_identical_to_last_year_are_flagged_unless_all_zero() {
+        let t = Template::Y2019;
+        let cells: Vec<_> = (0..12)
+            .map(|i| (Category::New, Breakdown::Total, f64::from(i)))
+            .collect();
+        let mut index = CrossIndex::default();
+        index.add(&doc("a", "开元街道", 2019, t, &cells, ""));
+        index.add(&doc("b", "开元街道", 2020, t, &cells, ""));
+        assert_eq!(codes(&index), [("b".into(), "repeated_content".into())]);
+        let zeros: Vec<_> = (0..12)
+            .map(|_| (Category::New, Breakdown::Total, 0.0))
+            .collect();
+        let mut index = CrossIndex::default();
+        index.add(&doc("a", "开元街道", 2019, t, &zeros, ""));
+        index.add(&doc("b", "开元街道", 2020, t, &zeros, ""));
+        assert!(codes(&index).is_empty());
+    }
+
+    #[test]
+    fn near_duplicate_prose_is_found_and_names_the_other_report() {
+        let t = Template::Y2021;
+        let mut index = CrossIndex::default();
+        index.add(&doc("a", "泉港区", 2021, t, &[], PROSE_A));
+        // Another agency's report with the same prose, a few words changed.
+        let copied = PROSE_A.replace("泉港区", "惠安县");
+        index.add(&doc("b", "惠安县", 2021, t, &[], &copied));
+        index.add(&doc("c", "丰泽区", 2019, Template::Y2019, &[], PROSE_B));
+        // The same report as a web page and as a PDF is no copy.
+        index.add(&doc("d", "丰泽区", 2019, Template::Y2019, &[], PROSE_B));
+        let found = index.findings();
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|(_, d)| (d.report_id.as_str(), d.code.as_str()))
+            .collect();
+        assert_eq!(got, [("a", "near_duplicate"), ("b", "near_duplicate")]);
+        assert!(
+            found[1]
+                .1
+                .message
+                .contains("another agency's report: 泉港区 2021 (report a) (a.txt)"),
+            "{}",
+            found[1].1.message
+        );
+        let a = Signature::of(PROSE_A.lines()).unwrap();
+        let b = Signature::of(copied.lines()).unwrap();
+        let c = Signature::of(PROSE_B.lines()).unwrap();
+        assert!(a.similarity(&b) >= NEAR_DUPLICATE, "{}", a.similarity(&b));
+        assert!(a.similarity(&c) < 0.2, "{}", a.similarity(&c));
+        assert_eq!(Signature::from_hex(&a.to_hex()), Some(a));
+        assert_eq!(Signature::from_hex(""), None);
+        assert_eq!(Signature::of(["太短了"]), None);
+    }
+}
