@@ -25,7 +25,7 @@ use crate::model::{Diagnostic, DocResult, Fact, Finding, Report, Severity, Statu
 use crate::segment::segment;
 use crate::tables::recover_rows;
 use crate::text::decimal_to_f64;
-use crate::validate::{check_timeliness, validate};
+use crate::validate::{check_sections, check_timeliness, check_unit_words, validate};
 use crate::write::{Formats, Layout, OutputLock, OutputWriter};
 
 /// Everything a run needs, already resolved from CLI, pipeline file and defaults.
@@ -315,6 +315,23 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         meta.year,
         meta.issued_on.as_deref(),
     ));
+    findings.extend(check_sections(&prose));
+    findings.extend(check_unit_words(meta.agency.as_deref(), &prose));
+    if meta.issued_on.is_none() {
+        findings.push(Finding::warning(
+            "missing_metadata",
+            "no date at the end of the report (a signature or 印发 date): when it was issued \
+             cannot be told",
+            None,
+        ));
+    }
+    if !meta.period_stated {
+        findings.push(Finding::warning(
+            "missing_metadata",
+            "the opening paragraphs state no statistics period (统计期限 …年1月1日至12月31日)",
+            meta.title_line,
+        ));
+    }
     if meta.agency.is_none() || meta.year.is_none() {
         findings.push(Finding::warning(
             "missing_metadata",

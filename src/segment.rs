@@ -29,6 +29,9 @@ pub struct Metadata {
     pub doc_number: Option<String>,
     /// The date at the end of the report, ISO 8601.
     pub issued_on: Option<String>,
+    /// Whether the opening paragraphs state the statistics period (统计期限 …, or
+    /// 2020年1月1日至12月31日).
+    pub period_stated: bool,
 }
 
 /// Where one statistics table lies.
@@ -65,6 +68,8 @@ static PERIOD_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:统计期限|统计时限|统计周期|统计期间|统计时间|内容涵盖|数据统计)[^。]{0,60}?(\d{4})年1月1日")
         .unwrap()
 });
+static PERIOD_SPAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{4}年1月1日(?:起)?至(?:\d{4}年)?12月31日").unwrap());
 static DOC_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[\p{Han}]{1,16}[〔\[［(（]\d{4}[〕\]］)）]\d+号").unwrap());
 static DATE_LINE: LazyLock<Regex> =
@@ -161,6 +166,7 @@ fn read_metadata(
     let period_year: Option<i32> = PERIOD_YEAR
         .captures(&head_text)
         .and_then(|c| c[1].parse().ok());
+    meta.period_stated = period_year.is_some() || PERIOD_SPAN.is_match(&head_text);
     match (meta.year, period_year) {
         (None, Some(p)) => meta.year = Some(p),
         (Some(t), Some(p)) if t != p => findings.push(Finding::warning(
@@ -297,6 +303,23 @@ fn han_number(s: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_statistics_period_is_stated_or_not() {
+        let stated = |head: &str| {
+            segment(&format!(
+                "泉港区 2021 年度政府信息公开工作年度报告\n{head}\n"
+            ))
+            .metadata
+            .period_stated
+        };
+        assert!(stated(
+            "所列数据统计期限自 2021 年 1 月 1 日至 2021 年 12 月 31 日。"
+        ));
+        // Seed 000: no keyword, only the span.
+        assert!(stated("本报告内容涵盖泉州市行政服务中心管委会 2020 年 1 月 1 日至 12 月 31 日期间的政府信息公开工作情况。"));
+        assert!(!stated("本报告由区政府办公室编制。"));
+    }
 
     #[test]
     fn agency_forms() {

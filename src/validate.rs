@@ -17,6 +17,12 @@ use crate::categories::{Breakdown, Category, Section, APPLICANT_PARTS, REVIEW_RO
 use crate::map::{CellFact, Evidence, Mapped};
 use crate::model::{Finding, Template, Unit};
 
+macro_rules! pattern {
+    ($name:ident, $re:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($re).unwrap());
+    };
+}
+
 type Grid<'a> = BTreeMap<(Category, Breakdown), &'a CellFact>;
 
 /// Runs every per-report check. `prose` holds the report's lines outside its tables, with
@@ -39,9 +45,11 @@ pub fn validate(
     check_outcome_sums(&grid, &mut out);
     check_review_sums(&grid, &mut out);
     check_domain(&mapped.cells, &mut out);
+    check_fee_unit(&mapped.cells, &mut out);
     check_published(&grid, &mut out);
     check_template(mapped, template, year, &mut out);
     check_narrative(&grid, prose, &mut out);
+    check_prose_parts(prose, &mut out);
     out
 }
 
@@ -54,6 +62,70 @@ pub fn is_government(agency: &str) -> bool {
         || ["区", "县", "市", "镇", "乡", "旗"]
             .iter()
             .any(|s| agency.ends_with(s))
+}
+
+pattern!(
+    STREET_WORDS,
+    r"(?:本|全|我|各)街道|街道(?:办事处|信息公开|政务公开|政府信息|党工委)"
+);
+pattern!(
+    TOWN_WORDS,
+    r"(?:本|全|我)(?:镇|乡)|(?:镇|乡)(?:人民政府|政府|党委)"
+);
+pattern!(COUNTY_WORDS, r"(?:本|全|我)县");
+pattern!(DISTRICT_WORDS, r"(?:本|全|我)区");
+
+/// Words for another kind of unit in the prose: "扎实改进街道信息公开" in a town's report
+/// (seed 003, line 115), 全县 in a district's. The usual trace of a report copied from
+/// another agency's and not fully edited. Only the kinds whose words cannot be meant of
+/// the agency itself are compared: towns and street offices, districts and counties.
+pub fn check_unit_words(agency: Option<&str>, prose: &[(i32, &str)]) -> Vec<Finding> {
+    let Some(agency) = agency else {
+        return Vec::new();
+    };
+    let name = agency.replace("人民政府", "");
+    let (kind, foreign): (&str, &Regex) = if name.ends_with('镇') || name.ends_with('乡') {
+        ("a town (镇/乡)", &STREET_WORDS)
+    } else if name.ends_with("街道办事处") || name.ends_with("街道") {
+        ("a street office (街道)", &TOWN_WORDS)
+    } else if name.ends_with('区') {
+        ("a district (区)", &COUNTY_WORDS)
+    } else if name.ends_with('县') {
+        ("a county (县)", &DISTRICT_WORDS)
+    } else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (line, text) in prose {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(m) = foreign.find(&compact) {
+            let start = compact[..m.start()]
+                .char_indices()
+                .rev()
+                .nth(5)
+                .map_or(0, |(i, _)| i);
+            let end = compact[m.end()..]
+                .char_indices()
+                .nth(6)
+                .map_or(compact.len(), |(i, _)| m.end() + i);
+            let excerpt = format!(
+                "{}{}{}",
+                if start > 0 { "…" } else { "" },
+                &compact[start..end],
+                if end < compact.len() { "…" } else { "" }
+            );
+            out.push(Finding::warning(
+                "copied_text",
+                format!(
+                    "the text speaks of {:?} ({excerpt}) but the report is by {kind}, {agency}: \
+                     copied from another agency's report?",
+                    m.as_str(),
+                ),
+                Some(*line),
+            ));
+        }
+    }
+    out
 }
 
 /// Timeliness: a report issued after the legal deadline (条例第四十九条): 31 January of
@@ -86,12 +158,6 @@ struct Statement {
     what: &'static str,
     pattern: &'static LazyLock<Regex>,
     rows: &'static [Category],
-}
-
-macro_rules! pattern {
-    ($name:ident, $re:expr) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($re).unwrap());
-    };
 }
 
 // Matched on label keys (white space removed, quotes as `"`).
@@ -200,6 +266,103 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+pattern!(
+    WHOLE_AND_PARTS,
+    r#"(\d+)(件|份|条|个)[,，]?其中([^。；;]*)"#
+);
+
+/// The prose sections the format requires besides the tables (二, 三, 四 are checked as
+/// `missing_table`): 一 overview, 五 problems and improvements, 六 other matters. A
+/// heading is a short line holding one of the names the reports use.
+const SECTIONS: [(&str, &[&str]); 3] = [
+    (
+        "一、总体情况",
+        &["总体情况", "概述", "总体概况", "基本情况"],
+    ),
+    (
+        "五、存在的主要问题及改进情况",
+        &["存在的主要问题", "主要问题及改进", "存在的问题"],
+    ),
+    ("六、其他需要报告的事项", &["其他需要报告", "其他事项"]),
+];
+
+/// Warns of each required prose section that has no heading.
+pub fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (name, words) in SECTIONS {
+        let found = prose.iter().any(|(_, text)| {
+            let key = crate::text::label_key(text);
+            key.chars().count() <= 40 && words.iter().any(|w| key.contains(w))
+        });
+        if !found {
+            out.push(Finding::warning(
+                "missing_section",
+                format!("the report has no section {name} (no heading naming it was found)"),
+                None,
+            ));
+        }
+    }
+    out
+}
+
+/// Prose whose parts exceed its whole: "收到申请45件，其中区政府本级17件，各街道…38件"
+/// (seed 004: 17 + 38 = 55). Parts may overlap or leave some out, so only a sum above the
+/// whole is a finding.
+fn check_prose_parts(prose: &[(i32, &str)], out: &mut Vec<Finding>) {
+    for (line, text) in prose {
+        let key = crate::text::label_key(text);
+        for c in WHOLE_AND_PARTS.captures_iter(&key) {
+            let Ok(whole) = c[1].parse::<u64>() else {
+                continue;
+            };
+            let unit = &c[2];
+            let parts = list_parts(&c[3], unit);
+            let sum: u64 = parts.iter().sum();
+            if parts.len() >= 2 && sum > whole {
+                let shown: Vec<String> = parts.iter().map(u64::to_string).collect();
+                out.push(Finding::warning(
+                    "narrative_mismatch",
+                    format!(
+                        "the text says {whole}{unit}, 其中 {} = {sum}{unit}: the parts exceed the whole",
+                        shown.join(" + ")
+                    ),
+                    Some(*line),
+                ));
+            }
+        }
+    }
+}
+
+/// The numbers of a list after 其中: items end in the unit and are separated by the mark
+/// that follows the first item (`、` or a comma); the list ends where another mark follows
+/// (`…0条，我机关向两馆移交…1条` is a new clause, not an item).
+fn list_parts(tail: &str, unit: &str) -> Vec<u64> {
+    let mut parts = Vec::new();
+    let mut separator = None;
+    let mut rest = tail;
+    while let Some(at) = rest.find(unit) {
+        let digits: String = rest[..at]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let Ok(n) = digits.parse() else { break };
+        parts.push(n);
+        rest = &rest[at + unit.len()..];
+        let next = rest.chars().next();
+        match (separator, next) {
+            (None, Some(c @ ('、' | ',' | '，'))) => separator = Some(c),
+            (Some(s), Some(c)) if c == s => {}
+            _ => break,
+        }
+        rest = &rest[next.map_or(0, char::len_utf8)..];
+    }
+    parts
 }
 
 fn value(grid: &Grid, c: Category, b: Breakdown) -> Option<Decimal> {
@@ -410,6 +573,30 @@ fn check_domain(cells: &[CellFact], out: &mut Vec<Finding>) {
     }
 }
 
+/// Above this a fee total (收费金额, printed in 万元) is implausible: fees for information
+/// are a few yuan per request; 1 000 000 元 (100 万元) means the column was filled in 元.
+const FEE_PLAUSIBLE_YUAN: i64 = 1_000_000;
+
+/// 本年收费金额 is printed in 万元; a value entered in 元 comes out 10 000 times too large.
+fn check_fee_unit(cells: &[CellFact], out: &mut Vec<Finding>) {
+    for f in cells {
+        if f.breakdown == Breakdown::FeeAmount && f.value > Decimal::from(FEE_PLAUSIBLE_YUAN) {
+            out.push(Finding::warning(
+                "unit_suspect",
+                format!(
+                    "{} / fee_amount: {:?} in a 万元 column is {} 元, far more than information \
+                     fees come to; it was probably entered in 元 (then it is {} 元)",
+                    f.category.code(),
+                    f.raw,
+                    f.value.normalize(),
+                    (f.value / Decimal::from(10_000)).normalize()
+                ),
+                Some(f.line),
+            ));
+        }
+    }
+}
+
 /// 本年新公开数量 cannot exceed 对外公开总数量, which is cumulative (2019 format).
 fn check_published(grid: &Grid, out: &mut Vec<Finding>) {
     for c in [Category::ActiveRules, Category::ActiveNormativeDocs] {
@@ -574,6 +761,112 @@ mod tests {
             .into_iter()
             .filter(|f| f.code == "narrative_mismatch")
             .collect()
+    }
+
+    #[test]
+    fn words_for_another_kind_of_unit_both_ways() {
+        let found = |agency: &str, text: &str| -> Vec<String> {
+            check_unit_words(Some(agency), &[(115, text)])
+                .into_iter()
+                .map(|f| f.message)
+                .collect()
+        };
+        // Seed 003, line 115.
+        assert_eq!(
+            found("灵秀镇人民政府", "2021 年度，扎实改进街道信息公开各项工作。"),
+            ["the text speaks of \"街道信息公开\" (…度，扎实改进街道信息公开各项工作。) but the report is \
+              by a town (镇/乡), 灵秀镇人民政府: copied from another agency's report?"]
+        );
+        assert_eq!(found("泉港区", "全县政府信息公开工作").len(), 1);
+        assert_eq!(
+            found("鲤城区人民政府开元街道办事处", "我镇认真贯彻").len(),
+            1
+        );
+        // A town's own words, a street (not a street office), a district's 全区: nothing.
+        assert!(found("灵秀镇人民政府", "我镇认真贯彻，完成街道两旁绿化").is_empty());
+        assert!(found("泉港区", "全区共收到申请").is_empty());
+        assert!(found("泉州市行政服务中心管委会", "全县全区").is_empty());
+    }
+
+    #[test]
+    fn fee_amounts_too_large_for_wanyuan_both_ways() {
+        let fee = |raw: &str, yuan: i64| CellFact {
+            section: Section::Active,
+            category: Category::ActiveFees,
+            breakdown: Breakdown::FeeAmount,
+            value: Decimal::from(yuan),
+            unit: Unit::Yuan,
+            raw: raw.to_string(),
+            line: 40,
+        };
+        let mut out = Vec::new();
+        check_fee_unit(&[fee("22.5981", 225_981), fee("100", 1_000_000)], &mut out);
+        assert_eq!(out, vec![]);
+        check_fee_unit(&[fee("3940", 39_400_000)], &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].code, "unit_suspect");
+        assert_eq!(
+            out[0].message,
+            "active.fees / fee_amount: \"3940\" in a 万元 column is 39400000 元, far more than \
+             information fees come to; it was probably entered in 元 (then it is 3940 元)"
+        );
+    }
+
+    #[test]
+    fn required_sections_both_ways() {
+        let codes = |prose: &[(i32, &str)]| {
+            check_sections(prose)
+                .into_iter()
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+        };
+        let all = [
+            (7, "一、总体情况"),
+            (
+                9,
+                "2021 年，泉港区以习近平新时代中国特色社会主义思想为指导……",
+            ),
+            (105, "## 五、存在的主要问题及改进情况"),
+            (119, "六、其他需要报告的事项"),
+        ];
+        assert_eq!(codes(&all), Vec::<String>::new());
+        // The section's words inside a long paragraph are not its heading.
+        let none = [(
+            9,
+            "针对上年度存在的主要问题，我区认真整改，进一步完善政府信息公开工作机制，其他需要报告的事项另行报告，确保各项工作落到实处。",
+        )];
+        assert_eq!(
+            codes(&none),
+            [
+                "the report has no section 一、总体情况 (no heading naming it was found)",
+                "the report has no section 五、存在的主要问题及改进情况 (no heading naming it was found)",
+                "the report has no section 六、其他需要报告的事项 (no heading naming it was found)",
+            ]
+        );
+    }
+
+    #[test]
+    fn prose_whose_parts_exceed_the_whole() {
+        let messages = |prose: &str| -> Vec<String> {
+            let mut out = Vec::new();
+            check_prose_parts(&[(30, prose)], &mut out);
+            out.into_iter().map(|f| f.message).collect()
+        };
+        // Seed 004, line 30.
+        assert_eq!(
+            messages("区政府各级各部门共收到政府信息公开申请45件,其中区政府本级17件,各街道办事处、区直各单位共38件。"),
+            ["the text says 45件, 其中 17 + 38 = 55件: the parts exceed the whole"]
+        );
+        // Seed 003, line 11: the list ends at the comma; 移交 is another clause.
+        assert_eq!(
+            messages("我镇共制作、获取政府信息 1 条，其中主动公开政府信息数 1 条、作为依申请公开信息数 0 条、不予公开信息数 0 条，我机关向两馆移交主动公开政府信息 1 条。"),
+            Vec::<String>::new()
+        );
+        // Seed 000, line 8: parts that add up.
+        assert_eq!(
+            messages("主动政府信息公开文件总数 15 份，其中机构职能类信息 10 份，安全生产、应急管理类信息 1 份，应主动公开的其他政府信息类信息 4 份。"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
