@@ -7,7 +7,7 @@ PYTHON ?= python3
 CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
 
 .DEFAULT_GOAL := help
-.PHONY: help ingest test unit contract lint fmt venv fixtures bench corpus fuzz
+.PHONY: help ingest report test unit contract browser lint fmt venv fixtures bench corpus fuzz
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -16,10 +16,19 @@ ingest: ## Build the release binary and run pipelines/default.toml (data/raw -> 
 	cargo build --release --locked
 	$(CARGO_TARGET_DIR)/release/gongkai ingest --pipeline pipelines/default.toml
 
-test: unit contract ## Run every test: Rust unit and integration tests, then the Python contract tests
+report: ingest ## Write the quality report of data/out to data/out/report.html (open it in a browser)
+	$(CARGO_TARGET_DIR)/release/gongkai report data/out
+
+test: browser unit contract ## Run every test: Rust unit and integration tests, then the Python contract tests
 
 unit: ## Rust unit, integration and doc tests
 	cargo test --locked
+
+browser: ## Install Debian's chromium where missing (the quality report is rendered in it by a test)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	    echo "chromium is missing and cannot be installed without root: the browser test will skip"; exit 0; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }; }
 
 contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
 	cargo build --locked

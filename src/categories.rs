@@ -54,6 +54,11 @@ macro_rules! code_enum {
             pub fn code(self) -> &'static str {
                 match self { $($name::$variant => $code),+ }
             }
+
+            /// The value a code names, if any.
+            pub fn from_code(code: &str) -> Option<Self> {
+                $name::ALL.iter().copied().find(|v| v.code() == code)
+            }
         }
 
         impl Serialize for $name {
@@ -65,10 +70,7 @@ macro_rules! code_enum {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let code = String::deserialize(d)?;
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.code() == code)
+                $name::from_code(&code)
                     .ok_or_else(|| serde::de::Error::custom(format!("unknown code {code:?}")))
             }
         }
@@ -235,6 +237,53 @@ impl Breakdown {
         matches!(self, Breakdown::FeeAmount | Breakdown::ProcurementAmount)
     }
 }
+
+/// Table 三's outcome rows in the groups the format prints (三、本年度办理结果 （一）…（六）),
+/// for summaries.
+pub const OUTCOME_GROUPS: [(&str, &[Category]); 6] = [
+    ("予以公开", &[Category::Disclosed]),
+    ("部分公开", &[Category::PartiallyDisclosed]),
+    (
+        "不予公开",
+        &[
+            Category::StateSecret,
+            Category::ProhibitedByLaw,
+            Category::SecurityStability,
+            Category::ThirdParty,
+            Category::InternalAffairs,
+            Category::ProcessInfo,
+            Category::EnforcementFile,
+            Category::QueryMatter,
+        ],
+    ),
+    (
+        "无法提供",
+        &[
+            Category::NotHeld,
+            Category::NeedsCreation,
+            Category::Unclear,
+        ],
+    ),
+    (
+        "不予处理",
+        &[
+            Category::Petition,
+            Category::Duplicate,
+            Category::Publication,
+            Category::Vexatious,
+            Category::ConfirmExisting,
+        ],
+    ),
+    (
+        "其他处理",
+        &[
+            Category::OtherOutcome,
+            Category::NoCorrection,
+            Category::UnpaidFee,
+            Category::OtherOther,
+        ],
+    ),
+];
 
 /// Table 三's seven value columns in the order both national formats print them.
 pub const APPLICANT_COLUMNS: [Breakdown; 7] = [

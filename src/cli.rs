@@ -32,6 +32,21 @@ pub enum Command {
     /// Write a synthetic corpus of reports for benchmarks (not for analysis): varied
     /// agencies, years, layouts and encodings, numbers that keep the format's identities.
     Corpus(CorpusArgs),
+    /// Write the quality report of an ingest output: one self-contained HTML page
+    /// (reports by year and status, requests and outcomes, review and litigation, the
+    /// agencies with the most failed checks).
+    Report(ReportArgs),
+}
+
+/// Arguments of `gongkai report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The output folder of `gongkai ingest` (Parquet, either layout).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The page to write [default: DIR/report.html].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `gongkai corpus`.
@@ -123,6 +138,28 @@ pub fn main() -> ExitCode {
                         args.count,
                         bytes / 1_000_000,
                         args.out.display()
+                    ));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    log.error(&format!("{e:#}"));
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Report(args) => {
+            let log = Log {
+                format: LogFormat::Text,
+                quiet: false,
+            };
+            let out = args.out.unwrap_or_else(|| args.dir.join("report.html"));
+            match crate::quality::write_report(&args.dir, &out) {
+                Ok(q) => {
+                    log.note(&format!(
+                        "wrote {}: {} reports, {} agencies with findings listed",
+                        out.display(),
+                        q.status_by_year.values().flatten().sum::<u64>(),
+                        q.agencies.len()
                     ));
                     ExitCode::SUCCESS
                 }

@@ -28,6 +28,8 @@ pub mod incremental;
 pub mod map;
 pub mod model;
 pub mod pipeline;
+pub mod quality;
+pub mod readback;
 pub mod segment;
 pub mod tables;
 pub mod text;

@@ -8,6 +8,7 @@
 //! - `faults`: runs killed at any moment.
 //! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
 //! - `properties`: generated inputs (proptest): no panic, cuts, renames and reordering.
+//! - `quality`: the quality report, and the page in headless Chromium.
 //! - `scale`: incremental runs, partitions, shards and the synthetic corpus.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
 
@@ -23,6 +24,7 @@ mod faults;
 mod formats;
 mod layouts;
 mod properties;
+mod quality;
 mod scale;
 mod seeds;
 mod util;
