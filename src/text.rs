@@ -76,11 +76,19 @@ pub struct CellNumber {
     pub fractional: bool,
 }
 
+/// Most integer digits a cell value may have. No count or yuan amount in a report comes
+/// near 10^15; a longer digit run is not one number (a fuzzer found that sums of 28-digit
+/// values overflow the decimal type).
+pub const MAX_DIGITS: usize = 15;
+/// Most fraction digits (万元 amounts have four): with both limits, sums of cell values
+/// stay far inside the decimal type's 28 digits.
+pub const MAX_FRACTION_DIGITS: usize = 6;
+
 /// Parses a number cell: optional sign, digits with an optional fraction, then optionally
 /// a unit (元, 万元, 件, 项, 个, 条) and a bracketed annotation (`22（其中修订 16 件）`).
-/// Returns `None` for anything else.
+/// Returns `None` for anything else, and for more than [`MAX_DIGITS`] integer digits.
 pub fn parse_number(cell: &str) -> Option<CellNumber> {
-    if !cell.is_empty() && cell.len() <= 28 && cell.bytes().all(|b| b.is_ascii_digit()) {
+    if !cell.is_empty() && cell.len() <= MAX_DIGITS && cell.bytes().all(|b| b.is_ascii_digit()) {
         // The common case, a plain count: no normalization needed.
         return Some(CellNumber {
             value: Decimal::from_str(cell).ok()?,
@@ -110,6 +118,11 @@ pub fn parse_number(cell: &str) -> Option<CellNumber> {
     let (num, tail) = rest.split_at(digits_end);
     let num: String = num.chars().filter(|c| *c != ',').collect();
     if num.is_empty() || !num.as_bytes()[0].is_ascii_digit() || num.ends_with('.') {
+        return None;
+    }
+    let mut parts = num.split('.');
+    let (whole, fraction) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if whole.len() > MAX_DIGITS || fraction.len() > MAX_FRACTION_DIGITS {
         return None;
     }
     let mut value = Decimal::from_str(&num).ok()?;
@@ -171,6 +184,16 @@ mod tests {
         assert_eq!(parse_number("属于国家秘密"), None);
         assert_eq!(parse_number("1.属于国家秘密"), None);
         assert_eq!(parse_number("12abc"), None);
+    }
+
+    #[test]
+    fn numbers_too_long_to_be_a_cell_are_not_numbers() {
+        assert!(parse_number("999999999999999").is_some());
+        assert_eq!(parse_number("9999999999999999"), None);
+        assert_eq!(parse_number("9999999999999999999999999999"), None);
+        assert_eq!(parse_number("+9999999999999999 元"), None);
+        assert!(parse_number("0.123456").is_some());
+        assert_eq!(parse_number("0.1234567"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - `layouts`: the same table in the other layouts real text comes in.
 //! - `docs`: docs/schema.md and docs/categories.csv against the code.
 //! - `faults`: runs killed at any moment.
+//! - `fuzzed`: inputs the fuzzers found crashing, kept as regression tests.
 //! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
 //! - `properties`: generated inputs (proptest): no panic, cuts, renames and reordering.
 //! - `quality`: the quality report, and the page in headless Chromium.
@@ -22,6 +23,7 @@ mod corpus;
 mod docs;
 mod faults;
 mod formats;
+mod fuzzed;
 mod layouts;
 mod properties;
 mod quality;
