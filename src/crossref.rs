@@ -101,6 +101,67 @@ static HASH_PARAMS: std::sync::LazyLock<([u64; SIGNATURE_LEN], [u64; SIGNATURE_L
         (mul, add)
     });
 
+/// Most place names kept per report.
+const MAX_PLACES: usize = 16;
+
+/// What the checks across reports keep of a report's prose: its signature, and the names
+/// of places of the kinds compared (towns, street offices, districts, counties) it
+/// mentions, with a line each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProseTraces {
+    /// MinHash signature; `None` for too little prose.
+    pub signature: Option<Signature>,
+    /// Runs of Han characters ending in 镇, 乡, 街道, 区 or 县 (the name is a suffix of the
+    /// run: "全区各镇和仙都镇" holds 仙都镇), first line each.
+    pub places: Vec<(String, i32)>,
+}
+
+static PLACE_RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\p{Han}{1,7}?(?:镇|乡|街道|区|县)").expect("valid pattern")
+});
+
+impl ProseTraces {
+    /// The traces of prose lines (1-based line, text).
+    pub fn of(prose: &[(i32, &str)]) -> ProseTraces {
+        let mut places: Vec<(String, i32)> = Vec::new();
+        for (line, text) in prose {
+            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            for m in PLACE_RUN.find_iter(&compact) {
+                if places.len() < MAX_PLACES && !places.iter().any(|(p, _)| p == m.as_str()) {
+                    places.push((m.as_str().to_string(), *line));
+                }
+            }
+        }
+        ProseTraces {
+            signature: Signature::of(prose.iter().map(|(_, l)| *l)),
+            places,
+        }
+    }
+
+    /// One text field for the incremental manifest: the signature's hex, then
+    /// `|name:line` per place.
+    pub fn to_field(&self) -> String {
+        let mut field = self.signature.map(|s| s.to_hex()).unwrap_or_default();
+        for (name, line) in &self.places {
+            field.push_str(&format!("|{name}:{line}"));
+        }
+        field
+    }
+
+    /// Reads [`ProseTraces::to_field`]'s text.
+    pub fn from_field(field: &str) -> ProseTraces {
+        let mut parts = field.split('|');
+        let signature = parts.next().and_then(Signature::from_hex);
+        let places = parts
+            .filter_map(|p| {
+                let (name, line) = p.rsplit_once(':')?;
+                Some((name.to_string(), line.parse().ok()?))
+            })
+            .collect();
+        ProseTraces { signature, places }
+    }
+}
+
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -132,6 +193,41 @@ pub fn short_key(key: &str) -> Option<&str> {
     (rest != key).then_some(rest)
 }
 
+/// The kind of place an agency key names, by its ending: town (镇, 乡), street office
+/// (街道), district (区) or county (县). `None` for departments and cities.
+fn place_kind(key: &str) -> Option<&'static str> {
+    let key = key.strip_suffix("办事处").unwrap_or(key);
+    [
+        ("镇", "town"),
+        ("乡", "town"),
+        ("街道", "street"),
+        ("区", "district"),
+        ("县", "county"),
+    ]
+    .iter()
+    .find(|(end, _)| key.ends_with(end))
+    .map(|(_, kind)| *kind)
+}
+
+/// The names a place agency goes by in prose: its key without 办事处, and that without
+/// the larger places before it (鲤城区开元街道 → 开元街道, 泉州市丰泽区 → 丰泽区).
+fn place_names(key: &str) -> Vec<&str> {
+    if place_kind(key).is_none() {
+        return Vec::new();
+    }
+    let full = key.strip_suffix("办事处").unwrap_or(key);
+    let mut names = vec![full];
+    for (i, c) in full.char_indices() {
+        if matches!(c, '省' | '市' | '区' | '县') {
+            let rest = &full[i + c.len_utf8()..];
+            if rest.chars().count() >= 3 {
+                names.push(rest);
+            }
+        }
+    }
+    names
+}
+
 /// A cell value with its source line.
 type Cell = Option<(f64, i32)>;
 
@@ -155,6 +251,7 @@ struct Summary {
     cell_count: u32,
     all_zero: bool,
     signature: Option<Signature>,
+    places: Vec<(String, i32)>,
 }
 
 impl Summary {
@@ -177,7 +274,8 @@ impl Summary {
             cells: 0,
             cell_count: doc.facts.len() as u32,
             all_zero: doc.facts.iter().all(|f| f.value == 0.0),
-            signature: doc.signature,
+            signature: doc.traces.signature,
+            places: doc.traces.places.clone(),
         };
         let mut cells: Vec<(&str, &str, u64)> = Vec::with_capacity(doc.facts.len());
         for f in &doc.facts {
@@ -256,6 +354,7 @@ impl CrossIndex {
             }
         }
         self.near_duplicates(&mut found);
+        self.other_agencies_named(&mut found);
         // Stable: by report, then in the order found.
         found.sort_by_key(|(i, _)| *i);
         found
@@ -350,6 +449,62 @@ impl CrossIndex {
                 ),
                 None,
             ));
+        }
+    }
+
+    /// Another agency of the same kind named in the prose: 仙都镇 in 灵秀镇's report, where
+    /// 仙都镇 has a report in the corpus too. Only kinds whose names a report has little
+    /// reason to use for a peer are compared (towns, street offices, districts, counties).
+    fn other_agencies_named(&self, found: &mut Vec<(usize, Diagnostic)>) {
+        let mut names: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, r) in self.reports.iter().enumerate() {
+            for name in place_names(&r.key) {
+                let peers = names.entry(name).or_default();
+                if peers.last() != Some(&i) {
+                    peers.push(i);
+                }
+            }
+        }
+        for (i, r) in self.reports.iter().enumerate() {
+            let Some(kind) = place_kind(&r.key) else {
+                continue;
+            };
+            let own = place_names(&r.key);
+            let mut named: Vec<&str> = Vec::new();
+            for (run, line) in &r.places {
+                let starts: Vec<usize> = run.char_indices().map(|(b, _)| b).collect();
+                // Longest suffix first: 仙都镇 before 都镇.
+                let Some((name, peers)) = starts.iter().find_map(|&b| {
+                    let suffix = &run[b..];
+                    (suffix.chars().count() >= 3)
+                        .then(|| names.get_key_value(suffix))
+                        .flatten()
+                }) else {
+                    continue;
+                };
+                let other = peers.iter().find(|&&p| {
+                    self.reports[p].key != r.key && place_kind(&self.reports[p].key) == Some(kind)
+                });
+                if own.iter().any(|o| o.ends_with(*name)) || named.contains(name) {
+                    continue;
+                }
+                if let Some(&p) = other {
+                    named.push(name);
+                    found.push((
+                        i,
+                        r.diagnostic(Finding::warning(
+                            "copied_text",
+                            format!(
+                                "the text names {name}, another agency with a report in this \
+                                 corpus ({}), in {}'s report: copied from its report?",
+                                self.reports[p].name(),
+                                r.agency
+                            ),
+                            Some(*line),
+                        )),
+                    ));
+                }
+            }
         }
     }
 
@@ -471,7 +626,13 @@ mod tests {
             },
             facts,
             diagnostics: Vec::new(),
-            signature: Signature::of(prose.lines()),
+            traces: ProseTraces::of(
+                &prose
+                    .lines()
+                    .enumerate()
+                    .map(|(i, l)| (i as i32 + 1, l))
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 
@@ -623,6 +784,45 @@ mod tests {
         index.add(&doc("a", "开元街道", 2019, t, &zeros, ""));
         index.add(&doc("b", "开元街道", 2020, t, &zeros, ""));
         assert!(codes(&index).is_empty());
+    }
+
+    #[test]
+    fn another_agency_of_the_same_kind_named_in_the_prose() {
+        let t = Template::Y2019;
+        let mut index = CrossIndex::default();
+        let prose =
+            "我镇认真贯彻落实。\n学习借鉴仙都镇的做法，在鲤城区开元街道办事处和泉港区的指导下";
+        index.add(&doc("a", "灵秀镇人民政府", 2020, t, &[], prose));
+        index.add(&doc("b", "仙都镇人民政府", 2020, t, &[], "仙都镇"));
+        index.add(&doc(
+            "c",
+            "鲤城区人民政府开元街道办事处",
+            2020,
+            t,
+            &[],
+            "开元街道",
+        ));
+        index.add(&doc("d", "泉港区", 2020, t, &[], "全区各镇、灵秀镇"));
+        let found = index.findings();
+        let got: Vec<(&str, &str, Option<i32>)> = found
+            .iter()
+            .map(|(_, d)| (d.report_id.as_str(), d.code.as_str(), d.line))
+            .collect();
+        // 仙都镇 is a town like 灵秀镇; 开元街道 and 泉港区 are other kinds; 泉港区 names a
+        // town, not a district.
+        assert_eq!(got, [("a", "copied_text", Some(2))], "{found:?}");
+        assert!(found[0]
+            .1
+            .message
+            .starts_with("the text names 仙都镇, another agency"));
+        let traces = ProseTraces::of(&[(2, "学习借鉴仙都镇的做法")]);
+        assert_eq!(ProseTraces::from_field(&traces.to_field()), traces);
+        assert_eq!(
+            place_names("鲤城区开元街道办事处"),
+            ["鲤城区开元街道", "开元街道"]
+        );
+        assert_eq!(place_names("泉州市丰泽区"), ["泉州市丰泽区", "丰泽区"]);
+        assert!(place_names("市场监督管理局").is_empty());
     }
 
     #[test]

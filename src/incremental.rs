@@ -19,7 +19,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::crossref::Signature;
+use crate::crossref::ProseTraces;
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status};
 
 /// One input as the manifest records it.
@@ -41,8 +41,8 @@ pub struct Entry {
     pub facts: u32,
     /// How many diagnostics rows the report has in the state.
     pub diagnostics: u32,
-    /// The prose signature ([`Signature::to_hex`]), empty when the report has none.
-    pub signature: String,
+    /// The prose traces ([`ProseTraces::to_field`]).
+    pub traces: String,
 }
 
 impl Entry {
@@ -57,7 +57,7 @@ impl Entry {
             status: doc.report.status,
             facts: doc.facts.len() as u32,
             diagnostics: doc.diagnostics.len() as u32,
-            signature: doc.signature.map(|s| s.to_hex()).unwrap_or_default(),
+            traces: doc.traces.to_field(),
         }
     }
 
@@ -288,7 +288,7 @@ impl StateReader {
             report,
             facts,
             diagnostics,
-            signature: Signature::from_hex(&entry.signature),
+            traces: ProseTraces::from_field(&entry.traces),
         });
         Ok(Some((entry, doc)))
     }

@@ -228,7 +228,7 @@ pub struct DocResult {
     pub facts: Vec<Fact>,
     /// The `diagnostics` rows, in the order they were found.
     pub diagnostics: Vec<Diagnostic>,
-    /// A MinHash signature of the prose, for the cross-report checks (not written to the
-    /// tables; kept in the incremental state).
-    pub signature: Option<crate::crossref::Signature>,
+    /// What the checks across reports need of the prose (not written to the tables; kept
+    /// in the incremental state).
+    pub traces: crate::crossref::ProseTraces,
 }

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::commit::Staging;
-use crate::crossref::{CrossIndex, Signature};
+use crate::crossref::{CrossIndex, ProseTraces};
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::{first_missing, walk, Found};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateWriter};
@@ -239,7 +239,7 @@ fn failed(id: &str, source_path: &str, bytes: usize, finding: Finding) -> DocRes
         report,
         facts: Vec::new(),
         diagnostics: vec![diagnostic(id, source_path, finding)],
-        signature: None,
+        traces: ProseTraces::default(),
     }
 }
 
@@ -309,7 +309,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         .map(|(i, l)| (i as i32 + 1, *l))
         .collect();
     findings.extend(validate(&mapped, template, meta.year, &prose));
-    let signature = Signature::of(prose.iter().map(|(_, l)| *l));
+    let traces = ProseTraces::of(&prose);
     findings.extend(check_timeliness(
         meta.agency.as_deref(),
         meta.year,
@@ -397,7 +397,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         report,
         facts,
         diagnostics,
-        signature,
+        traces,
     }
 }
 
