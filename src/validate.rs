@@ -170,6 +170,7 @@ pattern!(UNAVAILABLE, r#"无法提供"?的?(\d+)件"#);
 pattern!(OTHER, r#"其他处理"?的?(\d+)件"#);
 pattern!(FORWARD, r#"结转下(?:一)?年度[^，。；,;\d]{0,8}?(\d+)件"#);
 pattern!(REVIEWS, r#"行政复议(?:案件)?(\d+)件"#);
+pattern!(LAWSUITS, r#"行政诉讼(?:案件)?(\d+)件"#);
 pattern!(NONE_RECEIVED, r#"未收到[^，。；,;]{0,12}?申请"#);
 
 const STATEMENTS: &[Statement] = &[
@@ -211,6 +212,11 @@ const STATEMENTS: &[Statement] = &[
         what: "行政复议",
         pattern: &REVIEWS,
         rows: &[Category::Review],
+    },
+    Statement {
+        what: "行政诉讼",
+        pattern: &LAWSUITS,
+        rows: &[Category::LitigationDirect, Category::LitigationAfterReview],
     },
 ];
 
@@ -764,6 +770,38 @@ mod tests {
     }
 
     #[test]
+    fn new_publications_above_the_cumulative_total_both_ways() {
+        let cell = |breakdown, value: i64| CellFact {
+            section: Section::Active,
+            category: Category::ActiveRules,
+            breakdown,
+            value: Decimal::from(value),
+            unit: Unit::Count,
+            raw: value.to_string(),
+            line: 20,
+        };
+        let findings = |published: i64, total: i64| {
+            let cells = [
+                cell(Breakdown::Published, published),
+                cell(Breakdown::TotalPublished, total),
+            ];
+            let grid: Grid = cells
+                .iter()
+                .map(|c| ((c.category, c.breakdown), c))
+                .collect();
+            let mut out = Vec::new();
+            check_published(&grid, &mut out);
+            out.into_iter().map(|f| f.message).collect::<Vec<_>>()
+        };
+        assert_eq!(findings(3, 5), Vec::<String>::new());
+        assert_eq!(findings(5, 5), Vec::<String>::new());
+        assert_eq!(
+            findings(7, 5),
+            ["active.rules: 本年新公开数量 7 exceeds 对外公开总数量 5"]
+        );
+    }
+
+    #[test]
     fn words_for_another_kind_of_unit_both_ways() {
         let found = |agency: &str, text: &str| -> Vec<String> {
             check_unit_words(Some(agency), &[(115, text)])
@@ -871,11 +909,12 @@ mod tests {
 
     #[test]
     fn prose_against_table_both_ways() {
-        // Table: 67 new, 36 disclosed, 15 unavailable, 8 other, 6 carried forward, 3 reviews.
+        // Table: 67 new, 36 disclosed, 15 unavailable, 8 other, 6 carried forward, 3 reviews,
+        // no lawsuits.
         let agree = "全区共收到政府信息公开申请 67 件，“予以公开”的 36 件，“无法提供”的 15 件，\
-                     “其他处理”的 8 件，结转下一年度办理 6 件。行政复议案件 3 件。";
+                     “其他处理”的 8 件，结转下一年度办理 6 件。行政复议案件 3 件，行政诉讼 0 件。";
         assert_eq!(narrative_findings(agree), vec![]);
-        let differ = "共收到政府信息公开申请 70 件，“无法提供”的 16 件，结转下年度继续办理的 3 件，行政复议 4 件。";
+        let differ = "共收到政府信息公开申请 70 件，“无法提供”的 16 件，结转下年度继续办理的 3 件，行政复议 4 件，行政诉讼案件 2 件。";
         let f = narrative_findings(differ);
         let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(
@@ -885,6 +924,7 @@ mod tests {
                 "the text says 无法提供 16 but the table says 15",
                 "the text says 结转下年度 3 but the table says 6",
                 "the text says 行政复议 4 but the table says 3",
+                "the text says 行政诉讼 2 but the table says 0",
             ]
         );
         assert_eq!(f[0].line, Some(5));
