@@ -7,10 +7,10 @@ PYTHON ?= python3
 CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
 
 .DEFAULT_GOAL := help
-.PHONY: help ingest report test unit contract browser lint fmt venv fixtures bench corpus fuzz
+.PHONY: help ingest report query test unit contract browser lint fmt venv fixtures bench corpus fuzz
 
 help: ## Show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 ingest: ## Build the release binary and run pipelines/default.toml (data/raw -> data/out)
 	cargo build --release --locked
@@ -19,10 +19,17 @@ ingest: ## Build the release binary and run pipelines/default.toml (data/raw -> 
 report: ingest ## Write the quality report of data/out to data/out/report.html (open it in a browser)
 	$(CARGO_TARGET_DIR)/release/gongkai report data/out
 
-test: browser unit contract ## Run every test: Rust unit and integration tests, then the Python contract tests
+query: ## Build gongkai with `gongkai query` (polars SQL; slow the first time) into $(CARGO_TARGET_DIR)/query/
+	cargo build --profile query --locked --features query
+	@echo "run: $(CARGO_TARGET_DIR)/query/gongkai query data/out \"SELECT ...\""
+
+test: browser unit query-test contract ## Run every test: Rust unit and integration tests, then the Python contract tests
 
 unit: ## Rust unit, integration and doc tests
 	cargo test --locked
+
+query-test: ## The `query` feature's tests (builds polars in the query profile)
+	cargo test --profile query --locked --features query --test integration query::
 
 browser: ## Install Debian's chromium where missing (the quality report is rendered in it by a test)
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \

@@ -36,6 +36,32 @@ pub enum Command {
     /// (reports by year and status, requests and outcomes, review and litigation, the
     /// agencies with the most failed checks).
     Report(ReportArgs),
+    /// Run SQL over an ingest output's tables (facts, reports, diagnostics) and print the
+    /// result. Needs a build with the `query` feature (`make query`).
+    Query(QueryArgs),
+}
+
+/// How `gongkai query` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    /// An aligned table, for reading.
+    Table,
+    /// CSV with a header, for other programs.
+    Csv,
+}
+
+/// Arguments of `gongkai query`.
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// The output folder of `gongkai ingest` (Parquet, either layout).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The query, e.g. "SELECT year, SUM(value) FROM facts WHERE … GROUP BY year".
+    #[arg(value_name = "SQL")]
+    pub sql: String,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+    pub format: QueryFormat,
 }
 
 /// Arguments of `gongkai report`.
@@ -169,6 +195,19 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+        Command::Query(args) => {
+            let log = Log {
+                format: LogFormat::Text,
+                quiet: false,
+            };
+            match query(&args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    log.error(&format!("{e:#}"));
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Ingest(args) => {
             let log = Log {
                 format: args.log_format,
@@ -183,6 +222,35 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Runs `gongkai query` and prints its result on stdout.
+#[cfg(feature = "query")]
+#[allow(clippy::print_stdout)]
+fn query(args: &QueryArgs) -> anyhow::Result<()> {
+    let mut frame = crate::query::run(&args.dir, &args.sql)?;
+    match args.format {
+        QueryFormat::Csv => crate::query::write_csv(&mut frame, std::io::stdout().lock()),
+        QueryFormat::Table => {
+            // Every row, and whole strings: the result is what was asked for.
+            for (key, value) in [("POLARS_FMT_MAX_ROWS", "-1"), ("POLARS_FMT_STR_LEN", "80")] {
+                if std::env::var_os(key).is_none() {
+                    std::env::set_var(key, value);
+                }
+            }
+            println!("{frame}");
+            Ok(())
+        }
+    }
+}
+
+/// Without the `query` feature: says how to get it.
+#[cfg(not(feature = "query"))]
+fn query(_: &QueryArgs) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this gongkai was built without the `query` feature (it brings polars, a long build): \
+         run `make query`, or `cargo build --release --features query`"
+    )
 }
 
 /// How run events are written: text for people, JSON lines for log collectors.

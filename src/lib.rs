@@ -29,6 +29,8 @@ pub mod map;
 pub mod model;
 pub mod pipeline;
 pub mod quality;
+#[cfg(feature = "query")]
+pub mod query;
 pub mod readback;
 pub mod segment;
 pub mod tables;

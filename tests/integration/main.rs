@@ -10,6 +10,7 @@
 //! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
 //! - `properties`: generated inputs (proptest): no panic, cuts, renames and reordering.
 //! - `quality`: the quality report, and the page in headless Chromium.
+//! - `query`: `gongkai query` (feature `query`) and the README's example queries.
 //! - `scale`: incremental runs, partitions, shards and the synthetic corpus.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
 
@@ -27,6 +28,7 @@ mod fuzzed;
 mod layouts;
 mod properties;
 mod quality;
+mod query;
 mod scale;
 mod seeds;
 mod util;
