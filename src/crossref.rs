@@ -2,8 +2,9 @@
 //!
 //! Each report leaves a small summary here (its carry-over and stock cells, a hash of all
 //! its cells, a MinHash signature of its prose); after the last file, the summaries of
-//! the same agency's consecutive years are compared, and reports whose prose is nearly
-//! the same are found by locality-sensitive hashing, in time linear in the corpus.
+//! the same agency's consecutive years are compared, reports whose prose is nearly the
+//! same are found by locality-sensitive hashing, in time linear in the corpus, and the
+//! place names each report's prose mentions are looked up among the corpus's agencies.
 //!
 //! The same agency across years: names are compared after [`agency_key`] (white space
 //! and 关于 removed, 人民政府 dropped: 丰泽区人民政府 = 丰泽区); where a year has no report
@@ -53,9 +54,7 @@ impl Signature {
         let (mul, add) = &*HASH_PARAMS;
         let mut mins = [u32::MAX; SIGNATURE_LEN];
         for shingle in chars.windows(SHINGLE) {
-            let base = mix(shingle.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &c| {
-                (h ^ c as u64).wrapping_mul(0x0100_0000_01b3)
-            }));
+            let base = mix(shingle.iter().fold(FNV_OFFSET, |h, &c| fnv1a(h, c as u64)));
             for i in 0..SIGNATURE_LEN {
                 let h = (base.wrapping_mul(mul[i]).wrapping_add(add[i]) >> 32) as u32;
                 mins[i] = mins[i].min(h);
@@ -160,6 +159,13 @@ impl ProseTraces {
             .collect();
         ProseTraces { signature, places }
     }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One FNV-1a step.
+fn fnv1a(h: u64, x: u64) -> u64 {
+    (h ^ x).wrapping_mul(0x0100_0000_01b3)
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -301,15 +307,13 @@ impl Summary {
             }
         }
         cells.sort_unstable();
-        s.cells = cells
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, (c, b, v)| {
-                let h = c
-                    .bytes()
-                    .chain(b.bytes())
-                    .fold(h, |h, x| (h ^ x as u64).wrapping_mul(0x0100_0000_01b3));
-                mix(h ^ v)
-            });
+        s.cells = cells.iter().fold(FNV_OFFSET, |h, (c, b, v)| {
+            let h = c
+                .bytes()
+                .chain(b.bytes())
+                .fold(h, |h, x| fnv1a(h, x as u64));
+            mix(h ^ v)
+        });
         Some(s)
     }
 
