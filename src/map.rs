@@ -438,9 +438,12 @@ fn place(
              too many to tell one from another; the row gives no facts"
         ));
     };
+    // Arrangements that give the same numbers are one placement. A set, not a scan of
+    // those kept: up to MAX_ARRANGEMENTS candidates (a fuzzer found the scan quadratic).
     let mut distinct: Vec<Arrangement> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for a in all.into_iter().filter(|a| fits(a)) {
-        if !distinct.iter().any(|d| numbers(d) == numbers(&a)) {
+        if seen.insert(numbers(&a)) {
             distinct.push(a);
         }
     }
