@@ -152,62 +152,26 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Corpus(args) => {
-            let log = Log {
-                format: LogFormat::Text,
-                quiet: false,
-            };
-            match crate::corpus::generate(&args.out, args.count, args.seed) {
-                Ok(bytes) => {
-                    log.note(&format!(
-                        "wrote {} reports ({} MB) to {}",
-                        args.count,
-                        bytes / 1_000_000,
-                        args.out.display()
-                    ));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    log.error(&format!("{e:#}"));
-                    ExitCode::from(2)
-                }
-            }
-        }
-        Command::Report(args) => {
-            let log = Log {
-                format: LogFormat::Text,
-                quiet: false,
-            };
+        Command::Corpus(args) => simple(|| {
+            let bytes = crate::corpus::generate(&args.out, args.count, args.seed)?;
+            Ok(Some(format!(
+                "wrote {} reports ({} MB) to {}",
+                args.count,
+                bytes / 1_000_000,
+                args.out.display()
+            )))
+        }),
+        Command::Report(args) => simple(|| {
             let out = args.out.unwrap_or_else(|| args.dir.join("report.html"));
-            match crate::quality::write_report(&args.dir, &out) {
-                Ok(q) => {
-                    log.note(&format!(
-                        "wrote {}: {} reports, {} agencies with findings listed",
-                        out.display(),
-                        q.status_by_year.values().flatten().sum::<u64>(),
-                        q.agencies.len()
-                    ));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    log.error(&format!("{e:#}"));
-                    ExitCode::from(2)
-                }
-            }
-        }
-        Command::Query(args) => {
-            let log = Log {
-                format: LogFormat::Text,
-                quiet: false,
-            };
-            match query(&args) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    log.error(&format!("{e:#}"));
-                    ExitCode::from(2)
-                }
-            }
-        }
+            let q = crate::quality::write_report(&args.dir, &out)?;
+            Ok(Some(format!(
+                "wrote {}: {} reports, {} agencies with findings listed",
+                out.display(),
+                q.status_by_year.values().flatten().sum::<u64>(),
+                q.agencies.len()
+            )))
+        }),
+        Command::Query(args) => simple(|| query(&args).map(|()| None)),
         Command::Ingest(args) => {
             let log = Log {
                 format: args.log_format,
@@ -220,6 +184,27 @@ pub fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+/// Runs a subcommand other than `ingest`: its note (if any) on success, exit code 0; its
+/// error on failure, exit code 2.
+fn simple(run: impl FnOnce() -> anyhow::Result<Option<String>>) -> ExitCode {
+    let log = Log {
+        format: LogFormat::Text,
+        quiet: false,
+    };
+    match run() {
+        Ok(note) => {
+            if let Some(note) = note {
+                log.note(&note);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            log.error(&format!("{e:#}"));
+            ExitCode::from(2)
         }
     }
 }
