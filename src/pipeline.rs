@@ -301,21 +301,24 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
     let template = mapped.template();
     let meta = &seg.metadata;
     findings.append(&mut mapped.findings);
-    let prose: Vec<(i32, &str)> = seg
-        .lines
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !seg.tables.iter().any(|t| t.lines.contains(i)))
-        .map(|(i, l)| (i as i32 + 1, *l))
+    // The lines outside the tables, as written and as label keys (for word matching).
+    let in_prose = |i: &usize| !seg.tables.iter().any(|t| t.lines.contains(i));
+    let prose: Vec<(i32, &str)> = (0..seg.lines.len())
+        .filter(in_prose)
+        .map(|i| (i as i32 + 1, seg.lines[i]))
         .collect();
-    findings.extend(validate(&mapped, template, meta.year, &prose));
+    let prose_keys: Vec<(i32, &str)> = (0..seg.keys.len())
+        .filter(in_prose)
+        .map(|i| (i as i32 + 1, seg.keys[i].as_str()))
+        .collect();
+    findings.extend(validate(&mapped, template, meta.year, &prose_keys));
     let traces = ProseTraces::of(&prose);
     findings.extend(check_timeliness(
         meta.agency.as_deref(),
         meta.year,
         meta.issued_on.as_deref(),
     ));
-    findings.extend(check_sections(&prose));
+    findings.extend(check_sections(&prose_keys));
     findings.extend(check_unit_words(meta.agency.as_deref(), &prose));
     if meta.issued_on.is_none() {
         findings.push(Finding::warning(

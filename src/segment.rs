@@ -48,6 +48,9 @@ pub struct TableRegion {
 pub struct Segmented<'a> {
     /// The text's lines (line `i + 1` in messages), `\r` removed.
     pub lines: Vec<&'a str>,
+    /// Each line's [`label_key`] (white space removed, NFKC), computed once for every
+    /// stage that matches words in the text.
+    pub keys: Vec<String>,
     /// Title, agency, year, 文号, date.
     pub metadata: Metadata,
     /// The tables found, in section order.
@@ -91,6 +94,7 @@ pub fn segment(text: &str) -> Segmented<'_> {
     let metadata = read_metadata(&lines, &keys, &tables, &mut findings);
     Segmented {
         lines,
+        keys,
         metadata,
         tables,
         findings,

@@ -25,8 +25,9 @@ macro_rules! pattern {
 
 type Grid<'a> = BTreeMap<(Category, Breakdown), &'a CellFact>;
 
-/// Runs every per-report check. `prose` holds the report's lines outside its tables, with
-/// their 1-based line numbers, for the prose-against-table checks.
+/// Runs every per-report check. `prose` holds the [`label_key`](crate::text::label_key)s of
+/// the report's lines outside its tables, with their 1-based line numbers, for the
+/// prose-against-table checks.
 pub fn validate(
     mapped: &Mapped,
     template: Template,
@@ -232,12 +233,8 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
             .collect();
         (!values.is_empty()).then(|| values.iter().copied().sum())
     };
-    let keys: Vec<(i32, String)> = prose
-        .iter()
-        .map(|(l, t)| (*l, crate::text::label_key(t)))
-        .collect();
     for st in STATEMENTS {
-        let Some((line, stated)) = keys.iter().find_map(|(l, k)| {
+        let Some((line, stated)) = prose.iter().find_map(|(l, k)| {
             let c = st.pattern.captures(k)?;
             Some((*l, c[1].parse::<Decimal>().ok()?))
         }) else {
@@ -261,7 +258,7 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
         ));
     }
     if let (Some((line, _)), Some(new)) = (
-        keys.iter().find(|(_, k)| NONE_RECEIVED.is_match(k)),
+        prose.iter().find(|(_, k)| NONE_RECEIVED.is_match(k)),
         total_of(&[Category::New]),
     ) {
         if !new.is_zero() {
@@ -294,14 +291,14 @@ const SECTIONS: [(&str, &[&str]); 3] = [
     ("六、其他需要报告的事项", &["其他需要报告", "其他事项"]),
 ];
 
-/// Warns of each required prose section that has no heading.
+/// Warns of each required prose section that has no heading. `prose`: label keys of the
+/// lines outside the tables, as for [`validate`].
 pub fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, words) in SECTIONS {
-        let found = prose.iter().any(|(_, text)| {
-            let key = crate::text::label_key(text);
-            key.chars().count() <= 40 && words.iter().any(|w| key.contains(w))
-        });
+        let found = prose
+            .iter()
+            .any(|(_, key)| key.chars().count() <= 40 && words.iter().any(|w| key.contains(w)));
         if !found {
             out.push(Finding::warning(
                 "missing_section",
@@ -317,9 +314,8 @@ pub fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
 /// (seed 004: 17 + 38 = 55). Parts may overlap or leave some out, so only a sum above the
 /// whole is a finding.
 fn check_prose_parts(prose: &[(i32, &str)], out: &mut Vec<Finding>) {
-    for (line, text) in prose {
-        let key = crate::text::label_key(text);
-        for c in WHOLE_AND_PARTS.captures_iter(&key) {
+    for (line, key) in prose {
+        for c in WHOLE_AND_PARTS.captures_iter(key) {
             let Ok(whole) = c[1].parse::<u64>() else {
                 continue;
             };
@@ -763,7 +759,8 @@ mod tests {
     /// Seed 001's tables with a given line of prose.
     fn narrative_findings(prose: &str) -> Vec<Finding> {
         let mapped = mapped(SEED_001);
-        validate(&mapped, mapped.template(), Some(2021), &[(5, prose)])
+        let key = crate::text::label_key(prose);
+        validate(&mapped, mapped.template(), Some(2021), &[(5, &key)])
             .into_iter()
             .filter(|f| f.code == "narrative_mismatch")
             .collect()
@@ -853,7 +850,12 @@ mod tests {
     #[test]
     fn required_sections_both_ways() {
         let codes = |prose: &[(i32, &str)]| {
-            check_sections(prose)
+            let keys: Vec<(i32, String)> = prose
+                .iter()
+                .map(|(l, t)| (*l, crate::text::label_key(t)))
+                .collect();
+            let keys: Vec<(i32, &str)> = keys.iter().map(|(l, k)| (*l, k.as_str())).collect();
+            check_sections(&keys)
                 .into_iter()
                 .map(|f| f.message)
                 .collect::<Vec<_>>()
@@ -887,7 +889,7 @@ mod tests {
     fn prose_whose_parts_exceed_the_whole() {
         let messages = |prose: &str| -> Vec<String> {
             let mut out = Vec::new();
-            check_prose_parts(&[(30, prose)], &mut out);
+            check_prose_parts(&[(30, &crate::text::label_key(prose))], &mut out);
             out.into_iter().map(|f| f.message).collect()
         };
         // Seed 004, line 30.
