@@ -16,28 +16,24 @@ use polars::prelude::{
 };
 use polars::sql::SQLContext;
 
+use crate::readback::{locate, TableLocation};
+
 /// The tables a query can name.
 pub const TABLES: [&str; 3] = ["facts", "reports", "diagnostics"];
 
 fn scan(dir: &Path, table: &str) -> Result<LazyFrame> {
-    let single = dir.join(format!("{table}.parquet"));
-    let (path, hive) = if single.is_file() {
-        (single, HiveOptions::new_disabled())
-    } else if dir.join(table).is_dir() {
-        let mut hive = HiveOptions::new_enabled();
-        hive.try_parse_dates = false;
-        hive.schema = Some(Arc::new(Schema::from_iter([Field::new(
-            "year".into(),
-            DataType::Int32,
-        )])));
-        // A trailing separator: scan the folder.
-        (dir.join(table).join(""), hive)
-    } else {
-        anyhow::bail!(
-            "{} has no {table} table ({table}.parquet or {table}/year=…/): is it the output \
-             folder of `gongkai ingest` with Parquet output?",
-            dir.display()
-        );
+    let (path, hive) = match locate(dir, table)? {
+        TableLocation::File(file) => (file, HiveOptions::new_disabled()),
+        TableLocation::Dataset(root) => {
+            let mut hive = HiveOptions::new_enabled();
+            hive.try_parse_dates = false;
+            hive.schema = Some(Arc::new(Schema::from_iter([Field::new(
+                "year".into(),
+                DataType::Int32,
+            )])));
+            // A trailing separator: scan the folder.
+            (root.join(""), hive)
+        }
     };
     let shown = path.display().to_string();
     let args = ScanArgsParquet {

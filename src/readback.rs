@@ -11,21 +11,39 @@ use anyhow::{Context, Result};
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+/// Where one table of an output folder is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableLocation {
+    /// `DIR/facts.parquet`.
+    File(PathBuf),
+    /// `DIR/facts/`, a Hive dataset partitioned by `year=`.
+    Dataset(PathBuf),
+}
+
+/// Finds a table in either layout, or says that `dir` is no ingest output.
+pub fn locate(dir: &Path, table: &str) -> Result<TableLocation> {
+    let single = dir.join(format!("{table}.parquet"));
+    if single.is_file() {
+        return Ok(TableLocation::File(single));
+    }
+    let root = dir.join(table);
+    if root.is_dir() {
+        return Ok(TableLocation::Dataset(root));
+    }
+    anyhow::bail!(
+        "{} has no {table} table ({table}.parquet or {table}/year=…/): is it the output \
+         folder of `gongkai ingest` with Parquet output?",
+        dir.display()
+    )
+}
+
 /// The Parquet files of one table, each with the year its partition folder names
 /// (`None` for the single-file layout; `Some(None)` for `year=__HIVE_DEFAULT_PARTITION__`).
 pub fn table_files(dir: &Path, table: &str) -> Result<Vec<(PathBuf, Option<Option<i32>>)>> {
-    let single = dir.join(format!("{table}.parquet"));
-    if single.is_file() {
-        return Ok(vec![(single, None)]);
-    }
-    let root = dir.join(table);
-    if !root.is_dir() {
-        anyhow::bail!(
-            "{} has no {table} table ({table}.parquet or {table}/year=…/): is it the output \
-             folder of `gongkai ingest` with Parquet output?",
-            dir.display()
-        );
-    }
+    let root = match locate(dir, table)? {
+        TableLocation::File(file) => return Ok(vec![(file, None)]),
+        TableLocation::Dataset(root) => root,
+    };
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
         let entry = entry.with_context(|| format!("cannot list {}", root.display()))?;
