@@ -12,7 +12,7 @@
 
 use std::cmp::Ordering;
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crossref::ProseTraces;
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status};
+use crate::write::{diagnostics_schema, facts_schema, header, reports_schema, CsvRows};
 
 /// One input as the manifest records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,13 +118,21 @@ pub fn state_dir(out: &Path, part: &str) -> PathBuf {
     out.join(".gongkai").join(part)
 }
 
-type ZWriter = csv::Writer<zstd::stream::write::AutoFinishEncoder<'static, BufWriter<File>>>;
+type ZWriter = zstd::stream::write::Encoder<'static, BufWriter<File>>;
+
+/// The open state files.
+struct StateFiles {
+    manifest: csv::Writer<ZWriter>,
+    /// `reports`, `facts` and `diagnostics`: the rows as the CSV files have them.
+    tables: [ZWriter; 3],
+}
 
 /// Writes the state of a run, under temporary names until [`StateWriter::finish`].
 pub struct StateWriter {
     dir: PathBuf,
     meta: Meta,
-    writers: Vec<ZWriter>,
+    /// Taken by [`StateWriter::finish`].
+    files: Option<StateFiles>,
     finished: bool,
 }
 
@@ -138,48 +147,63 @@ impl Drop for StateWriter {
     }
 }
 
+/// Ends a zstd stream and flushes its file, so that a full disk is an error, not a
+/// truncated state.
+fn close(encoder: ZWriter) -> std::io::Result<()> {
+    encoder
+        .finish()?
+        .into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()
+}
+
 impl StateWriter {
     /// Opens the state files of one output part.
     pub fn create(out: &Path, part: &str, meta: Meta) -> Result<StateWriter> {
         let dir = state_dir(out, part);
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut writers = Vec::new();
-        for name in STATE_FILES {
+        let open = |name: &str| -> Result<ZWriter> {
             let path = dir.join(format!(".{name}.csv.zst.tmp"));
             let file =
                 File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
             // Level 1: the state is read back once, by the next run; speed matters more than size.
-            let encoder = zstd::stream::write::Encoder::new(BufWriter::new(file), 1)?.auto_finish();
-            writers.push(csv::Writer::from_writer(encoder));
+            Ok(zstd::stream::write::Encoder::new(BufWriter::new(file), 1)?)
+        };
+        let manifest = csv::Writer::from_writer(open("manifest")?);
+        let mut tables = [open("reports")?, open("facts")?, open("diagnostics")?];
+        let schemas = [reports_schema(), facts_schema(), diagnostics_schema()];
+        for (table, schema) in tables.iter_mut().zip(&schemas) {
+            table.write_all(&header(schema))?;
         }
         Ok(StateWriter {
             dir,
             meta,
-            writers,
+            files: Some(StateFiles { manifest, tables }),
             finished: false,
         })
     }
 
-    /// Records one report.
-    pub fn write(&mut self, entry: &Entry, doc: &DocResult) -> Result<()> {
-        self.writers[0].serialize(entry)?;
-        self.writers[1].serialize(&doc.report)?;
-        for f in &doc.facts {
-            self.writers[2].serialize(f)?;
-        }
-        for d in &doc.diagnostics {
-            self.writers[3].serialize(d)?;
-        }
+    /// Records one report: its entry, and its rows as rendered for the CSV files.
+    pub fn write(&mut self, entry: &Entry, rows: &CsvRows) -> Result<()> {
+        let files = self.files.as_mut().context("state: written after finish")?;
+        files.manifest.serialize(entry)?;
+        files.tables[0].write_all(&rows.report)?;
+        files.tables[1].write_all(&rows.facts)?;
+        files.tables[2].write_all(&rows.diagnostics)?;
         Ok(())
     }
 
     /// Completes the state and moves it into place.
     pub fn finish(mut self) -> Result<()> {
-        for w in std::mem::take(&mut self.writers) {
-            let encoder = w
-                .into_inner()
-                .map_err(|e| anyhow::anyhow!("cannot write state: {}", e.error()))?;
-            drop(encoder); // finishes the zstd frame
+        let files = self.files.take().context("state: finished twice")?;
+        let failed = |e: std::io::Error| anyhow::anyhow!("cannot write the state: {e}");
+        let manifest = files
+            .manifest
+            .into_inner()
+            .map_err(|e| failed(e.into_error()))?;
+        close(manifest).map_err(failed)?;
+        for table in files.tables {
+            close(table).map_err(failed)?;
         }
         let meta = self.dir.join(".meta.json.tmp");
         fs::write(&meta, serde_json::to_vec_pretty(&self.meta)?)

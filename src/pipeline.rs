@@ -26,7 +26,7 @@ use crate::segment::segment;
 use crate::tables::recover_rows;
 use crate::text::decimal_to_f64;
 use crate::validate::{check_sections, check_timeliness, check_unit_words, validate};
-use crate::write::{Formats, Layout, OutputLock, OutputWriter};
+use crate::write::{CsvRows, Formats, Layout, OutputLock, OutputWriter};
 
 /// Everything a run needs, already resolved from CLI, pipeline file and defaults.
 #[derive(Debug, Clone)]
@@ -437,6 +437,9 @@ impl Shard {
     }
 }
 
+/// One file done: its manifest entry, its result, and its rows rendered as CSV.
+type Done = (Entry, DocResult, CsvRows);
+
 /// What to do with one file of the walk.
 enum Job {
     /// Read it.
@@ -498,7 +501,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     // One thread writes while the pool reads the next chunk; the channel holds at most two
     // chunks, so results never pile up. Writers are created at the first file, so a run
     // that finds nothing leaves the output untouched.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(Entry, DocResult)>>(2);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Done>>(2);
     let (walked, written) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| -> Result<Option<Writers>> {
             let mut writers: Option<Writers> = None;
@@ -509,10 +512,10 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                     writers = Some(open_writers(settings, &part, &meta)?);
                 }
                 if let Some((out, state, _)) = writers.as_mut() {
-                    for (entry, doc) in results {
-                        state.write(&entry, &doc)?;
+                    for (entry, doc, csv) in results {
+                        state.write(&entry, &csv)?;
                         cross.add(&doc);
-                        out.write(doc)?;
+                        out.write(doc, &csv)?;
                     }
                 }
             }
@@ -567,7 +570,7 @@ fn read_all(
     chunk_size: usize,
     mut previous: Option<&mut StateReader>,
     summary: &mut Summary,
-    sender: &std::sync::mpsc::SyncSender<Vec<(Entry, DocResult)>>,
+    sender: &std::sync::mpsc::SyncSender<Vec<Done>>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<bool> {
     let mut walk = walk(&settings.inputs).peekable();
@@ -601,17 +604,24 @@ fn read_all(
                 break;
             }
         }
-        let results: Vec<(Entry, DocResult)> = pool.install(|| {
+        let results: Vec<Done> = pool.install(|| {
             use rayon::prelude::*;
             std::mem::take(&mut jobs)
                 .into_par_iter()
-                .map(|job| match job {
-                    Job::Read { root, path, stat } => read_job(root, &path, stat, &settings.decode),
-                    Job::Reuse(reused) => *reused,
+                .map(|job| {
+                    let (entry, doc) = match job {
+                        Job::Read { root, path, stat } => {
+                            read_job(root, &path, stat, &settings.decode)
+                        }
+                        Job::Reuse(reused) => *reused,
+                    };
+                    // Rendered here, in parallel, rather than on the writer thread.
+                    let csv = CsvRows::of(&doc);
+                    (entry, doc, csv)
                 })
                 .collect()
         });
-        for (_, doc) in &results {
+        for (_, doc, _) in &results {
             summary.count(doc);
             progress(summary.files);
         }

@@ -8,7 +8,7 @@
 //! never a half-written file.
 
 use std::fs::{self, File};
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,6 +23,9 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use crate::model::{Diagnostic, DocResult, Fact, Report};
+
+mod rows;
+pub use rows::{header, CsvRows};
 
 /// Most rows per Parquet row group of `facts` (short rows). Large groups suit analytical
 /// readers, and the writer keeps some metadata per group until the footer: fewer groups,
@@ -185,11 +188,12 @@ struct TableSink<T> {
     buffer: Vec<T>,
     batch: Batcher<T>,
     parquet: Option<ArrowWriter<BufWriter<File>>>,
-    csv: Option<csv::Writer<BufWriter<File>>>,
+    /// The CSV file; its lines come rendered ([`CsvRows`]).
+    csv: Option<BufWriter<File>>,
     temps: Vec<(PathBuf, PathBuf)>,
 }
 
-impl<T: serde::Serialize> TableSink<T> {
+impl<T> TableSink<T> {
     fn create(
         dir: &Path,
         name: &str,
@@ -224,14 +228,17 @@ impl<T: serde::Serialize> TableSink<T> {
                 .build();
             Some(ArrowWriter::try_new(
                 BufWriter::new(open("parquet")?),
-                schema,
+                schema.clone(),
                 Some(props),
             )?)
         } else {
             None
         };
         let csv = if formats.csv {
-            Some(csv::Writer::from_writer(BufWriter::new(open("csv")?)))
+            let mut file = BufWriter::with_capacity(1 << 20, open("csv")?);
+            file.write_all(&header(&schema))
+                .with_context(|| format!("cannot write {name}.csv"))?;
+            Some(file)
         } else {
             None
         };
@@ -245,11 +252,17 @@ impl<T: serde::Serialize> TableSink<T> {
         })
     }
 
-    fn push(&mut self, row: T) -> Result<()> {
+    /// Appends rendered CSV lines.
+    fn push_csv(&mut self, lines: &[u8]) -> Result<()> {
         if let Some(csv) = &mut self.csv {
-            csv.serialize(&row)
+            csv.write_all(lines)
                 .with_context(|| format!("cannot write {}.csv", self.name.display()))?;
         }
+        Ok(())
+    }
+
+    /// Appends a row to the Parquet file (its CSV line comes through [`Self::push_csv`]).
+    fn push(&mut self, row: T) -> Result<()> {
         if self.parquet.is_some() {
             self.buffer.push(row);
             if self.buffer.len() >= BATCH_ROWS {
@@ -285,11 +298,7 @@ impl<T: serde::Serialize> TableSink<T> {
                 .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
         }
         if let Some(c) = self.csv.take() {
-            let inner = c.into_inner().map_err(|e| {
-                anyhow::anyhow!("cannot write {}.csv: {}", self.name.display(), e.error())
-            })?;
-            inner
-                .into_inner()
+            c.into_inner()
                 .map_err(|e| e.into_error())
                 .and_then(|f| f.sync_all())
                 .with_context(|| format!("cannot write {}.csv", self.name.display()))?;
@@ -421,14 +430,17 @@ struct Tables {
 }
 
 impl Tables {
-    fn write(&mut self, doc: DocResult) -> Result<()> {
+    fn write(&mut self, doc: DocResult, csv: &CsvRows) -> Result<()> {
         self.reports.push(doc.report)?;
+        self.reports.push_csv(&csv.report)?;
         for f in doc.facts {
             self.facts.push(f)?;
         }
+        self.facts.push_csv(&csv.facts)?;
         for d in doc.diagnostics {
             self.diagnostics.push(d)?;
         }
+        self.diagnostics.push_csv(&csv.diagnostics)?;
         Ok(())
     }
 
@@ -502,17 +514,22 @@ impl OutputWriter {
             .context("partition just opened")
     }
 
-    /// Appends one report's rows.
-    pub fn write(&mut self, doc: DocResult) -> Result<()> {
+    /// Appends one report's rows, with their CSV lines ([`CsvRows::of`] of the same result).
+    pub fn write(&mut self, doc: DocResult, csv: &CsvRows) -> Result<()> {
         let year = doc.report.year;
-        self.tables(year)?.write(doc)
+        self.tables(year)?.write(doc, csv)
     }
 
     /// Appends diagnostics found after the reports were written (the cross-report checks),
     /// each with its report's year.
-    pub fn write_diagnostics(&mut self, rows: Vec<(Option<i32>, Diagnostic)>) -> Result<()> {
-        for (year, d) in rows {
-            self.tables(year)?.diagnostics.push(d)?;
+    pub fn write_diagnostics(&mut self, found: Vec<(Option<i32>, Diagnostic)>) -> Result<()> {
+        let mut line = Vec::new();
+        for (year, d) in found {
+            line.clear();
+            rows::diagnostic_line(&mut line, &d);
+            let table = &mut self.tables(year)?.diagnostics;
+            table.push_csv(&line)?;
+            table.push(d)?;
         }
         Ok(())
     }
