@@ -107,9 +107,17 @@ pub struct Meta {
     pub version: String,
     /// The output schema version.
     pub schema_version: String,
+    /// The state's own format ([`STATE_VERSION`]); 0 in a state from before it was
+    /// recorded.
+    #[serde(default)]
+    pub state_version: u32,
     /// Every setting that shapes the output, in one string.
     pub settings: String,
 }
+
+/// Version of what the state keeps (rows, manifest, prose signatures); bump when a
+/// previous run's state could not be used as it is. 2: one-permutation MinHash signatures.
+pub const STATE_VERSION: u32 = 2;
 
 const STATE_FILES: [&str; 4] = ["manifest", "reports", "facts", "diagnostics"];
 
@@ -241,6 +249,12 @@ impl StateReader {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or_else(|| "no state from a previous run".to_string())?;
+        if old.state_version != meta.state_version {
+            return Err(format!(
+                "the previous run kept its state in format {}, this gongkai keeps format {}",
+                old.state_version, meta.state_version
+            ));
+        }
         if old.version != meta.version || old.schema_version != meta.schema_version {
             return Err(format!(
                 "the previous run was gongkai {}, this is {}",

@@ -63,6 +63,7 @@ impl Settings {
         Meta {
             version: env!("CARGO_PKG_VERSION").to_string(),
             schema_version: crate::write::SCHEMA_VERSION.to_string(),
+            state_version: crate::incremental::STATE_VERSION,
             settings: format!(
                 "inputs={:?} formats={:?} layout={:?} shard={:?} decode={:?}",
                 self.inputs, self.formats, self.layout, self.shard, self.decode

@@ -157,14 +157,48 @@ pub fn wan_to_yuan(value: Decimal) -> Decimal {
     (value * Decimal::from(10_000)).round_dp(2).normalize()
 }
 
-/// The `f64` closest to a decimal, via its shortest decimal text.
+/// The `f64` closest to a decimal: exactly, for a whole number below 2^53 (almost every
+/// cell), else via its shortest decimal text.
 pub fn decimal_to_f64(value: Decimal) -> f64 {
-    f64::from_str(&value.normalize().to_string()).unwrap_or(f64::NAN)
+    const EXACT: u128 = 1 << f64::MANTISSA_DIGITS;
+    let whole = value.normalize();
+    if whole.scale() == 0 {
+        let magnitude = whole.mantissa().unsigned_abs();
+        if magnitude < EXACT {
+            let x = magnitude as f64;
+            return if whole.is_sign_negative() { -x } else { x };
+        }
+    }
+    f64::from_str(&whole.to_string()).unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_become_the_closest_f64() {
+        for text in [
+            "0",
+            "42",
+            "-17",
+            "9007199254740991",
+            "9007199254740993",
+            "123456789012345",
+            "0.57",
+            "5700.00",
+            "-0.1",
+            "1234.56789",
+            "100.10",
+        ] {
+            let d = Decimal::from_str(text).unwrap();
+            assert_eq!(decimal_to_f64(d), f64::from_str(text).unwrap(), "{text}");
+        }
+        assert_eq!(
+            decimal_to_f64(Decimal::from_str("-0").unwrap()).to_string(),
+            "0"
+        );
+    }
 
     #[test]
     fn numbers_with_units_signs_and_notes() {
