@@ -129,7 +129,9 @@ impl ProseTraces {
     /// The traces of prose lines (1-based line, text).
     pub fn of(prose: &[(i32, &str)]) -> ProseTraces {
         let mut places: Vec<(String, i32)> = Vec::new();
-        for (line, text) in prose {
+        // Only lines holding a place suffix can match (most hold none).
+        let suffix = |c: char| matches!(c, '镇' | '乡' | '道' | '区' | '县');
+        for (line, text) in prose.iter().filter(|(_, text)| text.contains(suffix)) {
             let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
             for m in PLACE_RUN.find_iter(&compact) {
                 if places.len() < MAX_PLACES && !places.iter().any(|(p, _)| p == m.as_str()) {

@@ -157,6 +157,8 @@ pub fn check_timeliness(
 /// `total` column, summed).
 struct Statement {
     what: &'static str,
+    /// A word every match contains: lines without it skip the regex (most lines do).
+    needle: &'static str,
     pattern: &'static LazyLock<Regex>,
     rows: &'static [Category],
 }
@@ -177,16 +179,19 @@ pattern!(NONE_RECEIVED, r#"未收到[^，。；,;]{0,12}?申请"#);
 const STATEMENTS: &[Statement] = &[
     Statement {
         what: "收到申请",
+        needle: "申请",
         pattern: &RECEIVED,
         rows: &[Category::New],
     },
     Statement {
         what: "予以公开",
+        needle: "予以公开",
         pattern: &DISCLOSED,
         rows: &[Category::Disclosed],
     },
     Statement {
         what: "无法提供",
+        needle: "无法提供",
         pattern: &UNAVAILABLE,
         rows: &[
             Category::NotHeld,
@@ -196,6 +201,7 @@ const STATEMENTS: &[Statement] = &[
     },
     Statement {
         what: "其他处理",
+        needle: "其他处理",
         pattern: &OTHER,
         rows: &[
             Category::OtherOutcome,
@@ -206,16 +212,19 @@ const STATEMENTS: &[Statement] = &[
     },
     Statement {
         what: "结转下年度",
+        needle: "结转下",
         pattern: &FORWARD,
         rows: &[Category::CarriedForward],
     },
     Statement {
         what: "行政复议",
+        needle: "行政复议",
         pattern: &REVIEWS,
         rows: &[Category::Review],
     },
     Statement {
         what: "行政诉讼",
+        needle: "行政诉讼",
         pattern: &LAWSUITS,
         rows: &[Category::LitigationDirect, Category::LitigationAfterReview],
     },
@@ -235,6 +244,9 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
     };
     for st in STATEMENTS {
         let Some((line, stated)) = prose.iter().find_map(|(l, k)| {
+            if !k.contains(st.needle) {
+                return None;
+            }
             let c = st.pattern.captures(k)?;
             Some((*l, c[1].parse::<Decimal>().ok()?))
         }) else {
@@ -258,7 +270,9 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
         ));
     }
     if let (Some((line, _)), Some(new)) = (
-        prose.iter().find(|(_, k)| NONE_RECEIVED.is_match(k)),
+        prose
+            .iter()
+            .find(|(_, k)| k.contains("未收到") && NONE_RECEIVED.is_match(k)),
         total_of(&[Category::New]),
     ) {
         if !new.is_zero() {
@@ -314,7 +328,7 @@ pub fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
 /// (seed 004: 17 + 38 = 55). Parts may overlap or leave some out, so only a sum above the
 /// whole is a finding.
 fn check_prose_parts(prose: &[(i32, &str)], out: &mut Vec<Finding>) {
-    for (line, key) in prose {
+    for (line, key) in prose.iter().filter(|(_, key)| key.contains("其中")) {
         for c in WHOLE_AND_PARTS.captures_iter(key) {
             let Ok(whole) = c[1].parse::<u64>() else {
                 continue;
