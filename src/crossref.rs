@@ -253,9 +253,10 @@ fn place_names(key: &str) -> Vec<&str> {
 /// A cell value with its source line.
 type Cell = Option<(f64, i32)>;
 
-/// What the cross-report checks need of one report.
+/// What the cross-report checks need of one report: made by the worker that read it
+/// ([`ReportSummary::of`]), kept by the [`CrossIndex`].
 #[derive(Debug, Clone)]
-struct Summary {
+pub struct ReportSummary {
     report_id: Box<str>,
     source_path: Box<str>,
     agency: Box<str>,
@@ -276,14 +277,15 @@ struct Summary {
     places: Vec<(String, i32)>,
 }
 
-impl Summary {
-    fn of(doc: &DocResult) -> Option<Summary> {
+impl ReportSummary {
+    /// The summary of a report; `None` for a report that could not be read.
+    pub fn of(doc: &DocResult) -> Option<ReportSummary> {
         let r = &doc.report;
         if r.status == Status::Failed {
             return None;
         }
         let (agency, year) = (r.agency.as_deref()?, r.year?);
-        let mut s = Summary {
+        let mut s = ReportSummary {
             report_id: r.report_id.as_str().into(),
             source_path: r.source_path.as_str().into(),
             agency: agency.into(),
@@ -352,15 +354,18 @@ impl Summary {
 /// Collects report summaries as the run writes them; [`CrossIndex::findings`] compares them.
 #[derive(Debug, Default)]
 pub struct CrossIndex {
-    reports: Vec<Summary>,
+    reports: Vec<ReportSummary>,
 }
 
 impl CrossIndex {
     /// Records one report (failed reports and those without agency or year are skipped).
     pub fn add(&mut self, doc: &DocResult) {
-        if let Some(s) = Summary::of(doc) {
-            self.reports.push(s);
-        }
+        self.push(ReportSummary::of(doc));
+    }
+
+    /// Adds a report's summary, made beforehand ([`ReportSummary::of`]).
+    pub fn push(&mut self, summary: Option<ReportSummary>) {
+        self.reports.extend(summary);
     }
 
     /// The cross-report diagnostics, in the order their reports were added, each with its

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::commit::Staging;
-use crate::crossref::{CrossIndex, ProseTraces};
+use crate::crossref::{CrossIndex, ProseTraces, ReportSummary};
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::{first_missing, walk, Found};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateWriter};
@@ -26,7 +26,7 @@ use crate::segment::segment;
 use crate::tables::recover_rows;
 use crate::text::decimal_to_f64;
 use crate::validate::{check_sections, check_timeliness, check_unit_words, validate};
-use crate::write::{CsvRows, Formats, Layout, OutputLock, OutputWriter};
+use crate::write::{Formats, Layout, OutputLock, OutputWriter, Prepared, Preparer};
 
 /// Everything a run needs, already resolved from CLI, pipeline file and defaults.
 #[derive(Debug, Clone)]
@@ -438,8 +438,9 @@ impl Shard {
     }
 }
 
-/// One file done: its manifest entry, its result, and its rows rendered as CSV.
-type Done = (Entry, DocResult, CsvRows);
+/// One file done: its manifest entry, its rows ready to write, and its summary for the
+/// checks across reports.
+type Done = (Entry, Result<Prepared>, Option<ReportSummary>);
 
 /// What to do with one file of the walk.
 enum Job {
@@ -513,10 +514,11 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                     writers = Some(open_writers(settings, &part, &meta)?);
                 }
                 if let Some((out, state, _)) = writers.as_mut() {
-                    for (entry, doc, csv) in results {
-                        state.write(&entry, &csv)?;
-                        cross.add(&doc);
-                        out.write(doc, &csv)?;
+                    for (entry, prepared, summary) in results {
+                        let prepared = prepared?;
+                        state.write(&entry, &prepared.csv)?;
+                        cross.push(summary);
+                        out.write(prepared)?;
                     }
                 }
             }
@@ -574,6 +576,7 @@ fn read_all(
     sender: &std::sync::mpsc::SyncSender<Vec<Done>>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<bool> {
+    let preparer = Preparer::new(settings.formats, &settings.layout);
     let mut walk = walk(&settings.inputs).peekable();
     let mut any_file = false;
     let mut jobs: Vec<Job> = Vec::with_capacity(chunk_size);
@@ -616,14 +619,17 @@ fn read_all(
                         }
                         Job::Reuse(reused) => *reused,
                     };
-                    // Rendered here, in parallel, rather than on the writer thread.
-                    let csv = CsvRows::of(&doc);
-                    (entry, doc, csv)
+                    // Made here, in parallel, so that the one writer thread only appends.
+                    (entry, preparer.prepare(&doc), ReportSummary::of(&doc))
                 })
                 .collect()
         });
-        for (_, doc, _) in &results {
-            summary.count(doc);
+        for (entry, _, _) in &results {
+            summary.tally(
+                entry.status,
+                entry.facts as usize,
+                entry.diagnostics as usize,
+            );
             progress(summary.files);
         }
         if !results.is_empty() && sender.send(results).is_err() {
@@ -726,10 +732,6 @@ fn unchanged_summary(settings: &Settings, mut manifest: StateReader) -> Result<O
 }
 
 impl Summary {
-    fn count(&mut self, doc: &DocResult) {
-        self.tally(doc.report.status, doc.facts.len(), doc.diagnostics.len());
-    }
-
     /// Adds one report to the counts.
     fn tally(&mut self, status: Status, facts: usize, diagnostics: usize) {
         self.files += 1;

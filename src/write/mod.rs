@@ -35,8 +35,12 @@ pub const ROW_GROUP_ROWS: usize = 262_144;
 /// (titles, messages): an open row group is held in memory until it closes, so these
 /// close sooner and memory stays flat however large the corpus.
 pub const WIDE_ROW_GROUP_ROWS: usize = 16_384;
-/// Rows handed to the Parquet writer at a time; they wait as Rust values until then.
+/// Rows handed to the Parquet writer at a time (in batches made by the workers).
 pub const BATCH_ROWS: usize = 4096;
+
+/// Most reports' batches waiting for a Parquet write: a `reports` batch is one row, and
+/// thousands of tiny batches cost more to hold and to join than to write.
+pub const BATCH_REPORTS: usize = 64;
 
 /// Version of the output schema, stamped into Parquet metadata; bump on any change.
 pub const SCHEMA_VERSION: &str = "2";
@@ -177,28 +181,25 @@ fn diagnostics_batch(rows: &[Diagnostic]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(diagnostics_schema(), cols)?)
 }
 
-/// Turns rows into an Arrow batch of a table's schema.
-type Batcher<T> = fn(&[T]) -> Result<RecordBatch>;
-
-/// One output table: a Parquet and/or CSV file under temporary names, with a buffer of
-/// rows waiting for the next row group.
-struct TableSink<T> {
+/// One output table: a Parquet and/or CSV file under temporary names, with the batches
+/// waiting for the next Parquet write.
+struct TableSink {
     /// The output path without its extension, for messages.
     name: PathBuf,
-    buffer: Vec<T>,
-    batch: Batcher<T>,
+    schema: SchemaRef,
+    buffer: Vec<RecordBatch>,
+    buffered_rows: usize,
     parquet: Option<ArrowWriter<BufWriter<File>>>,
     /// The CSV file; its lines come rendered ([`CsvRows`]).
     csv: Option<BufWriter<File>>,
     temps: Vec<(PathBuf, PathBuf)>,
 }
 
-impl<T> TableSink<T> {
+impl TableSink {
     fn create(
         dir: &Path,
         name: &str,
         schema: SchemaRef,
-        batch: Batcher<T>,
         formats: Formats,
         group_rows: usize,
     ) -> Result<Self> {
@@ -244,8 +245,9 @@ impl<T> TableSink<T> {
         };
         Ok(TableSink {
             name: dir.join(name),
+            schema,
             buffer: Vec::new(),
-            batch,
+            buffered_rows: 0,
             parquet,
             csv,
             temps,
@@ -261,11 +263,12 @@ impl<T> TableSink<T> {
         Ok(())
     }
 
-    /// Appends a row to the Parquet file (its CSV line comes through [`Self::push_csv`]).
-    fn push(&mut self, row: T) -> Result<()> {
-        if self.parquet.is_some() {
-            self.buffer.push(row);
-            if self.buffer.len() >= BATCH_ROWS {
+    /// Appends rows to the Parquet file (their CSV lines come through [`Self::push_csv`]).
+    fn push_batch(&mut self, batch: RecordBatch) -> Result<()> {
+        if self.parquet.is_some() && batch.num_rows() > 0 {
+            self.buffered_rows += batch.num_rows();
+            self.buffer.push(batch);
+            if self.buffered_rows >= BATCH_ROWS || self.buffer.len() >= BATCH_REPORTS {
                 self.flush()?;
             }
         }
@@ -275,10 +278,12 @@ impl<T> TableSink<T> {
     fn flush(&mut self) -> Result<()> {
         if let Some(w) = &mut self.parquet {
             if !self.buffer.is_empty() {
-                let batch = (self.batch)(&self.buffer)?;
+                // One write of many reports' rows: the Parquet writer's cost is per call.
+                let batch = arrow_select::concat::concat_batches(&self.schema, &self.buffer)?;
                 w.write(&batch)
                     .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
                 self.buffer.clear();
+                self.buffered_rows = 0;
             }
         }
         Ok(())
@@ -307,7 +312,7 @@ impl<T> TableSink<T> {
     }
 }
 
-impl<T> Drop for TableSink<T> {
+impl Drop for TableSink {
     fn drop(&mut self) {
         // Only reached with temps left when the run failed: remove the partial files.
         for (temp, _) in &self.temps {
@@ -360,12 +365,56 @@ fn without_year_schema(schema: &SchemaRef) -> SchemaRef {
     ))
 }
 
-fn facts_batch_partitioned(rows: &[Fact]) -> Result<RecordBatch> {
-    without_year(facts_batch(rows)?)
+/// A report made ready for writing by the worker that read it: its rows as Arrow batches
+/// (for Parquet) and as CSV lines (for the CSV files and the incremental state), so that
+/// the one writer thread only appends.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The report's year: the partition its rows go to.
+    pub year: Option<i32>,
+    /// `reports`, `facts` and `diagnostics` batches; `None` without Parquet output.
+    batches: Option<[RecordBatch; 3]>,
+    /// The rows as CSV lines.
+    pub csv: CsvRows,
 }
 
-fn reports_batch_partitioned(rows: &[Report]) -> Result<RecordBatch> {
-    without_year(reports_batch(rows)?)
+/// What the output files need of each report: made once per run, used by every worker.
+#[derive(Debug, Clone, Copy)]
+pub struct Preparer {
+    parquet: bool,
+    /// The partitioned layout leaves out the `year` column (its folders name it).
+    partitioned: bool,
+}
+
+impl Preparer {
+    /// The preparation for a run's output formats and layout.
+    pub fn new(formats: Formats, layout: &Layout) -> Preparer {
+        let partitioned = matches!(layout, Layout::ByYear { .. });
+        Preparer {
+            parquet: formats.parquet || partitioned,
+            partitioned,
+        }
+    }
+
+    /// Renders one report's rows.
+    pub fn prepare(&self, doc: &DocResult) -> Result<Prepared> {
+        let batches = if self.parquet {
+            let mut reports = reports_batch(std::slice::from_ref(&doc.report))?;
+            let mut facts = facts_batch(&doc.facts)?;
+            if self.partitioned {
+                reports = without_year(reports)?;
+                facts = without_year(facts)?;
+            }
+            Some([reports, facts, diagnostics_batch(&doc.diagnostics)?])
+        } else {
+            None
+        };
+        Ok(Prepared {
+            year: doc.report.year,
+            batches,
+            csv: CsvRows::of(doc),
+        })
+    }
 }
 
 /// Opens the three tables: in `dir_of(table)`, as files `name_of(table).EXT`; a
@@ -376,71 +425,47 @@ fn open_tables(
     formats: Formats,
     partitioned: bool,
 ) -> Result<Tables> {
-    let (facts, reports): ((SchemaRef, Batcher<Fact>), (SchemaRef, Batcher<Report>)) =
-        if partitioned {
-            (
-                (
-                    without_year_schema(&facts_schema()),
-                    facts_batch_partitioned,
-                ),
-                (
-                    without_year_schema(&reports_schema()),
-                    reports_batch_partitioned,
-                ),
-            )
-        } else {
-            (
-                (facts_schema(), facts_batch),
-                (reports_schema(), reports_batch),
-            )
-        };
+    let (facts, reports) = if partitioned {
+        (
+            without_year_schema(&facts_schema()),
+            without_year_schema(&reports_schema()),
+        )
+    } else {
+        (facts_schema(), reports_schema())
+    };
+    let open = |table: &str, schema: SchemaRef, group_rows: usize| {
+        TableSink::create(
+            &dir_of(table)?,
+            &name_of(table),
+            schema,
+            formats,
+            group_rows,
+        )
+    };
     Ok(Tables {
-        facts: TableSink::create(
-            &dir_of("facts")?,
-            &name_of("facts"),
-            facts.0,
-            facts.1,
-            formats,
-            ROW_GROUP_ROWS,
-        )?,
-        reports: TableSink::create(
-            &dir_of("reports")?,
-            &name_of("reports"),
-            reports.0,
-            reports.1,
-            formats,
-            WIDE_ROW_GROUP_ROWS,
-        )?,
-        diagnostics: TableSink::create(
-            &dir_of("diagnostics")?,
-            &name_of("diagnostics"),
-            diagnostics_schema(),
-            diagnostics_batch,
-            formats,
-            WIDE_ROW_GROUP_ROWS,
-        )?,
+        reports: open("reports", reports, WIDE_ROW_GROUP_ROWS)?,
+        facts: open("facts", facts, ROW_GROUP_ROWS)?,
+        diagnostics: open("diagnostics", diagnostics_schema(), WIDE_ROW_GROUP_ROWS)?,
     })
 }
 
 /// The three tables of one partition (or of the whole output).
 struct Tables {
-    facts: TableSink<Fact>,
-    reports: TableSink<Report>,
-    diagnostics: TableSink<Diagnostic>,
+    reports: TableSink,
+    facts: TableSink,
+    diagnostics: TableSink,
 }
 
 impl Tables {
-    fn write(&mut self, doc: DocResult, csv: &CsvRows) -> Result<()> {
-        self.reports.push(doc.report)?;
-        self.reports.push_csv(&csv.report)?;
-        for f in doc.facts {
-            self.facts.push(f)?;
+    fn write(&mut self, report: Prepared) -> Result<()> {
+        if let Some([reports, facts, diagnostics]) = report.batches {
+            self.reports.push_batch(reports)?;
+            self.facts.push_batch(facts)?;
+            self.diagnostics.push_batch(diagnostics)?;
         }
-        self.facts.push_csv(&csv.facts)?;
-        for d in doc.diagnostics {
-            self.diagnostics.push(d)?;
-        }
-        self.diagnostics.push_csv(&csv.diagnostics)?;
+        self.reports.push_csv(&report.csv.report)?;
+        self.facts.push_csv(&report.csv.facts)?;
+        self.diagnostics.push_csv(&report.csv.diagnostics)?;
         Ok(())
     }
 
@@ -514,10 +539,10 @@ impl OutputWriter {
             .context("partition just opened")
     }
 
-    /// Appends one report's rows, with their CSV lines ([`CsvRows::of`] of the same result).
-    pub fn write(&mut self, doc: DocResult, csv: &CsvRows) -> Result<()> {
-        let year = doc.report.year;
-        self.tables(year)?.write(doc, csv)
+    /// Appends one report's rows ([`Preparer::prepare`]d for this writer's formats and
+    /// layout).
+    pub fn write(&mut self, report: Prepared) -> Result<()> {
+        self.tables(report.year)?.write(report)
     }
 
     /// Appends diagnostics found after the reports were written (the cross-report checks),
@@ -529,7 +554,7 @@ impl OutputWriter {
             rows::diagnostic_line(&mut line, &d);
             let table = &mut self.tables(year)?.diagnostics;
             table.push_csv(&line)?;
-            table.push(d)?;
+            table.push_batch(diagnostics_batch(std::slice::from_ref(&d))?)?;
         }
         Ok(())
     }
