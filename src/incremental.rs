@@ -116,7 +116,8 @@ pub struct Meta {
 }
 
 /// Version of what the state keeps (rows, manifest, prose signatures); bump when a
-/// previous run's state could not be used as it is. 2: one-permutation MinHash signatures.
+/// previous run's state could not be used as it is. 2: one-permutation MinHash signatures,
+/// rows as one zstd frame per report and table.
 pub const STATE_VERSION: u32 = 2;
 
 const STATE_FILES: [&str; 4] = ["manifest", "reports", "facts", "diagnostics"];
@@ -128,11 +129,61 @@ pub fn state_dir(out: &Path, part: &str) -> PathBuf {
 
 type ZWriter = zstd::stream::write::Encoder<'static, BufWriter<File>>;
 
+/// zstd level of the state: it is read back once, by the next run; speed matters more
+/// than size.
+const STATE_LEVEL: i32 = 1;
+
+/// One report's rows as the state keeps them: each table's CSV lines as one zstd frame.
+/// Compressed by the worker that read the report, so the writer thread only appends;
+/// a state table is a series of frames, which a zstd stream reader reads as one.
+#[derive(Debug, Clone, Default)]
+pub struct StateRows {
+    /// `reports`, `facts` and `diagnostics` frames (empty for no lines).
+    frames: [Vec<u8>; 3],
+}
+
+thread_local! {
+    /// Each worker's compressor, made once: a new zstd context per report costs more
+    /// than compressing it.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// One zstd frame of `data`; nothing for no data.
+fn frame(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    if data.is_empty() {
+        return Ok(Vec::new());
+    }
+    COMPRESSOR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let compressor = match cell.as_mut() {
+            Some(c) => c,
+            None => cell.insert(zstd::bulk::Compressor::new(STATE_LEVEL)?),
+        };
+        compressor.compress(data)
+    })
+}
+
+impl StateRows {
+    /// Compresses a report's CSV lines.
+    pub fn of(csv: &CsvRows) -> Result<StateRows> {
+        let compress = |lines: &[u8]| frame(lines).context("cannot compress the state");
+        Ok(StateRows {
+            frames: [
+                compress(&csv.report)?,
+                compress(&csv.facts)?,
+                compress(&csv.diagnostics)?,
+            ],
+        })
+    }
+}
+
 /// The open state files.
 struct StateFiles {
     manifest: csv::Writer<ZWriter>,
-    /// `reports`, `facts` and `diagnostics`: the rows as the CSV files have them.
-    tables: [ZWriter; 3],
+    /// `reports`, `facts` and `diagnostics`: zstd frames of the rows as the CSV files
+    /// have them.
+    tables: [BufWriter<File>; 3],
 }
 
 /// Writes the state of a run, under temporary names until [`StateWriter::finish`].
@@ -155,14 +206,10 @@ impl Drop for StateWriter {
     }
 }
 
-/// Ends a zstd stream and flushes its file, so that a full disk is an error, not a
-/// truncated state.
-fn close(encoder: ZWriter) -> std::io::Result<()> {
-    encoder
-        .finish()?
-        .into_inner()
-        .map_err(|e| e.into_error())?
-        .sync_all()
+/// Flushes a state file and syncs it, so that a full disk is an error, not a truncated
+/// state.
+fn close(file: BufWriter<File>) -> std::io::Result<()> {
+    file.into_inner().map_err(|e| e.into_error())?.sync_all()
 }
 
 impl StateWriter {
@@ -170,18 +217,20 @@ impl StateWriter {
     pub fn create(out: &Path, part: &str, meta: Meta) -> Result<StateWriter> {
         let dir = state_dir(out, part);
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let open = |name: &str| -> Result<ZWriter> {
+        let open = |name: &str| -> Result<BufWriter<File>> {
             let path = dir.join(format!(".{name}.csv.zst.tmp"));
             let file =
                 File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-            // Level 1: the state is read back once, by the next run; speed matters more than size.
-            Ok(zstd::stream::write::Encoder::new(BufWriter::new(file), 1)?)
+            Ok(BufWriter::with_capacity(1 << 20, file))
         };
-        let manifest = csv::Writer::from_writer(open("manifest")?);
+        let manifest = csv::Writer::from_writer(zstd::stream::write::Encoder::new(
+            open("manifest")?,
+            STATE_LEVEL,
+        )?);
         let mut tables = [open("reports")?, open("facts")?, open("diagnostics")?];
         let schemas = [reports_schema(), facts_schema(), diagnostics_schema()];
         for (table, schema) in tables.iter_mut().zip(&schemas) {
-            table.write_all(&header(schema))?;
+            table.write_all(&frame(&header(schema))?)?;
         }
         Ok(StateWriter {
             dir,
@@ -191,13 +240,13 @@ impl StateWriter {
         })
     }
 
-    /// Records one report: its entry, and its rows as rendered for the CSV files.
-    pub fn write(&mut self, entry: &Entry, rows: &CsvRows) -> Result<()> {
+    /// Records one report: its entry, and its rows ([`StateRows::of`] its CSV lines).
+    pub fn write(&mut self, entry: &Entry, rows: &StateRows) -> Result<()> {
         let files = self.files.as_mut().context("state: written after finish")?;
         files.manifest.serialize(entry)?;
-        files.tables[0].write_all(&rows.report)?;
-        files.tables[1].write_all(&rows.facts)?;
-        files.tables[2].write_all(&rows.diagnostics)?;
+        for (table, frame) in files.tables.iter_mut().zip(&rows.frames) {
+            table.write_all(frame)?;
+        }
         Ok(())
     }
 
@@ -209,7 +258,7 @@ impl StateWriter {
             .manifest
             .into_inner()
             .map_err(|e| failed(e.into_error()))?;
-        close(manifest).map_err(failed)?;
+        close(manifest.finish().map_err(failed)?).map_err(failed)?;
         for table in files.tables {
             close(table).map_err(failed)?;
         }

@@ -19,7 +19,7 @@ use crate::commit::Staging;
 use crate::crossref::{CrossIndex, ProseTraces, ReportSummary};
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::{first_missing, walk, Found};
-use crate::incremental::{Entry, FileStat, Meta, StateReader, StateWriter};
+use crate::incremental::{Entry, FileStat, Meta, StateReader, StateRows, StateWriter};
 use crate::map::{map_table, Mapped};
 use crate::model::{Diagnostic, DocResult, Fact, Finding, Report, Severity, Status, Template};
 use crate::segment::segment;
@@ -438,9 +438,28 @@ impl Shard {
     }
 }
 
-/// One file done: its manifest entry, its rows ready to write, and its summary for the
-/// checks across reports.
-type Done = (Entry, Result<Prepared>, Option<ReportSummary>);
+/// One file done: its manifest entry, its rows ready to write (output and state), and its
+/// summary for the checks across reports. Made by the worker that read it, in parallel,
+/// so that the one writer thread only appends.
+struct Done {
+    entry: Entry,
+    rows: Result<(Prepared, StateRows)>,
+    summary: Option<ReportSummary>,
+}
+
+impl Done {
+    fn of(entry: Entry, doc: &DocResult, preparer: &Preparer) -> Done {
+        let rows = preparer.prepare(doc).and_then(|prepared| {
+            let state = StateRows::of(&prepared.csv)?;
+            Ok((prepared, state))
+        });
+        Done {
+            entry,
+            rows,
+            summary: ReportSummary::of(doc),
+        }
+    }
+}
 
 /// What to do with one file of the walk.
 enum Job {
@@ -514,10 +533,10 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                     writers = Some(open_writers(settings, &part, &meta)?);
                 }
                 if let Some((out, state, _)) = writers.as_mut() {
-                    for (entry, prepared, summary) in results {
-                        let prepared = prepared?;
-                        state.write(&entry, &prepared.csv)?;
-                        cross.push(summary);
+                    for done in results {
+                        let (prepared, state_rows) = done.rows?;
+                        state.write(&done.entry, &state_rows)?;
+                        cross.push(done.summary);
                         out.write(prepared)?;
                     }
                 }
@@ -619,12 +638,11 @@ fn read_all(
                         }
                         Job::Reuse(reused) => *reused,
                     };
-                    // Made here, in parallel, so that the one writer thread only appends.
-                    (entry, preparer.prepare(&doc), ReportSummary::of(&doc))
+                    Done::of(entry, &doc, &preparer)
                 })
                 .collect()
         });
-        for (entry, _, _) in &results {
+        for Done { entry, .. } in &results {
             summary.tally(
                 entry.status,
                 entry.facts as usize,
