@@ -15,7 +15,14 @@ use unicode_normalization::UnicodeNormalization;
 /// ```
 pub fn label_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    // Runs of characters the key keeps as they are are copied whole.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        if kept_as_is(c) {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
         if nfkc_keeps(c) {
             push_key_char(&mut out, c);
         } else {
@@ -25,7 +32,18 @@ pub fn label_key(s: &str) -> String {
             }
         }
     }
+    out.push_str(&s[run..]);
     out
+}
+
+/// Characters a label key holds unchanged: printable ASCII other than `*` and `#`, CJK
+/// ideographs, and the CJK punctuation [`push_key_char`] does not map.
+fn kept_as_is(c: char) -> bool {
+    if c.is_ascii() {
+        !c.is_ascii_control() && !matches!(c, ' ' | '*' | '#')
+    } else {
+        ('\u{4E00}'..='\u{9FFF}').contains(&c) || matches!(c, '、' | '。' | '《' | '》')
+    }
 }
 
 /// Characters NFKC leaves as they are and that are most of every report: ASCII, CJK
@@ -175,6 +193,44 @@ pub fn decimal_to_f64(value: Decimal) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The key by its definition, one character at a time.
+    fn label_key_by_definition(s: &str) -> String {
+        let mut out = String::new();
+        for n in s.chars().flat_map(|c| {
+            let normalized: Vec<char> = if nfkc_keeps(c) {
+                vec![c]
+            } else {
+                std::iter::once(c).nfkc().collect()
+            };
+            normalized
+        }) {
+            push_key_char(&mut out, n);
+        }
+        out
+    }
+
+    #[test]
+    fn label_keys_copy_plain_runs_as_the_definition_would() {
+        let samples = [
+            "（四）无法 提供",
+            "3. 危及 “ 三安全一稳定 ”",
+            "\t# **二、主动公开**\u{feff}\u{3000}第 3 页\r\n",
+            "〔2021〕4号【注】——ａｂｃ１２３ ①②\u{a0}x\u{0b}y\u{7f}z",
+            "",
+            "|  项目  |  信息内容 |",
+        ];
+        for s in samples {
+            assert_eq!(label_key(s), label_key_by_definition(s), "{s:?}");
+        }
+        let data = std::fs::read_dir("data/raw").expect("the sample reports ship in data/raw");
+        for entry in data.flatten() {
+            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+            for line in text.lines() {
+                assert_eq!(label_key(line), label_key_by_definition(line), "{line:?}");
+            }
+        }
+    }
 
     #[test]
     fn decimals_become_the_closest_f64() {
