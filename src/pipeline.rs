@@ -5,12 +5,16 @@
 //! discover ─► bytes + sha256 ─► decode ─► segment ─► tables ─► map ─► validate ─► write
 //! ```
 //!
-//! Files are processed in chunks with rayon's indexed `par_iter`, which keeps input order,
-//! and one thread writes the results: the output is the same for any thread count. A panic
-//! while reading one file becomes that file's `failed` row with `internal_error`.
+//! The walk hands files one by one to worker threads on a rayon pool; each worker reads a
+//! file and prepares its rows for writing (Arrow batches, CSV lines, the compressed state,
+//! the cross-report summary). One thread writes the results in walk order, whatever order
+//! they finish in, so the output is the same for any thread count; a window of credits
+//! bounds the files in flight. A panic while reading one file becomes that file's
+//! `failed` row with `internal_error`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
@@ -405,9 +409,9 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
     }
 }
 
-/// Files handed to the workers at a time, per thread: large enough to keep them busy,
-/// small enough that results waiting for the writer stay few.
-const CHUNK_PER_THREAD: usize = 16;
+/// Files in flight per thread (taken but not yet written): enough to keep the workers
+/// busy behind a slow file, few enough that results waiting for the writer stay small.
+const WINDOW_PER_THREAD: usize = 32;
 
 /// Which part of the corpus a run reads: shard `index` of `count` (0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -518,44 +522,24 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
             Err(reason) => summary.full_run_reason = Some(reason),
         }
     }
-    let chunk_size = CHUNK_PER_THREAD * pool.current_num_threads().max(1);
-    // One thread writes while the pool reads the next chunk; the channel holds at most two
-    // chunks, so results never pile up. Writers are created at the first file, so a run
-    // that finds nothing leaves the output untouched.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Done>>(2);
+    let window = WINDOW_PER_THREAD * pool.current_num_threads().max(1);
+    // The pool's threads read files as they come; one thread writes the results in input
+    // order. Writers are created at the first file, so a run that finds nothing leaves
+    // the output untouched.
+    let (done_sender, done_receiver) = std::sync::mpsc::sync_channel::<(u64, Done)>(window);
+    let (credits, credit) = credits(window);
     let (walked, written) = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| -> Result<Option<Writers>> {
-            let mut writers: Option<Writers> = None;
-            // Summaries for the checks across reports, made once all are read.
-            let mut cross = CrossIndex::default();
-            for results in receiver {
-                if writers.is_none() {
-                    writers = Some(open_writers(settings, &part, &meta)?);
-                }
-                if let Some((out, state, _)) = writers.as_mut() {
-                    for done in results {
-                        let (prepared, state_rows) = done.rows?;
-                        state.write(&done.entry, &state_rows)?;
-                        cross.push(done.summary);
-                        out.write(prepared)?;
-                    }
-                }
-            }
-            if let Some((out, ..)) = writers.as_mut() {
-                out.write_diagnostics(cross.findings())?;
-            }
-            Ok(writers)
-        });
+        let (part, meta) = (&part, &meta);
+        let writer = scope
+            .spawn(move || write_in_order(settings, part, meta, done_receiver, credits, progress));
         let walked = read_all(
             settings,
             &pool,
-            chunk_size,
             previous.as_mut(),
             &mut summary,
-            &sender,
-            progress,
+            done_sender,
+            credit,
         );
-        drop(sender);
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the writer thread panicked")));
@@ -563,8 +547,9 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     });
     let writing = || format!("cannot write the output to {}", settings.out.display());
     // A write error explains a failed send, so it is reported first.
-    let writers = written.with_context(writing)?;
+    let (writers, tally) = written.with_context(writing)?;
     let any_file = walked?;
+    summary.add_tally(&tally);
     if !any_file {
         let shown: Vec<String> = settings
             .inputs
@@ -584,23 +569,53 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     Ok(summary)
 }
 
-/// Walks the inputs in chunks, reads (or reuses) each chunk on the pool, and sends the
-/// results, in order, to the writer. Returns whether any input file was found.
+/// A bounded supply of credits: one is taken before a file is handed to the workers and
+/// given back once it is written, so at most `window` files are between the oldest not
+/// yet written and the newest taken, however slow one file is.
+fn credits(window: usize) -> (SyncSender<()>, Receiver<()>) {
+    let (give, take) = std::sync::mpsc::sync_channel(window);
+    for _ in 0..window {
+        let _ = give.send(());
+    }
+    (give, take)
+}
+
+/// Walks the inputs and hands each file (to read, or to reuse) to the pool's threads as
+/// soon as a credit allows; they send what they made, numbered in walk order, to the
+/// writer. Returns whether any input file was found.
 fn read_all(
     settings: &Settings,
     pool: &rayon::ThreadPool,
-    chunk_size: usize,
     mut previous: Option<&mut StateReader>,
     summary: &mut Summary,
-    sender: &std::sync::mpsc::SyncSender<Vec<Done>>,
-    progress: &(dyn Fn(usize) + Sync),
+    done: SyncSender<(u64, Done)>,
+    credit: Receiver<()>,
 ) -> Result<bool> {
     let preparer = Preparer::new(settings.formats, &settings.layout);
-    let mut walk = walk(&settings.inputs).peekable();
-    let mut any_file = false;
-    let mut jobs: Vec<Job> = Vec::with_capacity(chunk_size);
-    while walk.peek().is_some() {
-        for found in walk.by_ref() {
+    let (job_sender, job_receiver) = std::sync::mpsc::channel::<(u64, Job)>();
+    let jobs = std::sync::Mutex::new(job_receiver);
+    let work = || loop {
+        // The lock is held only to take the next job.
+        let next = jobs.lock().ok().and_then(|receiver| receiver.recv().ok());
+        let Some((number, job)) = next else { return };
+        let (entry, doc) = match job {
+            Job::Read { root, path, stat } => read_job(root, &path, stat, &settings.decode),
+            Job::Reuse(reused) => *reused,
+        };
+        if done
+            .send((number, Done::of(entry, &doc, &preparer)))
+            .is_err()
+        {
+            return; // The writer stopped on an error, which the caller reports.
+        }
+    };
+    pool.in_place_scope(|scope| {
+        for _ in 0..pool.current_num_threads() {
+            scope.spawn(|_| work());
+        }
+        let mut any_file = false;
+        let mut number = 0u64;
+        for found in walk(&settings.inputs) {
             let (root, path) = match found {
                 Found::File {
                     root,
@@ -622,45 +637,65 @@ fn read_all(
                 Some(prev) => next_job(prev, root, path, stat, summary)?,
                 None => Job::Read { root, path, stat },
             };
-            jobs.push(job);
-            if jobs.len() == chunk_size {
-                break;
+            if credit.recv().is_err() || job_sender.send((number, job)).is_err() {
+                return Ok(any_file); // The writer stopped on an error.
+            }
+            number += 1;
+        }
+        drop(job_sender);
+        if let Some(prev) = previous {
+            while prev.take(false)?.is_some() {
+                summary.removed += 1;
             }
         }
-        let results: Vec<Done> = pool.install(|| {
-            use rayon::prelude::*;
-            std::mem::take(&mut jobs)
-                .into_par_iter()
-                .map(|job| {
-                    let (entry, doc) = match job {
-                        Job::Read { root, path, stat } => {
-                            read_job(root, &path, stat, &settings.decode)
-                        }
-                        Job::Reuse(reused) => *reused,
-                    };
-                    Done::of(entry, &doc, &preparer)
-                })
-                .collect()
-        });
-        for Done { entry, .. } in &results {
-            summary.tally(
+        Ok(any_file)
+    })
+}
+
+/// Writes the workers' results in walk order as they arrive, gives a credit back for
+/// each, and then the checks across reports. Returns the writers (still to finish) and
+/// the counts of what was written.
+fn write_in_order(
+    settings: &Settings,
+    part: &str,
+    meta: &Meta,
+    done: Receiver<(u64, Done)>,
+    credits: SyncSender<()>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<(Option<Writers>, Summary)> {
+    let mut writers: Option<Writers> = None;
+    let mut tally = Summary::default();
+    // Summaries for the checks across reports, made once all are read.
+    let mut cross = CrossIndex::default();
+    // Results that came before an earlier file's: at most the credits' window.
+    let mut waiting: std::collections::BTreeMap<u64, Done> = Default::default();
+    let mut next = 0u64;
+    for (number, result) in done {
+        waiting.insert(number, result);
+        while let Some(result) = waiting.remove(&next) {
+            let (out, state, _) = match writers.as_mut() {
+                Some(w) => w,
+                None => writers.insert(open_writers(settings, part, meta)?),
+            };
+            let entry = result.entry;
+            let (prepared, state_rows) = result.rows?;
+            state.write(&entry, &state_rows)?;
+            cross.push(result.summary);
+            out.write(prepared)?;
+            tally.tally(
                 entry.status,
                 entry.facts as usize,
                 entry.diagnostics as usize,
             );
-            progress(summary.files);
-        }
-        if !results.is_empty() && sender.send(results).is_err() {
-            // The writer stopped on an error, which the caller reports.
-            return Ok(any_file);
+            progress(tally.files);
+            next += 1;
+            let _ = credits.send(());
         }
     }
-    if let Some(prev) = previous {
-        while prev.take(false)?.is_some() {
-            summary.removed += 1;
-        }
+    if let Some((out, ..)) = writers.as_mut() {
+        out.write_diagnostics(cross.findings())?;
     }
-    Ok(any_file)
+    Ok((writers, tally))
 }
 
 /// The table writers, the state writer, and the folder they write into.
@@ -750,6 +785,16 @@ fn unchanged_summary(settings: &Settings, mut manifest: StateReader) -> Result<O
 }
 
 impl Summary {
+    /// Adds the counts of reports another summary tallied.
+    fn add_tally(&mut self, other: &Summary) {
+        self.files += other.files;
+        self.ok += other.ok;
+        self.partial += other.partial;
+        self.failed += other.failed;
+        self.facts += other.facts;
+        self.diagnostics += other.diagnostics;
+    }
+
     /// Adds one report to the counts.
     fn tally(&mut self, status: Status, facts: usize, diagnostics: usize) {
         self.files += 1;
