@@ -301,9 +301,12 @@ impl ReportSummary {
             signature: doc.traces.signature,
             places: doc.traces.places.clone(),
         };
-        let mut cells: Vec<(&str, &str, u64)> = Vec::with_capacity(doc.facts.len());
         for f in &doc.facts {
-            cells.push((f.category.code(), f.breakdown.code(), f.value.to_bits()));
+            // Order-independent (a sum of cell hashes): the same cells in any order match.
+            let cell_hash = (f.category as u64) << 40 | (f.breakdown as u64) << 32;
+            s.cells = s
+                .cells
+                .wrapping_add(mix(fnv1a(cell_hash, f.value.to_bits())));
             let cell = Some((f.value, f.line));
             let applicant = APPLICANT_COLUMNS.iter().position(|b| *b == f.breakdown);
             let stock_row = match f.category {
@@ -324,14 +327,6 @@ impl ReportSummary {
                 _ => {}
             }
         }
-        cells.sort_unstable();
-        s.cells = cells.iter().fold(FNV_OFFSET, |h, (c, b, v)| {
-            let h = c
-                .bytes()
-                .chain(b.bytes())
-                .fold(h, |h, x| fnv1a(h, x as u64));
-            mix(h ^ v)
-        });
         Some(s)
     }
 

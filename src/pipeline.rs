@@ -204,17 +204,21 @@ pub fn process_path_with(path: &Path, options: &DecodeOptions) -> DocResult {
         )
     };
     let by_path = report_id(shown.as_bytes());
-    match std::fs::metadata(path) {
+    // One open, one fstat, one read into a buffer of the right size.
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return failed(&by_path, &shown, 0, unreadable(e)),
+    };
+    let size = match file.metadata() {
         Ok(m) if m.len() > limit => {
             return failed(&by_path, &shown, m.len() as usize, too_large(m.len()))
         }
-        Ok(_) => {}
+        Ok(m) => m.len(),
         Err(e) => return failed(&by_path, &shown, 0, unreadable(e)),
-    }
-    let mut bytes = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| {
-        std::io::Read::read_to_end(&mut std::io::Read::take(f, limit + 1), &mut bytes)
-    });
+    };
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    let read =
+        std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, limit + 1), &mut bytes);
     match read {
         Err(e) => failed(&by_path, &shown, 0, unreadable(e)),
         Ok(n) if n as u64 > limit => failed(&by_path, &shown, n, too_large(n as u64)),
