@@ -58,21 +58,23 @@ for n in "${sizes[@]}"; do
     row "$label" "$threads" "$(seconds "$t0" "$t1")" "$(tail -1 "$bench_dir/.mem")"
   }
   for threads in 1 2; do
+    # One output of 3 GB (at 100k reports) on the disk at a time.
+    rm -rf "$bench_dir/out-$n"
     if [ -n "${BASELINE:-}" ]; then
       rm -rf "$bench_dir/out-baseline"
       ingest "full, baseline" "$BASELINE" "$bench_dir/out-baseline" "$threads"
       rm -rf "$bench_dir/out-baseline"
     fi
-    rm -rf "$bench_dir/out-$n-$threads"
-    ingest full "$bin" "$bench_dir/out-$n-$threads" "$threads"
+    ingest full "$bin" "$bench_dir/out-$n" "$threads"
   done
-  out="$bench_dir/out-$n-2"
+  out="$bench_dir/out-$n"
   # The floor for writing what the run wrote: copying its facts CSV on the same disk.
   t0=$(now); cp "$out/facts.csv" "$bench_dir/.facts-copy.csv"; sync "$bench_dir/.facts-copy.csv"; t1=$(now)
   rm -f "$bench_dir/.facts-copy.csv"
   row "copy facts.csv ($(du -m "$out/facts.csv" | cut -f1) MB)" 1 "$(seconds "$t0" "$t1")"
-  rm -rf "$bench_dir/out-$n-1" "$bench_dir/out-parquet"
+  rm -rf "$bench_dir/out-parquet"
   ingest "full, Parquet only" "$bin" "$bench_dir/out-parquet" 2 --formats parquet
   rm -rf "$bench_dir/out-parquet"
   ingest "incremental, unchanged" "$bin" "$out" 2 --incremental
+  rm -rf "$out" # 3 GB at 100k reports
 done

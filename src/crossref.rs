@@ -299,7 +299,13 @@ impl ReportSummary {
             cell_count: doc.facts.len() as u32,
             all_zero: doc.facts.iter().all(|f| f.value == 0.0),
             signature: doc.traces.signature,
-            places: doc.traces.places.clone(),
+            // Only a place agency's report is checked for other places' names: a
+            // department's places are not kept (most reports, and most of this memory).
+            places: if place_kind(&agency_key(agency)).is_some() {
+                doc.traces.places.clone()
+            } else {
+                Vec::new()
+            },
         };
         for f in &doc.facts {
             // Order-independent (a sum of cell hashes): the same cells in any order match.
@@ -364,23 +370,38 @@ impl CrossIndex {
     }
 
     /// The cross-report diagnostics, in the order their reports were added, each with its
-    /// report's year (for the partitioned layout).
-    pub fn findings(&self) -> Vec<(Option<i32>, Diagnostic)> {
-        let mut found: Vec<(usize, Diagnostic)> = Vec::new();
+    /// report's year (for the partitioned layout), handed to `emit` one by one: a large
+    /// corpus has hundreds of thousands, which are not held at once.
+    pub fn for_each_finding(
+        &self,
+        mut emit: impl FnMut(Option<i32>, Diagnostic) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let previous = self.previous_years();
-        for (i, prev) in previous.iter().enumerate() {
-            if let Some(p) = prev {
-                self.compare_years(i, *p, &mut found);
+        let similar = self.similar_reports();
+        let names = self.place_index();
+        let mut found: Vec<Diagnostic> = Vec::new();
+        for (i, r) in self.reports.iter().enumerate() {
+            if let Some(p) = previous[i] {
+                self.compare_years(i, p, &mut found);
+            }
+            self.near_duplicates_of(i, &similar[i], &mut found);
+            self.other_agencies_named_in(i, &names, &mut found);
+            for d in found.drain(..) {
+                emit(Some(r.year), d)?;
             }
         }
-        self.near_duplicates(&mut found);
-        self.other_agencies_named(&mut found);
-        // Stable: by report, then in the order found.
-        found.sort_by_key(|(i, _)| *i);
-        found
-            .into_iter()
-            .map(|(i, d)| (Some(self.reports[i].year), d))
-            .collect()
+        Ok(())
+    }
+
+    /// All of [`CrossIndex::for_each_finding`]'s diagnostics at once.
+    pub fn findings(&self) -> Vec<(Option<i32>, Diagnostic)> {
+        let mut all = Vec::new();
+        let collected = self.for_each_finding(|year, d| {
+            all.push((year, d));
+            Ok(())
+        });
+        debug_assert!(collected.is_ok());
+        all
     }
 
     /// For each report, the report of the same agency for the year before, if one.
@@ -412,9 +433,9 @@ impl CrossIndex {
             .collect()
     }
 
-    fn compare_years(&self, i: usize, p: usize, found: &mut Vec<(usize, Diagnostic)>) {
+    fn compare_years(&self, i: usize, p: usize, found: &mut Vec<Diagnostic>) {
         let (r, prev) = (&self.reports[i], &self.reports[p]);
-        let mut warn = |f: Finding| found.push((i, r.diagnostic(f)));
+        let mut warn = |f: Finding| found.push(r.diagnostic(f));
         for (b, (now, before)) in APPLICANT_COLUMNS
             .iter()
             .zip(r.carried_over.iter().zip(&prev.carried_forward))
@@ -472,10 +493,8 @@ impl CrossIndex {
         }
     }
 
-    /// Another agency of the same kind named in the prose: 仙都镇 in 灵秀镇's report, where
-    /// 仙都镇 has a report in the corpus too. Only kinds whose names a report has little
-    /// reason to use for a peer are compared (towns, street offices, districts, counties).
-    fn other_agencies_named(&self, found: &mut Vec<(usize, Diagnostic)>) {
+    /// The reports each place name (of an agency's key) belongs to.
+    fn place_index(&self) -> HashMap<&str, Vec<usize>> {
         let mut names: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, r) in self.reports.iter().enumerate() {
             for name in place_names(&r.key) {
@@ -485,109 +504,138 @@ impl CrossIndex {
                 }
             }
         }
-        for (i, r) in self.reports.iter().enumerate() {
-            let Some(kind) = place_kind(&r.key) else {
+        names
+    }
+
+    /// Report `i`'s rows for another agency of the same kind named in its prose: 仙都镇 in
+    /// 灵秀镇's report, where 仙都镇 has a report in the corpus too. Only kinds whose names a report has little
+    /// reason to use for a peer are compared (towns, street offices, districts, counties).
+    fn other_agencies_named_in(
+        &self,
+        i: usize,
+        names: &HashMap<&str, Vec<usize>>,
+        found: &mut Vec<Diagnostic>,
+    ) {
+        let r = &self.reports[i];
+        let Some(kind) = place_kind(&r.key) else {
+            return;
+        };
+        let own = place_names(&r.key);
+        let mut named: Vec<&str> = Vec::new();
+        for (run, line) in &r.places {
+            let starts: Vec<usize> = run.char_indices().map(|(b, _)| b).collect();
+            // Longest suffix first: 仙都镇 before 都镇.
+            let Some((name, peers)) = starts.iter().find_map(|&b| {
+                let suffix = &run[b..];
+                (suffix.chars().count() >= 3)
+                    .then(|| names.get_key_value(suffix))
+                    .flatten()
+            }) else {
                 continue;
             };
-            let own = place_names(&r.key);
-            let mut named: Vec<&str> = Vec::new();
-            for (run, line) in &r.places {
-                let starts: Vec<usize> = run.char_indices().map(|(b, _)| b).collect();
-                // Longest suffix first: 仙都镇 before 都镇.
-                let Some((name, peers)) = starts.iter().find_map(|&b| {
-                    let suffix = &run[b..];
-                    (suffix.chars().count() >= 3)
-                        .then(|| names.get_key_value(suffix))
-                        .flatten()
-                }) else {
-                    continue;
-                };
-                let other = peers.iter().find(|&&p| {
-                    self.reports[p].key != r.key && place_kind(&self.reports[p].key) == Some(kind)
-                });
-                if own.iter().any(|o| o.ends_with(*name)) || named.contains(name) {
-                    continue;
-                }
-                if let Some(&p) = other {
-                    named.push(name);
-                    found.push((
-                        i,
-                        r.diagnostic(Finding::warning(
-                            "copied_text",
-                            format!(
-                                "the text names {name}, another agency with a report in this \
-                                 corpus ({}), in {}'s report: copied from its report?",
-                                self.reports[p].name(),
-                                r.agency
-                            ),
-                            Some(*line),
-                        )),
-                    ));
-                }
+            let other = peers.iter().find(|&&p| {
+                self.reports[p].key != r.key && place_kind(&self.reports[p].key) == Some(kind)
+            });
+            if own.iter().any(|o| o.ends_with(*name)) || named.contains(name) {
+                continue;
+            }
+            if let Some(&p) = other {
+                named.push(name);
+                found.push(r.diagnostic(Finding::warning(
+                    "copied_text",
+                    format!(
+                        "the text names {name}, another agency with a report in this \
+                         corpus ({}), in {}'s report: copied from its report?",
+                        self.reports[p].name(),
+                        r.agency
+                    ),
+                    Some(*line),
+                )));
             }
         }
     }
 
-    fn near_duplicates(&self, found: &mut Vec<(usize, Diagnostic)>) {
-        let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+    /// For each report, the others whose prose is at least [`NEAR_DUPLICATE`] the same.
+    fn similar_reports(&self) -> Vec<Vec<(f64, usize)>> {
+        const BANDS: usize = SIGNATURE_LEN / BAND_ROWS;
+        // Every (band hash, band, report), sorted: a bucket is a run of equal hashes, its
+        // members in report order. One flat array, not a map of lists: 800,000 entries at
+        // 100k reports.
+        let mut entries: Vec<(u64, u8, u32)> = Vec::new();
         for (i, r) in self.reports.iter().enumerate() {
             let Some(sig) = &r.signature else { continue };
             for (band, rows) in sig.0.chunks(BAND_ROWS).enumerate() {
                 let h = rows.iter().fold(band as u64, |h, &x| mix(h ^ x as u64));
-                buckets.entry((band, h)).or_default().push(i);
+                entries.push((h, band as u8, i as u32));
             }
         }
-        // Candidate pairs (lower index first), each compared once.
-        let mut pairs: Vec<(usize, usize)> = Vec::new();
-        for members in buckets.values() {
-            for (k, &a) in members.iter().enumerate() {
-                for &b in members.iter().skip(k + 1).take(MAX_BUCKET_PEERS) {
-                    pairs.push((a, b));
+        entries.sort_unstable();
+        let mut position = vec![0u32; self.reports.len() * BANDS];
+        for (k, &(_, band, i)) in entries.iter().enumerate() {
+            position[i as usize * BANDS + band as usize] = k as u32;
+        }
+        // Each report is compared with the next few members of each of its buckets, each
+        // other report once. The pairs are made report by report, not all at once: a
+        // corpus of one template filled in everywhere has millions of them.
+        let mut similar: Vec<Vec<(f64, usize)>> = vec![Vec::new(); self.reports.len()];
+        let mut candidates: Vec<u32> = Vec::new();
+        for (a, ra) in self.reports.iter().enumerate() {
+            if ra.signature.is_none() {
+                continue;
+            }
+            candidates.clear();
+            for band in 0..BANDS {
+                let k = position[a * BANDS + band] as usize;
+                let (h, _, _) = entries[k];
+                let bucket = entries[k + 1..]
+                    .iter()
+                    .take_while(|&&(other, b, _)| other == h && b as usize == band);
+                candidates.extend(bucket.take(MAX_BUCKET_PEERS).map(|&(_, _, i)| i));
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            for &b in &candidates {
+                let b = b as usize;
+                let rb = &self.reports[b];
+                let (Some(sa), Some(sb)) = (&ra.signature, &rb.signature) else {
+                    continue;
+                };
+                // One report in two forms (PDF and web page) is not a copy.
+                if ra.key == rb.key && ra.year == rb.year {
+                    continue;
+                }
+                let s = sa.similarity(sb);
+                if s >= NEAR_DUPLICATE {
+                    similar[a].push((s, b));
+                    similar[b].push((s, a));
                 }
             }
         }
-        pairs.sort_unstable();
-        pairs.dedup();
-        let mut similar: Vec<Vec<(f64, usize)>> = vec![Vec::new(); self.reports.len()];
-        for (a, b) in pairs {
-            let (ra, rb) = (&self.reports[a], &self.reports[b]);
-            let (Some(sa), Some(sb)) = (&ra.signature, &rb.signature) else {
-                continue;
+        similar
+    }
+
+    /// Report `i`'s `near_duplicate` rows: its most similar others first.
+    fn near_duplicates_of(&self, i: usize, similar: &[(f64, usize)], found: &mut Vec<Diagnostic>) {
+        let mut others = similar.to_vec();
+        others.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        let r = &self.reports[i];
+        for (s, o) in others.into_iter().take(MAX_NEAR_DUPLICATES) {
+            let other = &self.reports[o];
+            let whose = if other.key == r.key {
+                "the same agency's report for another year"
+            } else {
+                "another agency's report"
             };
-            // One report in two forms (PDF and web page) is not a copy.
-            if ra.key == rb.key && ra.year == rb.year {
-                continue;
-            }
-            let s = sa.similarity(sb);
-            if s >= NEAR_DUPLICATE {
-                similar[a].push((s, b));
-                similar[b].push((s, a));
-            }
-        }
-        for (i, mut others) in similar.into_iter().enumerate() {
-            others.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-            let r = &self.reports[i];
-            for (s, o) in others.into_iter().take(MAX_NEAR_DUPLICATES) {
-                let other = &self.reports[o];
-                let whose = if other.key == r.key {
-                    "the same agency's report for another year"
-                } else {
-                    "another agency's report"
-                };
-                found.push((
-                    i,
-                    r.diagnostic(Finding::warning(
-                        "near_duplicate",
-                        format!(
-                            "the prose is about {:.0}% the same as {whose}: {} ({})",
-                            s * 100.0,
-                            other.name(),
-                            other.source_path
-                        ),
-                        None,
-                    )),
-                ));
-            }
+            found.push(r.diagnostic(Finding::warning(
+                "near_duplicate",
+                format!(
+                    "the prose is about {:.0}% the same as {whose}: {} ({})",
+                    s * 100.0,
+                    other.name(),
+                    other.source_path
+                ),
+                None,
+            )));
         }
     }
 }

@@ -697,7 +697,7 @@ fn write_in_order(
         }
     }
     if let Some((out, ..)) = writers.as_mut() {
-        out.write_diagnostics(cross.findings())?;
+        cross.for_each_finding(|year, d| out.write_diagnostic(year, d))?;
     }
     Ok((writers, tally))
 }

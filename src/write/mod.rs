@@ -545,18 +545,14 @@ impl OutputWriter {
         self.tables(report.year)?.write(report)
     }
 
-    /// Appends diagnostics found after the reports were written (the cross-report checks),
-    /// each with its report's year.
-    pub fn write_diagnostics(&mut self, found: Vec<(Option<i32>, Diagnostic)>) -> Result<()> {
+    /// Appends a diagnostic found after the reports were written (by the cross-report
+    /// checks), in its report's year.
+    pub fn write_diagnostic(&mut self, year: Option<i32>, d: Diagnostic) -> Result<()> {
         let mut line = Vec::new();
-        for (year, d) in found {
-            line.clear();
-            rows::diagnostic_line(&mut line, &d);
-            let table = &mut self.tables(year)?.diagnostics;
-            table.push_csv(&line)?;
-            table.push_batch(diagnostics_batch(std::slice::from_ref(&d))?)?;
-        }
-        Ok(())
+        rows::diagnostic_line(&mut line, &d);
+        let table = &mut self.tables(year)?.diagnostics;
+        table.push_csv(&line)?;
+        table.push_batch(diagnostics_batch(std::slice::from_ref(&d))?)
     }
 
     /// Completes every file, renames them all into place, and (partitioned) removes this
