@@ -193,3 +193,60 @@ proptest! {
         prop_assert_eq!(tables(&out), expected);
     }
 }
+
+/// What the `csv` crate writes for rows, without its header line.
+fn csv_crate_lines<T: serde::Serialize>(rows: &[T]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The CSV lines the workers render by hand are the `csv` crate's, whatever the text
+    /// holds (quotes, commas, line breaks, CJK): a real report's result with its texts
+    /// replaced by generated ones.
+    #[test]
+    fn hand_rendered_csv_is_the_csv_crates(
+        texts in proptest::collection::vec("[a-z0-9,\"\r\n 报告，“”]{0,12}", 8),
+        values in proptest::collection::vec(prop_oneof![
+            Just(0.0), Just(-0.5), Just(1e21), Just(f64::NAN), -1e9..1e9f64
+        ], 3),
+        which in 0..5usize,
+    ) {
+        let name = SEEDS[which];
+        let bytes = std::fs::read(root().join("data/raw").join(name)).unwrap();
+        let mut doc = process_bytes(name, &bytes);
+        let text = |i: usize| texts[i].clone();
+        doc.report.agency = Some(text(0));
+        doc.report.title = Some(text(1));
+        doc.report.source_path = text(2);
+        doc.report.error = if texts[3].is_empty() { None } else { Some(text(3)) };
+        for (i, f) in doc.facts.iter_mut().enumerate() {
+            f.agency = doc.report.agency.clone();
+            if i % 7 == 0 {
+                f.raw = text(4 + i % 3);
+                f.value = values[i % 3];
+            }
+        }
+        for (i, d) in doc.diagnostics.iter_mut().enumerate() {
+            d.message = text(4 + i % 4);
+            d.source_path = text(2);
+        }
+        let rows = gongkai::write::CsvRows::of(&doc);
+        prop_assert_eq!(
+            String::from_utf8(rows.report).unwrap(),
+            csv_crate_lines(std::slice::from_ref(&doc.report))
+        );
+        prop_assert_eq!(String::from_utf8(rows.facts).unwrap(), csv_crate_lines(&doc.facts));
+        prop_assert_eq!(
+            String::from_utf8(rows.diagnostics).unwrap(),
+            csv_crate_lines(&doc.diagnostics)
+        );
+    }
+}
