@@ -155,11 +155,7 @@ fn caught(
     match catch_unwind(AssertUnwindSafe(process)) {
         Ok(doc) => doc,
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(ToString::to_string)
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let what = panic_message(&*panic);
             let finding = Finding::error(
                 "internal_error",
                 format!(
@@ -170,6 +166,15 @@ fn caught(
             failed(id, source_path, size, finding)
         }
     }
+}
+
+/// The text a panic was raised with.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(ToString::to_string)
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 /// Reads one file from disk with default decode settings.
@@ -451,21 +456,35 @@ impl Shard {
 /// so that the one writer thread only appends.
 struct Done {
     entry: Entry,
-    rows: Result<(Prepared, StateRows)>,
+    prepared: Prepared,
+    state: StateRows,
     summary: Option<ReportSummary>,
 }
 
 impl Done {
-    fn of(entry: Entry, doc: &DocResult, preparer: &Preparer) -> Done {
-        let rows = preparer.prepare(doc).and_then(|prepared| {
-            let state = StateRows::of(&prepared.csv)?;
-            Ok((prepared, state))
-        });
-        Done {
-            entry,
-            rows,
-            summary: ReportSummary::of(doc),
-        }
+    /// Does one job. A panic here (a bug: reading a file has its own guard, [`caught`])
+    /// becomes an error that stops the run; unhandled, it would leave the writer waiting
+    /// for this file forever.
+    fn of(job: Job, settings: &Settings, preparer: &Preparer) -> Result<Done> {
+        catch_unwind(AssertUnwindSafe(|| {
+            let (entry, doc) = match job {
+                Job::Read { root, path, stat } => read_job(root, &path, stat, &settings.decode),
+                Job::Reuse(reused) => *reused,
+            };
+            let prepared = preparer.prepare(&doc)?;
+            Ok(Done {
+                state: StateRows::of(&prepared.csv)?,
+                summary: ReportSummary::of(&doc),
+                entry,
+                prepared,
+            })
+        }))
+        .unwrap_or_else(|panic| {
+            Err(anyhow::anyhow!(
+                "gongkai failed while preparing a report for writing ({}); please report it",
+                panic_message(&*panic)
+            ))
+        })
     }
 }
 
@@ -530,7 +549,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     // The pool's threads read files as they come; one thread writes the results in input
     // order. Writers are created at the first file, so a run that finds nothing leaves
     // the output untouched.
-    let (done_sender, done_receiver) = std::sync::mpsc::sync_channel::<(u64, Done)>(window);
+    let (done_sender, done_receiver) = std::sync::mpsc::sync_channel::<(u64, Result<Done>)>(window);
     let (credits, credit) = credits(window);
     let (walked, written) = std::thread::scope(|scope| {
         let (part, meta) = (&part, &meta);
@@ -592,7 +611,7 @@ fn read_all(
     pool: &rayon::ThreadPool,
     mut previous: Option<&mut StateReader>,
     summary: &mut Summary,
-    done: SyncSender<(u64, Done)>,
+    done: SyncSender<(u64, Result<Done>)>,
     credit: Receiver<()>,
 ) -> Result<bool> {
     let preparer = Preparer::new(settings.formats, &settings.layout);
@@ -602,12 +621,8 @@ fn read_all(
         // The lock is held only to take the next job.
         let next = jobs.lock().ok().and_then(|receiver| receiver.recv().ok());
         let Some((number, job)) = next else { return };
-        let (entry, doc) = match job {
-            Job::Read { root, path, stat } => read_job(root, &path, stat, &settings.decode),
-            Job::Reuse(reused) => *reused,
-        };
         if done
-            .send((number, Done::of(entry, &doc, &preparer)))
+            .send((number, Done::of(job, settings, &preparer)))
             .is_err()
         {
             return; // The writer stopped on an error, which the caller reports.
@@ -663,7 +678,7 @@ fn write_in_order(
     settings: &Settings,
     part: &str,
     meta: &Meta,
-    done: Receiver<(u64, Done)>,
+    done: Receiver<(u64, Result<Done>)>,
     credits: SyncSender<()>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(Option<Writers>, Summary)> {
@@ -672,7 +687,7 @@ fn write_in_order(
     // Summaries for the checks across reports, made once all are read.
     let mut cross = CrossIndex::default();
     // Results that came before an earlier file's: at most the credits' window.
-    let mut waiting: std::collections::BTreeMap<u64, Done> = Default::default();
+    let mut waiting: std::collections::BTreeMap<u64, Result<Done>> = Default::default();
     let mut next = 0u64;
     for (number, result) in done {
         waiting.insert(number, result);
@@ -681,10 +696,14 @@ fn write_in_order(
                 Some(w) => w,
                 None => writers.insert(open_writers(settings, part, meta)?),
             };
-            let entry = result.entry;
-            let (prepared, state_rows) = result.rows?;
+            let Done {
+                entry,
+                prepared,
+                state: state_rows,
+                summary,
+            } = result?;
             state.write(&entry, &state_rows)?;
-            cross.push(result.summary);
+            cross.push(summary);
             out.write(prepared)?;
             tally.tally(
                 entry.status,
