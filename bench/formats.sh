@@ -3,6 +3,7 @@
 # (text from data/raw, HTML/DOCX/PDF from tests/fixtures/formats), at 1 and 2 threads.
 # Prints one table row per (format, threads): files, seconds, reports/s, MB/s.
 # Usage: bench/formats.sh [COPIES]   (PDF uses COPIES/5: each one runs pdftotext)
+# BASELINE=/path/to/older/gongkai adds that binary's rows, measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 copies="${1:-200}"
@@ -26,16 +27,20 @@ make_corpus docx "$copies" tests/fixtures/formats/*.docx
 make_corpus pdf "$((copies / 5))" tests/fixtures/formats/*.pdf
 
 now() { date +%s.%N; }
-printf '| format | files | MB | threads | seconds | reports/s | MB/s |\n|---|---|---|---|---|---|---|\n'
+printf '| format | binary | files | MB | threads | seconds | reports/s | MB/s |\n|---|---|---|---|---|---|---|---|\n'
+binaries=("current:$bin")
+[ -n "${BASELINE:-}" ] && binaries=("baseline:$BASELINE" "${binaries[@]}")
 for fmt in text html docx pdf; do
   files=$(find "$work/$fmt" -type f | wc -l)
   mb=$(du -sm --apparent-size "$work/$fmt" | cut -f1)
   for threads in 1 2; do
-    rm -rf "$work/out"
-    t0=$(now)
-    "$bin" ingest "$work/$fmt" --out "$work/out" --threads "$threads" --progress never -q || [ $? -eq 1 ]
-    t1=$(now)
-    awk -v f="$fmt" -v n="$files" -v mb="$mb" -v th="$threads" -v a="$t0" -v b="$t1" \
-      'BEGIN { s = b - a; printf "| %s | %d | %d | %d | %.2f | %.0f | %.1f |\n", f, n, mb, th, s, n / s, mb / s }'
+    for entry in "${binaries[@]}"; do
+      rm -rf "$work/out"
+      t0=$(now)
+      "${entry#*:}" ingest "$work/$fmt" --out "$work/out" --threads "$threads" --progress never -q || [ $? -eq 1 ]
+      t1=$(now)
+      awk -v f="$fmt" -v which="${entry%%:*}" -v n="$files" -v mb="$mb" -v th="$threads" -v a="$t0" -v b="$t1" \
+        'BEGIN { s = b - a; printf "| %s | %s | %d | %d | %d | %.2f | %.0f | %.1f |\n", f, which, n, mb, th, s, n / s, mb / s }'
+    done
   done
 done
