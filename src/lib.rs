@@ -7,14 +7,16 @@
 //! discover ─► Vec<PathBuf> ─► [per file, in parallel] bytes ─► decode ─► Decoded
 //!   ─► segment ─► Segmented { metadata, table regions } ─► tables ─► Vec<RawRow>
 //!   ─► map ─► Mapped { cells } ─► validate ─► Vec<Finding> ─► DocResult
-//!   ─► write (Parquet + CSV, in input order) ─► commit (the new output replaces the old at once)
+//!   ─► write::Preparer (Arrow batches, CSV lines; in the worker) ─► OutputWriter (Parquet
+//!   + CSV, in input order) ─► commit (the new output replaces the old at once)
 //! ```
 //!
 //! [`pipeline::process_bytes`] runs every stage on one report; [`pipeline::run`] runs a
-//! whole job: the walk streams in chunks to a rayon pool, one writer thread writes the
-//! results in input order, and [`incremental`] keeps what the next run needs to redo
-//! nothing. [`corpus`] makes synthetic reports for benchmarks. Data problems are rows in `diagnostics`, never errors; only program
-//! problems (no input, unwritable output) are `Err`.
+//! whole job: the walk streams files to workers on a rayon pool, one writer thread writes
+//! the results in input order, and [`incremental`] keeps what the next run needs to redo
+//! nothing. [`corpus`] makes synthetic reports for benchmarks. Data problems are rows in
+//! `diagnostics`, never errors; only program problems (no input, unwritable output) are
+//! `Err`.
 
 pub mod categories;
 pub mod cli;

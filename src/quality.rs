@@ -44,7 +44,7 @@ pub struct AgencyFindings {
     pub errors: u64,
     /// Warnings.
     pub warnings: u64,
-    /// The first [`MAX_LISTED`] diagnostics: year, code, severity, message, file, line,
+    /// The first `MAX_LISTED` (100) diagnostics: year, code, severity, message, file, line,
     /// and the source line's text where the file could be read again.
     pub listed: Vec<Listed>,
 }
