@@ -359,8 +359,10 @@ pub struct CrossIndex {
 }
 
 impl CrossIndex {
-    /// Records one report (failed reports and those without agency or year are skipped).
-    pub fn add(&mut self, doc: &DocResult) {
+    /// Records one report (failed reports and those without agency or year are skipped);
+    /// the pipeline pushes summaries its workers made instead.
+    #[cfg(test)]
+    fn add(&mut self, doc: &DocResult) {
         self.push(ReportSummary::of(doc));
     }
 
@@ -394,13 +396,14 @@ impl CrossIndex {
     }
 
     /// All of [`CrossIndex::for_each_finding`]'s diagnostics at once.
-    pub fn findings(&self) -> Vec<(Option<i32>, Diagnostic)> {
+    #[cfg(test)]
+    fn findings(&self) -> Vec<(Option<i32>, Diagnostic)> {
         let mut all = Vec::new();
-        let collected = self.for_each_finding(|year, d| {
+        self.for_each_finding(|year, d| {
             all.push((year, d));
             Ok(())
-        });
-        debug_assert!(collected.is_ok());
+        })
+        .expect("collecting into a Vec cannot fail");
         all
     }
 
