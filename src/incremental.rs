@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::crossref::ProseTraces;
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status};
-use crate::write::{diagnostics_schema, facts_schema, header, reports_schema, CsvRows};
+use crate::write::{
+    diagnostics_schema, facts_schema, header, reports_schema, sync_buffered, CsvRows,
+};
 
 /// One input as the manifest records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,12 +208,6 @@ impl Drop for StateWriter {
     }
 }
 
-/// Flushes a state file and syncs it, so that a full disk is an error, not a truncated
-/// state.
-fn close(file: BufWriter<File>) -> std::io::Result<()> {
-    file.into_inner().map_err(|e| e.into_error())?.sync_all()
-}
-
 impl StateWriter {
     /// Opens the state files of one output part.
     pub fn create(out: &Path, part: &str, meta: Meta) -> Result<StateWriter> {
@@ -258,9 +254,9 @@ impl StateWriter {
             .manifest
             .into_inner()
             .map_err(|e| failed(e.into_error()))?;
-        close(manifest.finish().map_err(failed)?).map_err(failed)?;
+        sync_buffered(manifest.finish().map_err(failed)?).map_err(failed)?;
         for table in files.tables {
-            close(table).map_err(failed)?;
+            sync_buffered(table).map_err(failed)?;
         }
         let meta = self.dir.join(".meta.json.tmp");
         fs::write(&meta, serde_json::to_vec_pretty(&self.meta)?)

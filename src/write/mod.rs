@@ -296,20 +296,21 @@ impl TableSink {
             let inner = w
                 .into_inner()
                 .with_context(|| format!("cannot finish {}.parquet", self.name.display()))?;
-            inner
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.sync_all())
+            sync_buffered(inner)
                 .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
         }
         if let Some(c) = self.csv.take() {
-            c.into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.sync_all())
+            sync_buffered(c)
                 .with_context(|| format!("cannot write {}.csv", self.name.display()))?;
         }
         Ok(std::mem::take(&mut self.temps))
     }
+}
+
+/// Flushes a buffered file and syncs it to disk, so that a full disk is an error before
+/// the file is renamed into place, not a truncated file after.
+pub(crate) fn sync_buffered(file: BufWriter<File>) -> std::io::Result<()> {
+    file.into_inner().map_err(|e| e.into_error())?.sync_all()
 }
 
 impl Drop for TableSink {
