@@ -11,7 +11,9 @@
 //! under that key, a key without its leading province and city (泉州市丰泽区 → 丰泽区) is
 //! tried, but only if just one report of that year has it (every city has a 行政服务中心).
 
-use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
 
 use crate::categories::{Breakdown, Category, APPLICANT_COLUMNS};
 use crate::model::{Diagnostic, DocResult, Finding, Status, Template};
@@ -215,20 +217,32 @@ pub fn short_key(key: &str) -> Option<&str> {
     (rest != key).then_some(rest)
 }
 
-/// The kind of place an agency key names, by its ending: town (镇, 乡), street office
-/// (街道), district (区) or county (县). `None` for departments and cities.
-fn place_kind(key: &str) -> Option<&'static str> {
+/// The kinds of place agency whose reports are checked for other places' names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PlaceKind {
+    /// 镇 or 乡.
+    Town,
+    /// 街道.
+    Street,
+    /// 区.
+    District,
+    /// 县.
+    County,
+}
+
+/// The kind of place an agency key names, by its ending; `None` for departments and cities.
+fn place_kind(key: &str) -> Option<PlaceKind> {
     let key = key.strip_suffix("办事处").unwrap_or(key);
     [
-        ("镇", "town"),
-        ("乡", "town"),
-        ("街道", "street"),
-        ("区", "district"),
-        ("县", "county"),
+        ("镇", PlaceKind::Town),
+        ("乡", PlaceKind::Town),
+        ("街道", PlaceKind::Street),
+        ("区", PlaceKind::District),
+        ("县", PlaceKind::County),
     ]
-    .iter()
+    .into_iter()
     .find(|(end, _)| key.ends_with(end))
-    .map(|(_, kind)| *kind)
+    .map(|(_, kind)| kind)
 }
 
 /// The names a place agency goes by in prose: its key without 办事处, and that without
@@ -250,19 +264,35 @@ fn place_names(key: &str) -> Vec<&str> {
     names
 }
 
+/// The 64-bit hash agency keys and place names are matched by in the index: two of the
+/// few hundred thousand distinct names in a decade of reports share one with odds of
+/// about one in a billion.
+fn hash_text(text: &str) -> u64 {
+    mix(text.bytes().fold(FNV_OFFSET, |h, b| fnv1a(h, u64::from(b))))
+}
+
 /// A cell value with its source line.
 type Cell = Option<(f64, i32)>;
 
 /// What the cross-report checks need of one report: made by the worker that read it
-/// ([`ReportSummary::of`]), kept by the [`CrossIndex`].
+/// ([`ReportSummary::of`]), handed to [`CrossIndex::push`].
 #[derive(Debug, Clone)]
 pub struct ReportSummary {
-    report_id: Box<str>,
-    source_path: Box<str>,
-    agency: Box<str>,
-    key: Box<str>,
+    stored: Stored,
+    signature: Option<Signature>,
+}
+
+/// The part of a summary the index keeps in its record file, read back for the checks.
+#[derive(Debug, Clone, PartialEq)]
+struct Stored {
+    report_id: String,
+    source_path: String,
+    agency: String,
+    /// [`agency_key`] of the agency.
+    key: String,
     year: i32,
-    template: Template,
+    /// Whether the report has the 2021 tables (the stock rows are compared only then).
+    y2021: bool,
     carried_over: [Cell; 7],
     carried_forward: [Cell; 7],
     /// 规章, 规范性文件: (本年制发, 本年废止, 现行有效).
@@ -273,7 +303,6 @@ pub struct ReportSummary {
     /// every year, which is no sign of copying).
     cell_count: u32,
     all_zero: bool,
-    signature: Option<Signature>,
     places: Vec<(String, i32)>,
 }
 
@@ -285,27 +314,27 @@ impl ReportSummary {
             return None;
         }
         let (agency, year) = (r.agency.as_deref()?, r.year?);
-        let mut s = ReportSummary {
-            report_id: r.report_id.as_str().into(),
-            source_path: r.source_path.as_str().into(),
-            agency: agency.into(),
-            key: agency_key(agency).into(),
+        let key = agency_key(agency);
+        let mut s = Stored {
+            report_id: r.report_id.clone(),
+            source_path: r.source_path.clone(),
+            agency: agency.to_string(),
             year,
-            template: r.template,
+            y2021: r.template == Template::Y2021,
             carried_over: [None; 7],
             carried_forward: [None; 7],
             stock: [[None; 3]; 2],
             cells: 0,
             cell_count: doc.facts.len() as u32,
             all_zero: doc.facts.iter().all(|f| f.value == 0.0),
-            signature: doc.traces.signature,
             // Only a place agency's report is checked for other places' names: a
-            // department's places are not kept (most reports, and most of this memory).
-            places: if place_kind(&agency_key(agency)).is_some() {
+            // department's places are not kept (most reports, and most of this space).
+            places: if place_kind(&key).is_some() {
                 doc.traces.places.clone()
             } else {
                 Vec::new()
             },
+            key,
         };
         for f in &doc.facts {
             // Order-independent (a sum of cell hashes): the same cells in any order match.
@@ -333,13 +362,18 @@ impl ReportSummary {
                 _ => {}
             }
         }
-        Some(s)
+        Some(ReportSummary {
+            stored: s,
+            signature: doc.traces.signature,
+        })
     }
+}
 
+impl Stored {
     fn diagnostic(&self, f: Finding) -> Diagnostic {
         Diagnostic {
-            report_id: self.report_id.to_string(),
-            source_path: self.source_path.to_string(),
+            report_id: self.report_id.clone(),
+            source_path: self.source_path.clone(),
             severity: f.severity,
             code: f.code.to_string(),
             message: f.message,
@@ -350,44 +384,317 @@ impl ReportSummary {
     fn name(&self) -> String {
         format!("{} {} (report {})", self.agency, self.year, self.report_id)
     }
+
+    fn cells(&self) -> impl Iterator<Item = &Cell> {
+        let stock = self.stock.iter().flatten();
+        self.carried_over
+            .iter()
+            .chain(&self.carried_forward)
+            .chain(stock)
+    }
+
+    /// Appends the record: texts with their length before them, numbers little-endian.
+    fn encode(&self, out: &mut Vec<u8>) {
+        let text = |out: &mut Vec<u8>, text: &str| {
+            out.extend((text.len() as u32).to_le_bytes());
+            out.extend(text.as_bytes());
+        };
+        for field in [&self.report_id, &self.source_path, &self.agency, &self.key] {
+            text(out, field);
+        }
+        out.extend(self.year.to_le_bytes());
+        out.push(u8::from(self.y2021));
+        for cell in self.cells() {
+            match cell {
+                Some((value, line)) => {
+                    out.push(1);
+                    out.extend(value.to_le_bytes());
+                    out.extend(line.to_le_bytes());
+                }
+                None => out.push(0),
+            }
+        }
+        out.extend(self.cells.to_le_bytes());
+        out.extend(self.cell_count.to_le_bytes());
+        out.push(u8::from(self.all_zero));
+        out.extend((self.places.len() as u32).to_le_bytes());
+        for (name, line) in &self.places {
+            text(out, name);
+            out.extend(line.to_le_bytes());
+        }
+    }
+
+    /// Reads [`Stored::encode`]'s record; `None` if it is cut short or not one.
+    fn decode(record: &[u8]) -> Option<Stored> {
+        let mut r = Fields(record);
+        let mut s = Stored {
+            report_id: r.text()?,
+            source_path: r.text()?,
+            agency: r.text()?,
+            key: r.text()?,
+            year: i32::from_le_bytes(r.array()?),
+            y2021: r.byte()? == 1,
+            carried_over: [None; 7],
+            carried_forward: [None; 7],
+            stock: [[None; 3]; 2],
+            cells: 0,
+            cell_count: 0,
+            all_zero: false,
+            places: Vec::new(),
+        };
+        let stock = s.stock.iter_mut().flatten();
+        for cell in s
+            .carried_over
+            .iter_mut()
+            .chain(&mut s.carried_forward)
+            .chain(stock)
+        {
+            if r.byte()? == 1 {
+                *cell = Some((
+                    f64::from_le_bytes(r.array()?),
+                    i32::from_le_bytes(r.array()?),
+                ));
+            }
+        }
+        s.cells = u64::from_le_bytes(r.array()?);
+        s.cell_count = u32::from_le_bytes(r.array()?);
+        s.all_zero = r.byte()? == 1;
+        for _ in 0..u32::from_le_bytes(r.array()?) {
+            s.places.push((r.text()?, i32::from_le_bytes(r.array()?)));
+        }
+        r.0.is_empty().then_some(s)
+    }
 }
 
-/// Collects report summaries as the run writes them; [`CrossIndex::findings`] compares them.
-#[derive(Debug, Default)]
+/// The fields of a record, read in order.
+struct Fields<'a>(&'a [u8]);
+
+impl<'a> Fields<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let head = self.0.get(..n)?;
+        self.0 = &self.0[n..];
+        Some(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let len = u32::from_le_bytes(self.array()?) as usize;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+}
+
+/// Bytes per report in the signature file: a signature or not, the agency key's hash,
+/// the year, the signature (zeros for none).
+const SIGNED_RECORD: usize = 1 + 8 + 4 + 4 * SIGNATURE_LEN;
+
+/// What the near-duplicate search reads of a report: fixed-size, so that report `i`'s
+/// is at `i * SIGNED_RECORD`.
+struct Signed {
+    key: u64,
+    year: i32,
+    signature: Option<Signature>,
+}
+
+impl Signed {
+    fn encode(&self) -> [u8; SIGNED_RECORD] {
+        let mut record = [0u8; SIGNED_RECORD];
+        record[0] = u8::from(self.signature.is_some());
+        record[1..9].copy_from_slice(&self.key.to_le_bytes());
+        record[9..13].copy_from_slice(&self.year.to_le_bytes());
+        let hashes = self.signature.map_or([0; SIGNATURE_LEN], |s| s.0);
+        for (bytes, h) in record[13..].chunks_exact_mut(4).zip(hashes) {
+            bytes.copy_from_slice(&h.to_le_bytes());
+        }
+        record
+    }
+
+    fn decode(record: &[u8; SIGNED_RECORD]) -> Signed {
+        let mut hashes = [0u32; SIGNATURE_LEN];
+        for (h, bytes) in hashes.iter_mut().zip(record[13..].chunks_exact(4)) {
+            *h = u32::from_le_bytes(bytes.try_into().expect("four bytes"));
+        }
+        Signed {
+            key: u64::from_le_bytes(record[1..9].try_into().expect("eight bytes")),
+            year: i32::from_le_bytes(record[9..13].try_into().expect("four bytes")),
+            signature: (record[0] == 1).then_some(Signature(hashes)),
+        }
+    }
+}
+
+/// Reads `buf.len()` bytes at `offset` (a seek and a read: the file is the index's own).
+fn read_at(mut file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
+}
+
+/// Flushes a temporary file's buffer and hands the file back for reading.
+fn finish(file: BufWriter<File>) -> io::Result<File> {
+    file.into_inner().map_err(io::IntoInnerError::into_error)
+}
+
+/// A report's agency key and year, as the index sorts them to find the same agency's
+/// year before: by short key, year, key, then report (field order is sort order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct KeyEntry {
+    short: u64,
+    year: i32,
+    key: u64,
+    report: u32,
+}
+
+/// One name of a place agency with a report, sorted by name, then report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct PlaceEntry {
+    name: u64,
+    report: u32,
+    key: u64,
+    kind: PlaceKind,
+}
+
+/// One of a report's most similar others: how many signature hashes they share, and
+/// which report it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Near {
+    same: u8,
+    other: u32,
+}
+
+/// A report's [`MAX_NEAR_DUPLICATES`] most similar others, best first (`None` when fewer).
+type Nearest = [Option<Near>; MAX_NEAR_DUPLICATES];
+
+/// Keeps `candidate` among `nearest` if it is one of the best: more hashes shared first,
+/// then the earlier report. The same pair found again (through another band) changes
+/// nothing.
+fn offer(nearest: &mut Nearest, candidate: Near) {
+    let rank = |n: &Near| (std::cmp::Reverse(n.same), n.other);
+    if nearest.iter().flatten().any(|n| n.other == candidate.other) {
+        return;
+    }
+    let Some(at) = nearest
+        .iter()
+        .position(|n| n.is_none_or(|n| rank(&candidate) < rank(&n)))
+    else {
+        return;
+    };
+    nearest[at..].rotate_right(1);
+    nearest[at] = Some(candidate);
+}
+
+/// Collects report summaries as the run writes them, and compares them once all are in
+/// ([`CrossIndex::for_each_finding`]).
+///
+/// The summaries go to two unnamed temporary files (beside the output: the same disk,
+/// and gone when the run ends however it ends), not to memory. What stays in memory is
+/// about 40 bytes per report (where its record starts, its keys' hashes, its place
+/// names' hashes), and for the comparisons, arrays of 8 to 24 bytes per report.
+#[derive(Debug)]
 pub struct CrossIndex {
-    reports: Vec<ReportSummary>,
+    /// Each report's [`Stored`] record, one after another.
+    records: BufWriter<File>,
+    /// Each report's [`Signed`] record.
+    signed: BufWriter<File>,
+    /// Where each report's record starts, and where the last one ends.
+    offsets: Vec<u64>,
+    keys: Vec<KeyEntry>,
+    places: Vec<PlaceEntry>,
+    /// A record being encoded (kept to reuse its allocation).
+    scratch: Vec<u8>,
 }
 
 impl CrossIndex {
+    /// An empty index whose temporary files are made in `dir`.
+    pub fn create_in(dir: &Path) -> io::Result<CrossIndex> {
+        Ok(CrossIndex {
+            records: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
+            signed: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
+            offsets: vec![0],
+            keys: Vec::new(),
+            places: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
     /// Records one report (failed reports and those without agency or year are skipped);
     /// the pipeline pushes summaries its workers made instead.
     #[cfg(test)]
     fn add(&mut self, doc: &DocResult) {
-        self.push(ReportSummary::of(doc));
+        self.push(ReportSummary::of(doc))
+            .expect("writing a temporary file");
     }
 
     /// Adds a report's summary, made beforehand ([`ReportSummary::of`]).
-    pub fn push(&mut self, summary: Option<ReportSummary>) {
-        self.reports.extend(summary);
+    pub fn push(&mut self, summary: Option<ReportSummary>) -> io::Result<()> {
+        let Some(ReportSummary { stored, signature }) = summary else {
+            return Ok(());
+        };
+        let report = (self.offsets.len() - 1) as u32;
+        let key = hash_text(&stored.key);
+        let short = short_key(&stored.key).map_or(key, hash_text);
+        self.keys.push(KeyEntry {
+            short,
+            year: stored.year,
+            key,
+            report,
+        });
+        if let Some(kind) = place_kind(&stored.key) {
+            for name in place_names(&stored.key) {
+                let name = hash_text(name);
+                self.places.push(PlaceEntry {
+                    name,
+                    report,
+                    key,
+                    kind,
+                });
+            }
+        }
+        self.scratch.clear();
+        stored.encode(&mut self.scratch);
+        self.records.write_all(&self.scratch)?;
+        let end = self.offsets.last().copied().unwrap_or(0) + self.scratch.len() as u64;
+        self.offsets.push(end);
+        let signed = Signed {
+            key,
+            year: stored.year,
+            signature,
+        };
+        self.signed.write_all(&signed.encode())
     }
 
     /// The cross-report diagnostics, in the order their reports were added, each with its
     /// report's year (for the partitioned layout), handed to `emit` one by one: a large
     /// corpus has hundreds of thousands, which are not held at once.
     pub fn for_each_finding(
-        &self,
+        self,
         mut emit: impl FnMut(Option<i32>, Diagnostic) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let previous = self.previous_years();
-        let similar = self.similar_reports();
-        let names = self.place_index();
+        let records = finish(self.records)?;
+        let signed = finish(self.signed)?;
+        let reports = self.keys.len();
+        let previous = previous_years(self.keys);
+        let nearest = similar_reports(&signed, reports)?;
+        let mut places = self.places;
+        places.sort_unstable();
+        let records = Records {
+            file: records,
+            offsets: self.offsets,
+        };
         let mut found: Vec<Diagnostic> = Vec::new();
-        for (i, r) in self.reports.iter().enumerate() {
+        for i in 0..reports {
+            let r = records.get(i as u32)?;
             if let Some(p) = previous[i] {
-                self.compare_years(i, p, &mut found);
+                compare_years(&r, &records.get(p)?, &mut found);
             }
-            self.near_duplicates_of(i, &similar[i], &mut found);
-            self.other_agencies_named_in(i, &names, &mut found);
+            for near in nearest[i].iter().flatten() {
+                near_duplicate(&r, near, &records.get(near.other)?, &mut found);
+            }
+            other_agencies_named_in(&r, &places, &records, &mut found)?;
             for d in found.drain(..) {
                 emit(Some(r.year), d)?;
             }
@@ -397,7 +704,7 @@ impl CrossIndex {
 
     /// All of [`CrossIndex::for_each_finding`]'s diagnostics at once.
     #[cfg(test)]
-    fn findings(&self) -> Vec<(Option<i32>, Diagnostic)> {
+    fn findings(self) -> Vec<(Option<i32>, Diagnostic)> {
         let mut all = Vec::new();
         self.for_each_finding(|year, d| {
             all.push((year, d));
@@ -406,241 +713,244 @@ impl CrossIndex {
         .expect("collecting into a Vec cannot fail");
         all
     }
+}
 
-    /// For each report, the report of the same agency for the year before, if one.
-    fn previous_years(&self) -> Vec<Option<usize>> {
-        let mut by_key: HashMap<(&str, i32), usize> = HashMap::new();
-        let mut by_short: HashMap<(&str, i32), Vec<usize>> = HashMap::new();
-        for (i, r) in self.reports.iter().enumerate() {
-            // The first report met is the one compared with (a report published twice,
-            // as PDF and as a web page, is one report).
-            by_key.entry((&r.key, r.year)).or_insert(i);
-            let short = short_key(&r.key).unwrap_or(&r.key);
-            let peers = by_short.entry((short, r.year)).or_default();
-            if !peers.iter().any(|&p| self.reports[p].key == r.key) {
-                peers.push(i);
-            }
-        }
-        self.reports
-            .iter()
-            .map(|r| {
-                let year = r.year - 1;
-                by_key.get(&(&r.key, year)).copied().or_else(|| {
-                    let short = short_key(&r.key).unwrap_or(&r.key);
-                    match by_short.get(&(short, year)).map(Vec::as_slice) {
-                        Some([only]) => Some(*only),
-                        _ => None,
-                    }
-                })
-            })
-            .collect()
+/// The index's record file, read back report by report.
+struct Records {
+    file: File,
+    offsets: Vec<u64>,
+}
+
+impl Records {
+    fn get(&self, report: u32) -> io::Result<Stored> {
+        let (start, end) = (
+            self.offsets[report as usize],
+            self.offsets[report as usize + 1],
+        );
+        let mut record = vec![0u8; (end - start) as usize];
+        read_at(&self.file, start, &mut record)?;
+        Stored::decode(&record).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the cross-report index's temporary file was changed while the run read it",
+            )
+        })
     }
+}
 
-    fn compare_years(&self, i: usize, p: usize, found: &mut Vec<Diagnostic>) {
-        let (r, prev) = (&self.reports[i], &self.reports[p]);
-        let mut warn = |f: Finding| found.push(r.diagnostic(f));
-        for (b, (now, before)) in APPLICANT_COLUMNS
-            .iter()
-            .zip(r.carried_over.iter().zip(&prev.carried_forward))
-        {
-            if let (Some((now, line)), Some((before, _))) = (now, before) {
-                if now != before {
-                    warn(Finding::warning(
-                        "carry_mismatch",
-                        format!(
-                            "{}: 上年结转 is {now}, but {} carried {before} forward \
-                             (结转下年度继续办理)",
-                            b.code(),
-                            prev.name()
-                        ),
-                        Some(*line),
-                    ));
-                }
-            }
-        }
-        if r.template == Template::Y2021 && prev.template == Template::Y2021 {
-            for (row, name) in ["规章", "规范性文件"].iter().enumerate() {
-                let [Some((issued, _)), Some((repealed, _)), Some((in_force, line))] = r.stock[row]
-                else {
-                    continue;
-                };
-                let Some((before, _)) = prev.stock[row][2] else {
-                    continue;
-                };
-                let expected = before + issued - repealed;
-                if in_force != expected {
-                    warn(Finding::warning(
-                        "stock_chain_mismatch",
-                        format!(
-                            "{name}: 现行有效件数 is {in_force}, but {} had {before} in force, \
-                             plus {issued} 制发 minus {repealed} 废止 this year makes {expected} \
-                             (agencies count revisions and expiries differently: check the notes)",
-                            prev.name()
-                        ),
-                        Some(line),
-                    ));
-                }
-            }
-        }
-        if r.cells == prev.cells && !r.all_zero && r.cell_count >= 10 {
-            warn(Finding::warning(
-                "repeated_content",
-                format!(
-                    "all {} table cells are the same as in {}: the tables may have been \
-                     copied from last year's report",
-                    r.cell_count,
-                    prev.name()
-                ),
-                None,
-            ));
-        }
-    }
-
-    /// The reports each place name (of an agency's key) belongs to.
-    fn place_index(&self) -> HashMap<&str, Vec<usize>> {
-        let mut names: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, r) in self.reports.iter().enumerate() {
-            for name in place_names(&r.key) {
-                let peers = names.entry(name).or_default();
-                if peers.last() != Some(&i) {
-                    peers.push(i);
-                }
-            }
-        }
-        names
-    }
-
-    /// Report `i`'s rows for another agency of the same kind named in its prose: 仙都镇 in
-    /// 灵秀镇's report, where 仙都镇 has a report in the corpus too. Only kinds whose names a report has little
-    /// reason to use for a peer are compared (towns, street offices, districts, counties).
-    fn other_agencies_named_in(
-        &self,
-        i: usize,
-        names: &HashMap<&str, Vec<usize>>,
-        found: &mut Vec<Diagnostic>,
-    ) {
-        let r = &self.reports[i];
-        let Some(kind) = place_kind(&r.key) else {
-            return;
+/// For each report, the report of the same agency for the year before, if one: the
+/// first one with its key, or else the only agency of that year with its short key.
+fn previous_years(mut keys: Vec<KeyEntry>) -> Vec<Option<u32>> {
+    let mut previous = vec![None; keys.len()];
+    keys.sort_unstable();
+    for e in &keys {
+        let year = e.year - 1;
+        let from = keys.partition_point(|k| (k.short, k.year) < (e.short, year));
+        let to = keys.partition_point(|k| (k.short, k.year) <= (e.short, year));
+        let group = &keys[from..to];
+        // The first report met is the one compared with (a report published twice, as
+        // PDF and as a web page, is one report).
+        let same_key = group.iter().find(|k| k.key == e.key);
+        let only_key = match group {
+            [first, .., last] if first.key != last.key => None,
+            [first, ..] => Some(first),
+            [] => None,
         };
-        let own = place_names(&r.key);
-        let mut named: Vec<&str> = Vec::new();
-        for (run, line) in &r.places {
-            let starts: Vec<usize> = run.char_indices().map(|(b, _)| b).collect();
-            // Longest suffix first: 仙都镇 before 都镇.
-            let Some((name, peers)) = starts.iter().find_map(|&b| {
-                let suffix = &run[b..];
-                (suffix.chars().count() >= 3)
-                    .then(|| names.get_key_value(suffix))
-                    .flatten()
-            }) else {
-                continue;
-            };
-            let other = peers.iter().find(|&&p| {
-                self.reports[p].key != r.key && place_kind(&self.reports[p].key) == Some(kind)
-            });
-            if own.iter().any(|o| o.ends_with(*name)) || named.contains(name) {
-                continue;
-            }
-            if let Some(&p) = other {
-                named.push(name);
-                found.push(r.diagnostic(Finding::warning(
-                    "copied_text",
+        previous[e.report as usize] = same_key.or(only_key).map(|k| k.report);
+    }
+    previous
+}
+
+fn compare_years(r: &Stored, prev: &Stored, found: &mut Vec<Diagnostic>) {
+    let mut warn = |f: Finding| found.push(r.diagnostic(f));
+    for (b, (now, before)) in APPLICANT_COLUMNS
+        .iter()
+        .zip(r.carried_over.iter().zip(&prev.carried_forward))
+    {
+        if let (Some((now, line)), Some((before, _))) = (now, before) {
+            if now != before {
+                warn(Finding::warning(
+                    "carry_mismatch",
                     format!(
-                        "the text names {name}, another agency with a report in this \
-                         corpus ({}), in {}'s report: copied from its report?",
-                        self.reports[p].name(),
-                        r.agency
+                        "{}: 上年结转 is {now}, but {} carried {before} forward \
+                         (结转下年度继续办理)",
+                        b.code(),
+                        prev.name()
                     ),
                     Some(*line),
-                )));
+                ));
             }
         }
     }
-
-    /// For each report, the others whose prose is at least [`NEAR_DUPLICATE`] the same.
-    fn similar_reports(&self) -> Vec<Vec<(f64, usize)>> {
-        const BANDS: usize = SIGNATURE_LEN / BAND_ROWS;
-        // Every (band hash, band, report), sorted: a bucket is a run of equal hashes, its
-        // members in report order. One flat array, not a map of lists: 800,000 entries at
-        // 100k reports.
-        let mut entries: Vec<(u64, u8, u32)> = Vec::new();
-        for (i, r) in self.reports.iter().enumerate() {
-            let Some(sig) = &r.signature else { continue };
-            for (band, rows) in sig.0.chunks(BAND_ROWS).enumerate() {
-                let h = rows.iter().fold(band as u64, |h, &x| mix(h ^ x as u64));
-                entries.push((h, band as u8, i as u32));
+    if r.y2021 && prev.y2021 {
+        for (row, name) in ["规章", "规范性文件"].iter().enumerate() {
+            let [Some((issued, _)), Some((repealed, _)), Some((in_force, line))] = r.stock[row]
+            else {
+                continue;
+            };
+            let Some((before, _)) = prev.stock[row][2] else {
+                continue;
+            };
+            let expected = before + issued - repealed;
+            if in_force != expected {
+                warn(Finding::warning(
+                    "stock_chain_mismatch",
+                    format!(
+                        "{name}: 现行有效件数 is {in_force}, but {} had {before} in force, \
+                         plus {issued} 制发 minus {repealed} 废止 this year makes {expected} \
+                         (agencies count revisions and expiries differently: check the notes)",
+                        prev.name()
+                    ),
+                    Some(line),
+                ));
             }
         }
-        entries.sort_unstable();
-        let mut position = vec![0u32; self.reports.len() * BANDS];
-        for (k, &(_, band, i)) in entries.iter().enumerate() {
-            position[i as usize * BANDS + band as usize] = k as u32;
+    }
+    if r.cells == prev.cells && !r.all_zero && r.cell_count >= 10 {
+        warn(Finding::warning(
+            "repeated_content",
+            format!(
+                "all {} table cells are the same as in {}: the tables may have been \
+                 copied from last year's report",
+                r.cell_count,
+                prev.name()
+            ),
+            None,
+        ));
+    }
+}
+
+/// Report `r`'s rows for another agency of the same kind named in its prose: 仙都镇 in
+/// 灵秀镇's report, where 仙都镇 has a report in the corpus too. Only kinds whose names a
+/// report has little reason to use for a peer are compared (towns, street offices,
+/// districts, counties).
+fn other_agencies_named_in(
+    r: &Stored,
+    places: &[PlaceEntry],
+    records: &Records,
+    found: &mut Vec<Diagnostic>,
+) -> io::Result<()> {
+    let Some(kind) = place_kind(&r.key) else {
+        return Ok(());
+    };
+    let key = hash_text(&r.key);
+    let own = place_names(&r.key);
+    // The agencies with reports going by a name, in report order.
+    let named_by = |name: &str| {
+        let name = hash_text(name);
+        let from = places.partition_point(|p| p.name < name);
+        let to = places.partition_point(|p| p.name <= name);
+        &places[from..to]
+    };
+    let mut named: Vec<&str> = Vec::new();
+    for (run, line) in &r.places {
+        // Longest suffix first: 仙都镇 before 都镇.
+        let Some((name, peers)) = run.char_indices().find_map(|(b, _)| {
+            let suffix = &run[b..];
+            let peers = named_by(suffix);
+            (suffix.chars().count() >= 3 && !peers.is_empty()).then_some((suffix, peers))
+        }) else {
+            continue;
+        };
+        if own.iter().any(|o| o.ends_with(name)) || named.contains(&name) {
+            continue;
         }
-        // Each report is compared with the next few members of each of its buckets, each
-        // other report once. The pairs are made report by report, not all at once: a
-        // corpus of one template filled in everywhere has millions of them.
-        let mut similar: Vec<Vec<(f64, usize)>> = vec![Vec::new(); self.reports.len()];
-        let mut candidates: Vec<u32> = Vec::new();
-        for (a, ra) in self.reports.iter().enumerate() {
-            if ra.signature.is_none() {
+        if let Some(other) = peers.iter().find(|p| p.key != key && p.kind == kind) {
+            named.push(name);
+            found.push(r.diagnostic(Finding::warning(
+                "copied_text",
+                format!(
+                    "the text names {name}, another agency with a report in this \
+                     corpus ({}), in {}'s report: copied from its report?",
+                    records.get(other.report)?.name(),
+                    r.agency
+                ),
+                Some(*line),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// For each report, its [`MAX_NEAR_DUPLICATES`] most similar others of those whose prose
+/// is at least [`NEAR_DUPLICATE`] the same, found band by band: the (band hash, report)
+/// pairs of one band at a time are sorted, so that a bucket is a run of equal hashes.
+fn similar_reports(signed: &File, reports: usize) -> io::Result<Vec<Nearest>> {
+    const BANDS: usize = SIGNATURE_LEN / BAND_ROWS;
+    let mut nearest: Vec<Nearest> = vec![[None; MAX_NEAR_DUPLICATES]; reports];
+    let mut record = [0u8; SIGNED_RECORD];
+    for band in 0..BANDS {
+        let mut entries: Vec<(u64, u32)> = Vec::new();
+        let mut file = signed;
+        file.seek(SeekFrom::Start(0))?;
+        let mut reader = io::BufReader::with_capacity(1 << 16, file);
+        for report in 0..reports {
+            reader.read_exact(&mut record)?;
+            if let Some(sig) = Signed::decode(&record).signature {
+                let rows = &sig.0[band * BAND_ROWS..(band + 1) * BAND_ROWS];
+                let h = rows.iter().fold(band as u64, |h, &x| mix(h ^ x as u64));
+                entries.push((h, report as u32));
+            }
+        }
+        drop(reader);
+        entries.sort_unstable();
+        // Each report is compared with the next few members of its bucket (a window of
+        // the last ones read): a bucket of thousands (one template filled in by every
+        // township) costs linear time, not quadratic.
+        let mut window: std::collections::VecDeque<(u32, Signed)> = Default::default();
+        for (k, &(h, b)) in entries.iter().enumerate() {
+            let alone = (k == 0 || entries[k - 1].0 != h)
+                && entries.get(k + 1).is_none_or(|next| next.0 != h);
+            if k == 0 || entries[k - 1].0 != h {
+                window.clear();
+            }
+            if alone {
                 continue;
             }
-            candidates.clear();
-            for band in 0..BANDS {
-                let k = position[a * BANDS + band] as usize;
-                let (h, _, _) = entries[k];
-                let bucket = entries[k + 1..]
-                    .iter()
-                    .take_while(|&&(other, b, _)| other == h && b as usize == band);
-                candidates.extend(bucket.take(MAX_BUCKET_PEERS).map(|&(_, _, i)| i));
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
-            for &b in &candidates {
-                let b = b as usize;
-                let rb = &self.reports[b];
-                let (Some(sa), Some(sb)) = (&ra.signature, &rb.signature) else {
-                    continue;
-                };
+            read_at(signed, b as u64 * SIGNED_RECORD as u64, &mut record)?;
+            let rb = Signed::decode(&record);
+            for (a, ra) in &window {
                 // One report in two forms (PDF and web page) is not a copy.
                 if ra.key == rb.key && ra.year == rb.year {
                     continue;
                 }
+                let (Some(sa), Some(sb)) = (&ra.signature, &rb.signature) else {
+                    continue;
+                };
                 let s = sa.similarity(sb);
                 if s >= NEAR_DUPLICATE {
-                    similar[a].push((s, b));
-                    similar[b].push((s, a));
+                    let same = (s * SIGNATURE_LEN as f64) as u8;
+                    offer(&mut nearest[*a as usize], Near { same, other: b });
+                    offer(&mut nearest[b as usize], Near { same, other: *a });
                 }
             }
+            if window.len() == MAX_BUCKET_PEERS {
+                window.pop_front();
+            }
+            window.push_back((b, rb));
         }
-        similar
     }
+    Ok(nearest)
+}
 
-    /// Report `i`'s `near_duplicate` rows: its most similar others first.
-    fn near_duplicates_of(&self, i: usize, similar: &[(f64, usize)], found: &mut Vec<Diagnostic>) {
-        let mut others = similar.to_vec();
-        others.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-        let r = &self.reports[i];
-        for (s, o) in others.into_iter().take(MAX_NEAR_DUPLICATES) {
-            let other = &self.reports[o];
-            let whose = if other.key == r.key {
-                "the same agency's report for another year"
-            } else {
-                "another agency's report"
-            };
-            found.push(r.diagnostic(Finding::warning(
-                "near_duplicate",
-                format!(
-                    "the prose is about {:.0}% the same as {whose}: {} ({})",
-                    s * 100.0,
-                    other.name(),
-                    other.source_path
-                ),
-                None,
-            )));
-        }
-    }
+/// Report `r`'s `near_duplicate` row for one of its most similar others.
+fn near_duplicate(r: &Stored, near: &Near, other: &Stored, found: &mut Vec<Diagnostic>) {
+    let whose = if other.key == r.key {
+        "the same agency's report for another year"
+    } else {
+        "another agency's report"
+    };
+    let s = f64::from(near.same) / SIGNATURE_LEN as f64;
+    found.push(r.diagnostic(Finding::warning(
+        "near_duplicate",
+        format!(
+            "the prose is about {:.0}% the same as {whose}: {} ({})",
+            s * 100.0,
+            other.name(),
+            other.source_path
+        ),
+        None,
+    )));
 }
 
 #[cfg(test)]
@@ -707,7 +1017,12 @@ mod tests {
         }
     }
 
-    fn codes(index: &CrossIndex) -> Vec<(String, String)> {
+    /// An empty index with its files in the system's temporary folder.
+    fn empty_index() -> CrossIndex {
+        CrossIndex::create_in(&std::env::temp_dir()).expect("a temporary file")
+    }
+
+    fn codes(index: CrossIndex) -> Vec<(String, String)> {
         index
             .findings()
             .into_iter()
@@ -720,7 +1035,7 @@ mod tests {
     /// An index of reports with only a carry row (上年结转 or 结转下年度): each
     /// (id, agency, year, row, 自然人, 总计).
     fn carrying(reports: &[(&str, &str, i32, Category, f64, f64)]) -> CrossIndex {
-        let mut index = CrossIndex::default();
+        let mut index = empty_index();
         for &(id, agency, year, category, natural, total) in reports {
             let cells = [
                 (category, Breakdown::NaturalPerson, natural),
@@ -729,6 +1044,110 @@ mod tests {
             index.add(&doc(id, agency, year, Template::Y2021, &cells, ""));
         }
         index
+    }
+
+    #[test]
+    fn a_summary_reads_back_from_its_record_as_written() {
+        let prose = "学习借鉴仙都镇的做法，在鲤城区开元街道办事处的指导下";
+        let cells = [
+            (OVER, Breakdown::NaturalPerson, 2.5),
+            (FORWARD, Breakdown::Total, 7.0),
+            (Category::ActiveRules, Breakdown::InForce, 50.0),
+        ];
+        let summary = ReportSummary::of(&doc(
+            "a",
+            "灵秀镇人民政府",
+            2021,
+            Template::Y2021,
+            &cells,
+            prose,
+        ))
+        .expect("a summary");
+        let stored = summary.stored;
+        assert_eq!(stored.places.len(), 3, "{:?}", stored.places);
+        assert_eq!(stored.carried_over[0], Some((2.5, 100)));
+        let mut record = Vec::new();
+        stored.encode(&mut record);
+        assert_eq!(Stored::decode(&record), Some(stored));
+        // A record cut short, or with bytes after it, is not read as one.
+        assert_eq!(Stored::decode(&record[..record.len() - 1]), None);
+        record.push(0);
+        assert_eq!(Stored::decode(&record), None);
+        let signed = Signed {
+            key: 7,
+            year: 2021,
+            signature: Signature::of(PROSE_A.lines()),
+        };
+        let back = Signed::decode(&signed.encode());
+        assert_eq!(
+            (back.key, back.year, back.signature),
+            (7, 2021, signed.signature)
+        );
+        assert!(Signed::decode(
+            &Signed {
+                signature: None,
+                ..signed
+            }
+            .encode()
+        )
+        .signature
+        .is_none());
+    }
+
+    #[test]
+    fn the_nearest_three_are_kept_best_first_each_once() {
+        let mut nearest: Nearest = [None; MAX_NEAR_DUPLICATES];
+        let near = |same, other| Near { same, other };
+        for n in [
+            near(26, 9),
+            near(30, 5),
+            near(26, 3),
+            near(30, 5),
+            near(26, 1),
+            near(27, 8),
+        ] {
+            offer(&mut nearest, n);
+        }
+        assert_eq!(
+            nearest,
+            [Some(near(30, 5)), Some(near(27, 8)), Some(near(26, 1))]
+        );
+        let mut two: Nearest = [None; MAX_NEAR_DUPLICATES];
+        offer(&mut two, near(28, 4));
+        offer(&mut two, near(28, 4));
+        offer(&mut two, near(29, 6));
+        assert_eq!(two, [Some(near(29, 6)), Some(near(28, 4)), None]);
+    }
+
+    #[test]
+    fn one_text_copied_by_many_agencies_gives_each_its_three_nearest() {
+        // 40 agencies with one prose: one LSH bucket per band, larger than the window
+        // each report is compared within.
+        let mut index = empty_index();
+        for i in 0..40 {
+            let agency = format!("第{i}街道办事处");
+            index.add(&doc(
+                &format!("r{i:02}"),
+                &agency,
+                2021,
+                Template::Y2021,
+                &[],
+                PROSE_A,
+            ));
+        }
+        let found = index.findings();
+        assert_eq!(found.len(), 40 * MAX_NEAR_DUPLICATES);
+        for (k, (_, d)) in found.iter().enumerate() {
+            assert_eq!(d.code, "near_duplicate");
+            assert_eq!(d.report_id, format!("r{:02}", k / MAX_NEAR_DUPLICATES));
+        }
+        // All equally similar: the earliest others each report was compared with are
+        // named: r01's are r00, r02, r03; r39 was compared with the 16 before it only.
+        let named = |k: usize| found[k].1.message.clone();
+        assert!(named(0).contains("(report r01)"), "{}", named(0));
+        assert!(named(3).contains("(report r00)"), "{}", named(3));
+        assert!(named(5).contains("(report r03)"), "{}", named(5));
+        assert!(named(119).contains("(report r25)"), "{}", named(119));
     }
 
     #[test]
@@ -749,14 +1168,14 @@ mod tests {
             ("b", "丰泽区人民政府", 2020, OVER, 0.0, 0.0),
         ]);
         let mismatch = ("b".to_string(), "carry_mismatch".to_string());
-        assert_eq!(codes(&index), [mismatch.clone(), mismatch]);
+        assert_eq!(codes(index), [mismatch.clone(), mismatch]);
         // A short form two agencies share is no match.
         let index = carrying(&[
             ("a", "泉州市行政服务中心管委会", 2019, FORWARD, 3.0, 3.0),
             ("b", "厦门市行政服务中心管委会", 2019, FORWARD, 3.0, 3.0),
             ("c", "行政服务中心管委会", 2020, OVER, 0.0, 0.0),
         ]);
-        assert!(codes(&index).is_empty());
+        assert!(codes(index).is_empty());
     }
 
     #[test]
@@ -785,7 +1204,7 @@ mod tests {
             ("a", "泉港区", 2021, FORWARD, 2.0, 5.0),
             ("b", "泉港区", 2022, OVER, 2.0, 5.0),
         ]);
-        assert!(codes(&index).is_empty());
+        assert!(codes(index).is_empty());
     }
 
     #[test]
@@ -798,7 +1217,7 @@ mod tests {
                 (Category::ActiveRules, Breakdown::InForce, in_force),
             ]
         };
-        let mut index = CrossIndex::default();
+        let mut index = empty_index();
         index.add(&doc(
             "a",
             "上海市人民政府办公厅",
@@ -844,23 +1263,23 @@ mod tests {
         let cells: Vec<_> = (0..12)
             .map(|i| (Category::New, Breakdown::Total, f64::from(i)))
             .collect();
-        let mut index = CrossIndex::default();
+        let mut index = empty_index();
         index.add(&doc("a", "开元街道", 2019, t, &cells, ""));
         index.add(&doc("b", "开元街道", 2020, t, &cells, ""));
-        assert_eq!(codes(&index), [("b".into(), "repeated_content".into())]);
+        assert_eq!(codes(index), [("b".into(), "repeated_content".into())]);
         let zeros: Vec<_> = (0..12)
             .map(|_| (Category::New, Breakdown::Total, 0.0))
             .collect();
-        let mut index = CrossIndex::default();
+        let mut index = empty_index();
         index.add(&doc("a", "开元街道", 2019, t, &zeros, ""));
         index.add(&doc("b", "开元街道", 2020, t, &zeros, ""));
-        assert!(codes(&index).is_empty());
+        assert!(codes(index).is_empty());
     }
 
     #[test]
     fn another_agency_of_the_same_kind_named_in_the_prose() {
         let t = Template::Y2019;
-        let mut index = CrossIndex::default();
+        let mut index = empty_index();
         let prose =
             "我镇认真贯彻落实。\n学习借鉴仙都镇的做法，在鲤城区开元街道办事处和泉港区的指导下";
         index.add(&doc("a", "灵秀镇人民政府", 2020, t, &[], prose));
@@ -899,7 +1318,7 @@ mod tests {
     #[test]
     fn near_duplicate_prose_is_found_and_names_the_other_report() {
         let t = Template::Y2021;
-        let mut index = CrossIndex::default();
+        let mut index = empty_index();
         index.add(&doc("a", "泉港区", 2021, t, &[], PROSE_A));
         // Another agency's report with the same prose, a few words changed.
         let copied = PROSE_A.replace("泉港区", "惠安县");

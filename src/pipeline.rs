@@ -685,16 +685,25 @@ fn write_in_order(
     let mut writers: Option<Writers> = None;
     let mut tally = Summary::default();
     // Summaries for the checks across reports, made once all are read.
-    let mut cross = CrossIndex::default();
+    let mut cross: Option<CrossIndex> = None;
     // Results that came before an earlier file's: at most the credits' window.
     let mut waiting: std::collections::BTreeMap<u64, Result<Done>> = Default::default();
     let mut next = 0u64;
     for (number, result) in done {
         waiting.insert(number, result);
         while let Some(result) = waiting.remove(&next) {
-            let (out, state, _) = match writers.as_mut() {
+            let (out, state, staging) = match writers.as_mut() {
                 Some(w) => w,
                 None => writers.insert(open_writers(settings, part, meta)?),
+            };
+            let cross = match cross.as_mut() {
+                Some(index) => index,
+                None => cross.insert(CrossIndex::create_in(staging.dir()).with_context(|| {
+                    format!(
+                        "cannot create the cross-report index's temporary files in {}",
+                        staging.dir().display()
+                    )
+                })?),
             };
             let Done {
                 entry,
@@ -703,7 +712,9 @@ fn write_in_order(
                 summary,
             } = result?;
             state.write(&entry, &state_rows)?;
-            cross.push(summary);
+            cross
+                .push(summary)
+                .context("cannot write the cross-report index's temporary file")?;
             out.write(prepared)?;
             tally.tally(
                 entry.status,
@@ -715,7 +726,7 @@ fn write_in_order(
             let _ = credits.send(());
         }
     }
-    if let Some((out, ..)) = writers.as_mut() {
+    if let (Some((out, ..)), Some(cross)) = (writers.as_mut(), cross) {
         cross.for_each_finding(|year, d| out.write_diagnostic(year, d))?;
     }
     Ok((writers, tally))
