@@ -591,19 +591,17 @@ fn offer(nearest: &mut Nearest, candidate: Near) {
 /// ([`CrossIndex::for_each_finding`]).
 ///
 /// The summaries go to two unnamed temporary files (beside the output: the same disk,
-/// and gone when the run ends however it ends), not to memory. What stays in memory is
-/// about 40 bytes per report (where its record starts, its keys' hashes, its place
-/// names' hashes), and for the comparisons, arrays of 8 to 24 bytes per report.
+/// and gone when the run ends however it ends), not to memory: while the corpus is read,
+/// the index holds nothing per report. The comparisons at the end read the files back
+/// and hold arrays of 8 to 36 bytes a report (where each summary is, its keys' and place
+/// names' hashes, its nearest others), made when the workers' memory is free again.
 #[derive(Debug)]
 pub struct CrossIndex {
-    /// Each report's [`Stored`] record, one after another.
+    /// Each report's [`Stored`] record, its length (`u32`) before it.
     records: BufWriter<File>,
     /// Each report's [`Signed`] record.
     signed: BufWriter<File>,
-    /// Where each report's record starts, and where the last one ends.
-    offsets: Vec<u64>,
-    keys: Vec<KeyEntry>,
-    places: Vec<PlaceEntry>,
+    reports: u32,
     /// A record being encoded (kept to reuse its allocation).
     scratch: Vec<u8>,
 }
@@ -614,9 +612,7 @@ impl CrossIndex {
         Ok(CrossIndex {
             records: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
             signed: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
-            offsets: vec![0],
-            keys: Vec::new(),
-            places: Vec::new(),
+            reports: 0,
             scratch: Vec::new(),
         })
     }
@@ -634,37 +630,20 @@ impl CrossIndex {
         let Some(ReportSummary { stored, signature }) = summary else {
             return Ok(());
         };
-        let report = (self.offsets.len() - 1) as u32;
-        let key = hash_text(&stored.key);
-        let short = short_key(&stored.key).map_or(key, hash_text);
-        self.keys.push(KeyEntry {
-            short,
-            year: stored.year,
-            key,
-            report,
-        });
-        if let Some(kind) = place_kind(&stored.key) {
-            for name in place_names(&stored.key) {
-                let name = hash_text(name);
-                self.places.push(PlaceEntry {
-                    name,
-                    report,
-                    key,
-                    kind,
-                });
-            }
-        }
         self.scratch.clear();
+        self.scratch.extend([0; 4]);
         stored.encode(&mut self.scratch);
+        let len = (self.scratch.len() - 4) as u32;
+        self.scratch[..4].copy_from_slice(&len.to_le_bytes());
         self.records.write_all(&self.scratch)?;
-        let end = self.offsets.last().copied().unwrap_or(0) + self.scratch.len() as u64;
-        self.offsets.push(end);
         let signed = Signed {
-            key,
+            key: hash_text(&stored.key),
             year: stored.year,
             signature,
         };
-        self.signed.write_all(&signed.encode())
+        self.signed.write_all(&signed.encode())?;
+        self.reports += 1;
+        Ok(())
     }
 
     /// The cross-report diagnostics, in the order their reports were added, each with its
@@ -674,17 +653,13 @@ impl CrossIndex {
         self,
         mut emit: impl FnMut(Option<i32>, Diagnostic) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let records = finish(self.records)?;
+        let reports = self.reports as usize;
         let signed = finish(self.signed)?;
-        let reports = self.keys.len();
-        let previous = previous_years(self.keys);
+        let (records, keys, mut places) = Records::scan(finish(self.records)?, reports)?;
+        let previous = previous_years(keys);
         let nearest = similar_reports(&signed, reports)?;
-        let mut places = self.places;
+        drop(signed);
         places.sort_unstable();
-        let records = Records {
-            file: records,
-            offsets: self.offsets,
-        };
         let mut found: Vec<Diagnostic> = Vec::new();
         for i in 0..reports {
             let r = records.get(i as u32)?;
@@ -718,24 +693,72 @@ impl CrossIndex {
 /// The index's record file, read back report by report.
 struct Records {
     file: File,
+    /// Where each report's record (its length first) starts, and where the last ends.
     offsets: Vec<u64>,
 }
 
 impl Records {
-    fn get(&self, report: u32) -> io::Result<Stored> {
-        let (start, end) = (
-            self.offsets[report as usize],
-            self.offsets[report as usize + 1],
+    /// Reads the record file through once: where each record is, and each report's keys
+    /// and place names (hashed) to sort.
+    fn scan(file: File, reports: usize) -> io::Result<(Records, Vec<KeyEntry>, Vec<PlaceEntry>)> {
+        let (mut offsets, mut keys, mut places) = (
+            Vec::with_capacity(reports + 1),
+            Vec::with_capacity(reports),
+            Vec::new(),
         );
+        let mut reader = io::BufReader::with_capacity(1 << 16, &file);
+        reader.seek(SeekFrom::Start(0))?;
+        let mut at = 0u64;
+        let mut record = Vec::new();
+        for report in 0..reports as u32 {
+            let mut len = [0u8; 4];
+            reader.read_exact(&mut len)?;
+            let len = u32::from_le_bytes(len);
+            record.resize(len as usize, 0);
+            reader.read_exact(&mut record)?;
+            offsets.push(at);
+            at += 4 + u64::from(len);
+            let stored = Stored::decode(&record).ok_or_else(damaged)?;
+            let key = hash_text(&stored.key);
+            let short = short_key(&stored.key).map_or(key, hash_text);
+            keys.push(KeyEntry {
+                short,
+                year: stored.year,
+                key,
+                report,
+            });
+            if let Some(kind) = place_kind(&stored.key) {
+                for name in place_names(&stored.key) {
+                    let name = hash_text(name);
+                    places.push(PlaceEntry {
+                        name,
+                        report,
+                        key,
+                        kind,
+                    });
+                }
+            }
+        }
+        offsets.push(at);
+        drop(reader);
+        Ok((Records { file, offsets }, keys, places))
+    }
+
+    fn get(&self, report: u32) -> io::Result<Stored> {
+        let i = report as usize;
+        let (start, end) = (self.offsets[i] + 4, self.offsets[i + 1]);
         let mut record = vec![0u8; (end - start) as usize];
         read_at(&self.file, start, &mut record)?;
-        Stored::decode(&record).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the cross-report index's temporary file was changed while the run read it",
-            )
-        })
+        Stored::decode(&record).ok_or_else(damaged)
     }
+}
+
+/// The error for a temporary file that does not read back as written.
+fn damaged() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "the cross-report index's temporary file was changed while the run read it",
+    )
 }
 
 /// For each report, the report of the same agency for the year before, if one: the
