@@ -134,7 +134,11 @@ impl ProseTraces {
         // Only lines holding a place suffix can match (most hold none).
         let suffix = |c: char| matches!(c, '镇' | '乡' | '道' | '区' | '县');
         for (line, text) in prose.iter().filter(|(_, text)| text.contains(suffix)) {
-            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            let compact: std::borrow::Cow<str> = if text.contains(char::is_whitespace) {
+                text.chars().filter(|c| !c.is_whitespace()).collect()
+            } else {
+                (*text).into()
+            };
             for m in PLACE_RUN.find_iter(&compact) {
                 if places.len() < MAX_PLACES && !places.iter().any(|(p, _)| p == m.as_str()) {
                     places.push((m.as_str().to_string(), *line));

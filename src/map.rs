@@ -19,7 +19,7 @@ use crate::categories::{
 };
 use crate::model::{Finding, Template, Unit};
 use crate::tables::{RawCell, RawRow};
-use crate::text::{label_key, parse_number, wan_to_yuan, MAX_DIGITS};
+use crate::text::{label_key, parse_number, wan_to_yuan, whole_number};
 
 /// One cell placed in the grid of categories and breakdowns, value exact.
 #[derive(Debug, Clone, PartialEq)]
@@ -294,7 +294,7 @@ fn split_cells(
                 acc.push(Some(Slot {
                     raw: p.to_string(),
                     line: cell.line,
-                    number: (p.len() <= MAX_DIGITS).then(|| p.parse().ok()).flatten(),
+                    number: whole_number(p),
                     wan_yuan: false,
                     has_unit: false,
                 }));

@@ -102,14 +102,28 @@ pub const MAX_DIGITS: usize = 15;
 /// stay far inside the decimal type's 28 digits.
 pub const MAX_FRACTION_DIGITS: usize = 6;
 
+/// The value of a run of ASCII digits of at most [`MAX_DIGITS`] (leading zeros allowed),
+/// without `Decimal`'s text parser: plain counts are most cells, and splitting
+/// run-together digits tries many.
+pub fn whole_number(digits: &str) -> Option<Decimal> {
+    if digits.is_empty() || digits.len() > MAX_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let n = digits
+        .bytes()
+        .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    Some(Decimal::from(n))
+}
+
 /// Parses a number cell: optional sign, digits with an optional fraction, then optionally
 /// a unit (元, 万元, 件, 项, 个, 条) and a bracketed annotation (`22（其中修订 16 件）`).
 /// Returns `None` for anything else, and for more than [`MAX_DIGITS`] integer digits.
 pub fn parse_number(cell: &str) -> Option<CellNumber> {
-    if !cell.is_empty() && cell.len() <= MAX_DIGITS && cell.bytes().all(|b| b.is_ascii_digit()) {
+    if let Some(value) = whole_number(cell) {
         // The common case, a plain count: no normalization needed.
         return Some(CellNumber {
-            value: Decimal::from_str(cell).ok()?,
+            value,
             wan_yuan: false,
             has_unit: false,
             signed: false,
@@ -208,6 +222,28 @@ mod tests {
             push_key_char(&mut out, n);
         }
         out
+    }
+
+    #[test]
+    fn whole_numbers_are_what_the_decimal_parser_reads() {
+        for digits in [
+            "0",
+            "7",
+            "007",
+            "1200",
+            "999999999999999",
+            "000000000000001",
+        ] {
+            assert_eq!(
+                whole_number(digits),
+                Decimal::from_str(digits).ok(),
+                "{digits}"
+            );
+            assert_eq!(whole_number(digits).map(|d| d.scale()), Some(0));
+        }
+        for not_whole in ["", "1234567890123456", "12a", "1.5", "-3", "１２"] {
+            assert_eq!(whole_number(not_whole), None, "{not_whole}");
+        }
     }
 
     #[test]
