@@ -36,6 +36,16 @@ pub fn label_key(s: &str) -> String {
     out
 }
 
+/// `text` NFKC-normalized, white space removed. Most cells hold only characters NFKC
+/// leaves alone ([`nfkc_keeps`]); they skip the normalizer (3% of a run's time).
+fn compact_nfkc(text: &str) -> String {
+    if text.chars().all(nfkc_keeps) {
+        text.chars().filter(|c| !c.is_whitespace()).collect()
+    } else {
+        text.nfkc().filter(|c| !c.is_whitespace()).collect()
+    }
+}
+
 /// Characters a label key holds unchanged: printable ASCII other than `*` and `#`, CJK
 /// ideographs, and the CJK punctuation [`push_key_char`] does not map.
 fn kept_as_is(c: char) -> bool {
@@ -130,7 +140,7 @@ pub fn parse_number(cell: &str) -> Option<CellNumber> {
             fractional: false,
         });
     }
-    let norm: String = cell.nfkc().filter(|c| !c.is_whitespace()).collect();
+    let norm = compact_nfkc(cell);
     let s = norm.as_str();
     let (signed, negative, rest) = if let Some(r) = s.strip_prefix('+') {
         (true, false, r)
@@ -264,6 +274,31 @@ mod tests {
             let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
             for line in text.lines() {
                 assert_eq!(label_key(line), label_key_by_definition(line), "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn compact_nfkc_is_nfkc_without_white_space() {
+        let by_definition =
+            |s: &str| -> String { s.nfkc().filter(|c| !c.is_whitespace()).collect() };
+        let samples = [
+            "１２ 件",
+            "12\u{3000}万元",
+            "①",
+            "e\u{301}",
+            "增加 3",
+            "（其中修订 16 件）",
+            "",
+        ];
+        for s in samples {
+            assert_eq!(compact_nfkc(s), by_definition(s), "{s:?}");
+        }
+        let data = std::fs::read_dir("data/raw").expect("the sample reports ship in data/raw");
+        for entry in data.flatten() {
+            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+            for line in text.lines() {
+                assert_eq!(compact_nfkc(line), by_definition(line), "{line:?}");
             }
         }
     }
