@@ -25,6 +25,8 @@ pub fn label_key(s: &str) -> String {
         run = i + c.len_utf8();
         if nfkc_keeps(c) {
             push_key_char(&mut out, c);
+        } else if let Some(ascii) = fullwidth_ascii(c) {
+            push_key_char(&mut out, ascii);
         } else {
             // Full-width forms, U+3000, NBSP, circled digits: normalize this character.
             for n in std::iter::once(c).nfkc() {
@@ -53,6 +55,16 @@ fn kept_as_is(c: char) -> bool {
         !c.is_ascii_control() && !matches!(c, ' ' | '*' | '#')
     } else {
         ('\u{4E00}'..='\u{9FFF}').contains(&c) || matches!(c, '、' | '。' | '《' | '》')
+    }
+}
+
+/// What NFKC makes of a full-width ASCII form (（ ） ： ， １, U+FF01–U+FF5E) and of the
+/// ideographic space: the ASCII character, without the normalizer's per-character cost.
+fn fullwidth_ascii(c: char) -> Option<char> {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+        '\u{3000}' => Some(' '),
+        _ => None,
     }
 }
 
@@ -301,6 +313,16 @@ mod tests {
                 assert_eq!(compact_nfkc(line), by_definition(line), "{line:?}");
             }
         }
+    }
+
+    #[test]
+    fn fullwidth_forms_are_what_nfkc_makes_of_them() {
+        for c in ('\u{FF01}'..='\u{FF5E}').chain(['\u{3000}']) {
+            let nfkc: String = std::iter::once(c).nfkc().collect();
+            assert_eq!(fullwidth_ascii(c).map(String::from), Some(nfkc), "{c:?}");
+        }
+        assert_eq!(fullwidth_ascii('\u{FF5F}'), None);
+        assert_eq!(fullwidth_ascii('a'), None);
     }
 
     #[test]
