@@ -268,6 +268,18 @@ mod tests {
         }
     }
 
+    /// Every line of the sample reports in data/raw.
+    fn sample_lines() -> Vec<String> {
+        let data = std::fs::read_dir("data/raw").expect("the sample reports ship in data/raw");
+        let mut lines = Vec::new();
+        for entry in data.flatten() {
+            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+            lines.extend(text.lines().map(String::from));
+        }
+        assert!(lines.len() > 100, "data/raw holds the sample reports");
+        lines
+    }
+
     #[test]
     fn label_keys_copy_plain_runs_as_the_definition_would() {
         let samples = [
@@ -281,12 +293,8 @@ mod tests {
         for s in samples {
             assert_eq!(label_key(s), label_key_by_definition(s), "{s:?}");
         }
-        let data = std::fs::read_dir("data/raw").expect("the sample reports ship in data/raw");
-        for entry in data.flatten() {
-            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
-            for line in text.lines() {
-                assert_eq!(label_key(line), label_key_by_definition(line), "{line:?}");
-            }
+        for line in sample_lines() {
+            assert_eq!(label_key(&line), label_key_by_definition(&line), "{line:?}");
         }
     }
 
@@ -306,12 +314,8 @@ mod tests {
         for s in samples {
             assert_eq!(compact_nfkc(s), by_definition(s), "{s:?}");
         }
-        let data = std::fs::read_dir("data/raw").expect("the sample reports ship in data/raw");
-        for entry in data.flatten() {
-            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
-            for line in text.lines() {
-                assert_eq!(compact_nfkc(line), by_definition(line), "{line:?}");
-            }
+        for line in sample_lines() {
+            assert_eq!(compact_nfkc(&line), by_definition(&line), "{line:?}");
         }
     }
 
