@@ -926,13 +926,13 @@ fn similar_reports(signed: &File, reports: usize) -> io::Result<Vec<Nearest>> {
         // township) costs linear time, not quadratic.
         let mut window: std::collections::VecDeque<(u32, Signed)> = Default::default();
         for (k, &(h, b)) in entries.iter().enumerate() {
-            let alone = (k == 0 || entries[k - 1].0 != h)
-                && entries.get(k + 1).is_none_or(|next| next.0 != h);
-            if k == 0 || entries[k - 1].0 != h {
+            let first = k == 0 || entries[k - 1].0 != h;
+            if first {
                 window.clear();
-            }
-            if alone {
-                continue;
+                // A bucket of one has nothing to compare.
+                if entries.get(k + 1).is_none_or(|next| next.0 != h) {
+                    continue;
+                }
             }
             read_at(signed, b as u64 * SIGNED_RECORD as u64, &mut record)?;
             let rb = Signed::decode(&record);
