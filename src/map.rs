@@ -100,8 +100,10 @@ impl Mapped {
 
 /// A value slot: the cell (or the part of a run-together cell) a column gets.
 #[derive(Debug, Clone, PartialEq)]
-struct Slot {
-    raw: String,
+struct Slot<'a> {
+    /// The cell text, or the part of a run-together cell; borrowed from the row, since
+    /// most candidate arrangements are dropped.
+    raw: &'a str,
     line: i32,
     /// `None` for a placeholder (`-`, `无`): the column is taken, no fact.
     number: Option<Decimal>,
@@ -110,7 +112,7 @@ struct Slot {
 }
 
 /// One way of giving a row's columns their slots; `None` is a blank cell.
-type Arrangement = Vec<Option<Slot>>;
+type Arrangement<'a> = Vec<Option<Slot<'a>>>;
 
 /// Most arrangements tried for one row before it is called ambiguous.
 const MAX_ARRANGEMENTS: usize = 20_000;
@@ -130,14 +132,14 @@ fn numbers(arr: &Arrangement) -> Vec<Option<Option<Decimal>>> {
     arr.iter().map(|s| s.as_ref().map(|s| s.number)).collect()
 }
 
-fn slot_of(cell: &RawCell) -> Slot {
+fn slot_of(cell: &RawCell) -> Slot<'_> {
     let parsed = if cell.placeholder {
         None
     } else {
         parse_number(&cell.raw)
     };
     Slot {
-        raw: cell.raw.clone(),
+        raw: &cell.raw,
         line: cell.line,
         number: parsed.as_ref().map(|n| n.value),
         wan_yuan: parsed.as_ref().is_some_and(|n| n.wan_yuan),
@@ -151,7 +153,7 @@ fn describe(arr: &Arrangement) -> String {
             Some(Slot {
                 number: Some(n), ..
             }) => n.to_string(),
-            Some(Slot { raw, .. }) => raw.clone(),
+            Some(Slot { raw, .. }) => raw.to_string(),
             None => "·".to_string(),
         })
         .collect::<Vec<_>>()
@@ -161,11 +163,11 @@ fn describe(arr: &Arrangement) -> String {
 /// All ways to fill `width` columns from `cells`: in order when the counts agree; dropping
 /// surplus cells; or splitting run-together digit runs. Empty when none applies; `None`
 /// when there are more than [`MAX_ARRANGEMENTS`].
-fn arrangements(
-    cells: &[RawCell],
+fn arrangements<'a>(
+    cells: &'a [RawCell],
     width: usize,
     fits: &dyn Fn(&Arrangement) -> bool,
-) -> Option<Vec<Arrangement>> {
+) -> Option<Vec<Arrangement<'a>>> {
     let n = cells.len();
     if n == width {
         return Some(vec![cells.iter().map(|c| Some(slot_of(c))).collect()]);
@@ -260,13 +262,13 @@ fn digit_len(raw: &str) -> usize {
 
 /// Depth-first over the ways to split each run-together cell; only arrangements that
 /// satisfy `fits` are kept (checked before copying, as most candidates fail the sums).
-fn split_cells(
-    cells: &[RawCell],
+fn split_cells<'a>(
+    cells: &'a [RawCell],
     i: usize,
     width: usize,
-    acc: &mut Arrangement,
+    acc: &mut Arrangement<'a>,
     fits: &dyn Fn(&Arrangement) -> bool,
-    out: &mut Vec<Arrangement>,
+    out: &mut Vec<Arrangement<'a>>,
 ) {
     if i == cells.len() {
         if acc.len() == width && fits(acc) {
@@ -292,7 +294,7 @@ fn split_cells(
             let before = acc.len();
             for p in split {
                 acc.push(Some(Slot {
-                    raw: p.to_string(),
+                    raw: p,
                     line: cell.line,
                     number: whole_number(p),
                     wan_yuan: false,
@@ -343,7 +345,7 @@ struct Reference {
 /// reference's and the row's line kept as many cells (empty ones included) as the
 /// reference line: only then does a position name a column. A markdown row that lost a
 /// cell (`| 规章 | 22 | 235 |` under four headers) is not placed.
-fn by_position(cells: &[RawCell], reference: &Reference) -> Option<Arrangement> {
+fn by_position<'a>(cells: &'a [RawCell], reference: &Reference) -> Option<Arrangement<'a>> {
     let mut arr: Arrangement = vec![None; reference.positions.len()];
     for cell in cells {
         if cell.line_cells? < reference.line_cells {
@@ -386,7 +388,7 @@ impl Columns {
 /// Places a short row's cells under the columns of the complete row above, by where
 /// they stand on a space-aligned line: each cell goes to the nearest column, within a
 /// third of the gap between columns, one cell per column, in order.
-fn by_columns(cells: &[RawCell], reference: &Columns) -> Option<Arrangement> {
+fn by_columns<'a>(cells: &'a [RawCell], reference: &Columns) -> Option<Arrangement<'a>> {
     let centres = &reference.centres;
     let min_gap = centres
         .windows(2)
@@ -412,22 +414,22 @@ fn by_columns(cells: &[RawCell], reference: &Columns) -> Option<Arrangement> {
 }
 
 /// Outcome of placing one row.
-enum Placement {
+enum Placement<'a> {
     /// One arrangement; the note says how it was repaired, if it was.
-    Placed(Arrangement, Option<String>),
+    Placed(Arrangement<'a>, Option<String>),
     /// Several arrangements satisfy every row-level constraint.
-    Ambiguous(Vec<Arrangement>),
+    Ambiguous(Vec<Arrangement<'a>>),
     /// Nothing fits.
     Unplaceable(String),
 }
 
-fn place(
-    cells: &[RawCell],
+fn place<'a>(
+    cells: &'a [RawCell],
     width: usize,
     reference: Option<&Reference>,
     columns: Option<&Columns>,
     fits: &dyn Fn(&Arrangement) -> bool,
-) -> Placement {
+) -> Placement<'a> {
     let n = cells.len();
     if n == width {
         return Placement::Placed(cells.iter().map(|c| Some(slot_of(c))).collect(), None);
@@ -536,7 +538,7 @@ fn push_cells(
             breakdown: *col,
             value,
             unit,
-            raw: slot.raw.clone(),
+            raw: slot.raw.to_string(),
             line: slot.line,
         });
     }
@@ -877,9 +879,9 @@ fn applicant_sum_holds(a: &Arrangement) -> bool {
 /// Tries every combination of the ambiguous rows' candidates against the column
 /// identities (check 1 and check 3); keeps a row's arrangement where all surviving
 /// combinations agree on it.
-fn resolve_jointly(
-    placed: &mut Vec<(Category, Arrangement, i32)>,
-    pending: Vec<(Category, Vec<Arrangement>, i32)>,
+fn resolve_jointly<'a>(
+    placed: &mut Vec<(Category, Arrangement<'a>, i32)>,
+    pending: Vec<(Category, Vec<Arrangement<'a>>, i32)>,
     columns: &[Breakdown],
     out: &mut Mapped,
 ) {
