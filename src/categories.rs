@@ -4,6 +4,7 @@
 //! normalised by [`crate::text::label_key`] (NFKC, whitespace removed, ASCII brackets), so a
 //! key is written here once in that form.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
@@ -480,22 +481,26 @@ fn numbering_len(label: &str) -> usize {
 pub fn anchored_label(key: &str, table: RowLabels) -> Option<Category> {
     let key: Vec<char> = normalize_numbering(key).chars().collect();
     let last = *key.last()?;
+    let labels = table.labels();
     let mut best: Option<(usize, Category)> = None;
     let mut tie = false;
-    for form in table.forms() {
-        // Only prefixes that end in the key's last character can match.
-        let longest = (form.min_len..=form.chars.len())
-            .rev()
-            .filter(|&k| form.chars[k - 1] == last)
-            .find(|&k| key.ends_with(&form.chars[..k]));
-        if let Some(k) = longest {
-            match best {
-                Some((b, c)) if k == b && c != form.category => tie = true,
-                Some((b, _)) if k <= b => {}
-                _ => {
-                    best = Some((k, form.category));
-                    tie = false;
-                }
+    // Candidates come longest first for each form, so a form's first match is its longest.
+    let mut matched_form = None;
+    for &(form_index, k) in labels.ending_in.get(&last).map_or(&[][..], Vec::as_slice) {
+        if matched_form == Some(form_index) {
+            continue;
+        }
+        let form = &labels.forms[form_index];
+        if !key.ends_with(&form.chars[..k]) {
+            continue;
+        }
+        matched_form = Some(form_index);
+        match best {
+            Some((b, c)) if k == b && c != form.category => tie = true,
+            Some((b, _)) if k <= b => {}
+            _ => {
+                best = Some((k, form.category));
+                tie = false;
             }
         }
     }
@@ -503,6 +508,31 @@ pub fn anchored_label(key: &str, table: RowLabels) -> Option<Category> {
         None
     } else {
         best.map(|(_, c)| c)
+    }
+}
+
+/// A table's label forms, and the prefixes that may match a key, by their last character.
+struct LabelForms {
+    forms: Vec<LabelForm>,
+    /// For each character, the `(form, prefix length)` pairs whose prefix ends in it,
+    /// by form and then longest prefix first. A key can only end with such a prefix, so
+    /// a lookup tries a handful of prefixes instead of every prefix of every form.
+    ending_in: HashMap<char, Vec<(usize, usize)>>,
+}
+
+impl LabelForms {
+    fn new(labels: &[(&str, Category)]) -> LabelForms {
+        let forms = build_forms(labels);
+        let mut ending_in: HashMap<char, Vec<(usize, usize)>> = HashMap::new();
+        for (index, form) in forms.iter().enumerate() {
+            for k in (form.min_len..=form.chars.len()).rev() {
+                ending_in
+                    .entry(form.chars[k - 1])
+                    .or_default()
+                    .push((index, k));
+            }
+        }
+        LabelForms { forms, ending_in }
     }
 }
 
@@ -525,10 +555,10 @@ pub enum RowLabels {
 
 impl RowLabels {
     /// The matchable forms of the table's labels, built once.
-    fn forms(self) -> &'static [LabelForm] {
-        static ACTIVE: LazyLock<Vec<LabelForm>> = LazyLock::new(|| build_forms(ACTIVE_LABELS));
-        static APPLICATIONS: LazyLock<Vec<LabelForm>> =
-            LazyLock::new(|| build_forms(APPLICATION_LABELS));
+    fn labels(self) -> &'static LabelForms {
+        static ACTIVE: LazyLock<LabelForms> = LazyLock::new(|| LabelForms::new(ACTIVE_LABELS));
+        static APPLICATIONS: LazyLock<LabelForms> =
+            LazyLock::new(|| LabelForms::new(APPLICATION_LABELS));
         match self {
             RowLabels::Active => &ACTIVE,
             RowLabels::Applications => &APPLICATIONS,
