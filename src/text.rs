@@ -152,6 +152,15 @@ pub fn parse_number(cell: &str) -> Option<CellNumber> {
             fractional: false,
         });
     }
+    // Most other cells are labels, which start with an ideograph: NFKC keeps it, and no
+    // number starts with one but 增加 and 减少. They skip the normalizer.
+    if cell
+        .chars()
+        .next()
+        .is_some_and(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) && !matches!(c, '增' | '减'))
+    {
+        return None;
+    }
     let norm = compact_nfkc(cell);
     let s = norm.as_str();
     let (signed, negative, rest) = if let Some(r) = s.strip_prefix('+') {
