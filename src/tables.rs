@@ -124,9 +124,22 @@ fn is_markdown_rule(line: &str) -> bool {
     t.starts_with('|') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
 }
 
-fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
+/// Whether a line is only layout: blank, a page number or a markdown rule.
+fn is_furniture(line: &str) -> bool {
+    // Label keys keep ideographs, and page numbers have none but 第 and 页: a line with
+    // another ideograph is text, and most table lines need no key.
+    let has_text = line
+        .chars()
+        .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) && !matches!(c, '第' | '页'));
+    if has_text {
+        return false;
+    }
     let key = label_key(line);
-    if key.is_empty() || is_page_number(&key) || is_markdown_rule(line) {
+    key.is_empty() || is_page_number(&key) || is_markdown_rule(line)
+}
+
+fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
+    if is_furniture(line) {
         return;
     }
     let trimmed = line.trim();
@@ -405,6 +418,16 @@ mod tests {
                 (String::new(), vec!["0".into(), "0".into()]),
             ]
         );
+    }
+
+    #[test]
+    fn furniture_lines_are_blank_page_numbers_and_rules() {
+        for line in ["", " \t ", "- 3 -", "—4—", "第 3 页", "|---|:--:|", "**"] {
+            assert!(is_furniture(line), "{line:?}");
+        }
+        for line in ["规章", "第3条", "第 页 1", "12", "\t0\t1", "| 规章 | 3 |"] {
+            assert!(!is_furniture(line), "{line:?}");
+        }
     }
 
     #[test]
