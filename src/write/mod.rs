@@ -10,7 +10,7 @@
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use anyhow::{Context, Result};
 use arrow_array::{
@@ -56,52 +56,64 @@ pub struct Formats {
 
 /// The `facts` table's Arrow schema, in `docs/schema.md` column order.
 pub fn facts_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("report_id", DataType::Utf8, false),
-        Field::new("agency", DataType::Utf8, true),
-        Field::new("year", DataType::Int32, true),
-        Field::new("template", DataType::Utf8, false),
-        Field::new("section", DataType::Utf8, false),
-        Field::new("category", DataType::Utf8, false),
-        Field::new("breakdown", DataType::Utf8, false),
-        Field::new("value", DataType::Float64, false),
-        Field::new("unit", DataType::Utf8, false),
-        Field::new("raw", DataType::Utf8, false),
-        Field::new("line", DataType::Int32, false),
-    ]))
+    // Built once: every report's batch carries it.
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            Field::new("report_id", DataType::Utf8, false),
+            Field::new("agency", DataType::Utf8, true),
+            Field::new("year", DataType::Int32, true),
+            Field::new("template", DataType::Utf8, false),
+            Field::new("section", DataType::Utf8, false),
+            Field::new("category", DataType::Utf8, false),
+            Field::new("breakdown", DataType::Utf8, false),
+            Field::new("value", DataType::Float64, false),
+            Field::new("unit", DataType::Utf8, false),
+            Field::new("raw", DataType::Utf8, false),
+            Field::new("line", DataType::Int32, false),
+        ]))
+    });
+    SCHEMA.clone()
 }
 
 /// The `reports` table's Arrow schema.
 pub fn reports_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("report_id", DataType::Utf8, false),
-        Field::new("source_path", DataType::Utf8, false),
-        Field::new("bytes", DataType::Int64, false),
-        Field::new("agency", DataType::Utf8, true),
-        Field::new("year", DataType::Int32, true),
-        Field::new("template", DataType::Utf8, false),
-        Field::new("title", DataType::Utf8, true),
-        Field::new("doc_number", DataType::Utf8, true),
-        Field::new("issued_on", DataType::Date32, true),
-        Field::new("status", DataType::Utf8, false),
-        Field::new("facts", DataType::Int32, false),
-        Field::new("warnings", DataType::Int32, false),
-        Field::new("error", DataType::Utf8, true),
-        Field::new("format", DataType::Utf8, true),
-        Field::new("encoding", DataType::Utf8, true),
-    ]))
+    // Built once: every report's batch carries it.
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            Field::new("report_id", DataType::Utf8, false),
+            Field::new("source_path", DataType::Utf8, false),
+            Field::new("bytes", DataType::Int64, false),
+            Field::new("agency", DataType::Utf8, true),
+            Field::new("year", DataType::Int32, true),
+            Field::new("template", DataType::Utf8, false),
+            Field::new("title", DataType::Utf8, true),
+            Field::new("doc_number", DataType::Utf8, true),
+            Field::new("issued_on", DataType::Date32, true),
+            Field::new("status", DataType::Utf8, false),
+            Field::new("facts", DataType::Int32, false),
+            Field::new("warnings", DataType::Int32, false),
+            Field::new("error", DataType::Utf8, true),
+            Field::new("format", DataType::Utf8, true),
+            Field::new("encoding", DataType::Utf8, true),
+        ]))
+    });
+    SCHEMA.clone()
 }
 
 /// The `diagnostics` table's Arrow schema.
 pub fn diagnostics_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("report_id", DataType::Utf8, false),
-        Field::new("source_path", DataType::Utf8, false),
-        Field::new("severity", DataType::Utf8, false),
-        Field::new("code", DataType::Utf8, false),
-        Field::new("message", DataType::Utf8, false),
-        Field::new("line", DataType::Int32, true),
-    ]))
+    // Built once: every report's batch carries it.
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            Field::new("report_id", DataType::Utf8, false),
+            Field::new("source_path", DataType::Utf8, false),
+            Field::new("severity", DataType::Utf8, false),
+            Field::new("code", DataType::Utf8, false),
+            Field::new("message", DataType::Utf8, false),
+            Field::new("line", DataType::Int32, true),
+        ]))
+    });
+    SCHEMA.clone()
 }
 
 fn strings<'a>(it: impl Iterator<Item = &'a str>) -> ArrayRef {
