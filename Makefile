@@ -7,7 +7,7 @@ PYTHON ?= python3
 CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
 
 .DEFAULT_GOAL := help
-.PHONY: help ingest report query test unit contract browser lint fmt venv fixtures bench corpus fuzz
+.PHONY: help ingest report query test unit contract browser lint fmt venv fixtures bench instructions corpus fuzz
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,6 +50,10 @@ bench: ## Throughput per format, and at 10k and 100k generated reports (figures 
 	cargo build --release --locked
 	bench/formats.sh $(or $(COPIES),200)
 	bench/scale.sh $(or $(SIZES),10000 100000)
+
+instructions: ## Instructions a run over N (300) generated reports executes, by callgrind (BASELINE=older binary)
+	cargo build --release --locked
+	bench/instructions.sh $(or $(N),300)
 
 fuzz: ## Run each cargo-fuzz target for FUZZ_SECONDS (default 60; needs nightly and cargo-fuzz)
 	fuzz/run.sh $(or $(FUZZ_SECONDS),60)
