@@ -132,8 +132,10 @@ pub fn state_dir(out: &Path, part: &str) -> PathBuf {
 type ZWriter = zstd::stream::write::Encoder<'static, BufWriter<File>>;
 
 /// zstd level of the state: it is read back once, by the next run; speed matters more
-/// than size.
-const STATE_LEVEL: i32 = 1;
+/// than size. A negative level stores literals without Huffman coding: against level 1,
+/// 2.4% fewer instructions for a whole run and a state 14% larger (`make instructions`;
+/// 10k corpus: 29 against 26 MB, next to 306 MB of output). Any level reads back.
+const STATE_LEVEL: i32 = -1;
 
 /// One report's rows as the state keeps them: each table's CSV lines as one zstd frame.
 /// Compressed by the worker that read the report, so the writer thread only appends;
