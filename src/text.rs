@@ -15,14 +15,32 @@ use unicode_normalization::UnicodeNormalization;
 /// ```
 pub fn label_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let bytes = s.as_bytes();
     // Runs of characters the key keeps as they are are copied whole.
     let mut run = 0;
-    for (i, c) in s.char_indices() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Most characters are printable ASCII or CJK ideographs (U+4E00..=U+9FFF: three
+        // bytes led by E4 B8..BF or E5..E9), told from their bytes without decoding.
+        let b = bytes[i];
+        if b < 0x80 && !b.is_ascii_control() && !matches!(b, b' ' | b'*' | b'#') {
+            i += 1;
+            continue;
+        }
+        if matches!(b, 0xE5..=0xE9) || (b == 0xE4 && bytes[i + 1] >= 0xB8) {
+            i += 3;
+            continue;
+        }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
         if kept_as_is(c) {
+            i += c.len_utf8();
             continue;
         }
         out.push_str(&s[run..i]);
         run = i + c.len_utf8();
+        i = run;
         if nfkc_keeps(c) {
             push_key_char(&mut out, c);
         } else if let Some(ascii) = fullwidth_ascii(c) {
@@ -304,6 +322,20 @@ mod tests {
         }
         for line in sample_lines() {
             assert_eq!(label_key(&line), label_key_by_definition(&line), "{line:?}");
+        }
+        // Around the edges of the byte-level fast paths: ASCII, the ideograph block's ends
+        // (U+4DFF is led by E4 too), and the blocks next to it.
+        let edges = [
+            '\u{0}'..='\u{7f}',
+            '\u{3400}'..='\u{3410}',
+            '\u{4df0}'..='\u{4e10}',
+        ]
+        .into_iter()
+        .chain(['\u{9ff0}'..='\u{a010}', '\u{f900}'..='\u{f910}'])
+        .flatten();
+        for c in edges {
+            let s = format!("a{c}字{c}");
+            assert_eq!(label_key(&s), label_key_by_definition(&s), "{c:?}");
         }
     }
 
