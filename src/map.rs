@@ -288,7 +288,17 @@ fn split_cells<'a>(
         return;
     }
     let max_parts = (width - acc.len()).saturating_sub(remaining_cells).min(len);
-    for parts in 1..=max_parts {
+    // The cells after this one give at most one number per digit (or one, unsplit): this
+    // cell must give the rest, so fewer parts lead nowhere and are not enumerated.
+    let most_after: usize = cells[i + 1..]
+        .iter()
+        .map(|c| match digit_len(&c.raw) {
+            n if c.splittable && n > 1 => n,
+            _ => 1,
+        })
+        .sum();
+    let min_parts = (width - acc.len()).saturating_sub(most_after).max(1);
+    for parts in min_parts..=max_parts {
         let mut pieces = Vec::new();
         split_digits(&cell.raw, parts, &mut pieces, &mut |split| {
             let before = acc.len();
@@ -1112,6 +1122,44 @@ mod tests {
         split_digits("3100003", 6, &mut Vec::new(), &mut |_| n += 1);
         assert_eq!(ways_to_split(b"3100003", 7)[6], n as u128);
         assert_eq!(ways_to_split(b"000", 3), vec![0, 0, 0, 1]);
+    }
+
+    /// The search skips part counts the later cells cannot make up; it must still find
+    /// every split the count says there is.
+    #[test]
+    fn split_search_finds_every_split_it_counts() {
+        let cell = |raw: &str, splittable: bool| RawCell {
+            raw: raw.to_string(),
+            line: 1,
+            position: None,
+            line_cells: None,
+            span: None,
+            splittable,
+            placeholder: false,
+        };
+        let rows = [
+            vec![cell("001000", true), cell("1", true)],
+            vec![cell("3100003", true), cell("34", true)],
+            vec![cell("12", true), cell("5", false), cell("1203", true)],
+            vec![
+                cell("7", false),
+                cell("105", true),
+                cell("2", false),
+                cell("99", true),
+            ],
+        ];
+        for cells in &rows {
+            for width in 2..=8 {
+                let mut found = Vec::new();
+                split_cells(cells, 0, width, &mut Vec::new(), &|_| true, &mut found);
+                let raws: Vec<&str> = cells.iter().map(|c| c.raw.as_str()).collect();
+                assert_eq!(
+                    found.len() as u128,
+                    count_splits(cells, width),
+                    "{raws:?} into {width}"
+                );
+            }
+        }
     }
 
     #[test]
