@@ -170,15 +170,14 @@ pub fn parse_number(cell: &str) -> Option<CellNumber> {
             fractional: false,
         });
     }
-    // Most other cells are labels, which start with an ideograph: NFKC keeps it, and no
-    // number starts with one but 增加 and 减少. They skip the normalizer.
-    if cell
-        .chars()
-        .next()
-        .is_some_and(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) && !matches!(c, '增' | '减'))
-    {
+    if !may_start_a_number(cell) {
         return None;
     }
+    parse_normalized(cell)
+}
+
+/// [`parse_number`]'s general case: the cell NFKC-normalized, then read.
+fn parse_normalized(cell: &str) -> Option<CellNumber> {
     let norm = compact_nfkc(cell);
     let s = norm.as_str();
     let (signed, negative, rest) = if let Some(r) = s.strip_prefix('+') {
@@ -221,6 +220,27 @@ pub fn parse_number(cell: &str) -> Option<CellNumber> {
         signed,
         fractional: num.contains('.'),
     })
+}
+
+/// Whether a cell's first character (white space aside) can start what
+/// [`parse_number`] reads: a digit or a sign, as written or after NFKC. Most cells that
+/// are not numbers are labels, which start with an ideograph or a bracket (（一）); they
+/// skip the normalizer, which a whole line of text would otherwise go through.
+fn may_start_a_number(cell: &str) -> bool {
+    let Some(c) = cell.chars().find(|c| !c.is_whitespace()) else {
+        return false;
+    };
+    let starts = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '−' | '增' | '减');
+    if starts(c) {
+        true
+    } else if nfkc_keeps(c) {
+        false
+    } else if let Some(ascii) = fullwidth_ascii(c) {
+        starts(ascii)
+    } else {
+        // Anything else (①, ¹, compatibility forms) is left to the normalizer.
+        true
+    }
 }
 
 fn split_unit(tail: &str) -> Option<(&str, &str)> {
@@ -337,6 +357,41 @@ mod tests {
             let s = format!("a{c}字{c}");
             assert_eq!(label_key(&s), label_key_by_definition(&s), "{c:?}");
         }
+    }
+
+    #[test]
+    fn cells_turned_away_early_are_not_numbers() {
+        let mut cells: Vec<String> = [
+            "（一）予以公开 3",
+            "(二)部分公开",
+            "　１２",
+            "\u{a0}+3",
+            "－5",
+            "增加 3",
+            "减少2",
+            "①",
+            "¹2",
+            "【注】1",
+            "、3",
+            "“1”",
+            " ",
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        cells.extend(sample_lines());
+        cells.extend(
+            sample_lines()
+                .iter()
+                .flat_map(|l| l.split('\t').map(String::from)),
+        );
+        for cell in &cells {
+            if !may_start_a_number(cell) {
+                assert_eq!(parse_normalized(cell), None, "{cell:?}");
+            }
+        }
+        assert!(may_start_a_number("　１２") && may_start_a_number("－5"));
+        assert!(!may_start_a_number("（一）予以公开 3"));
     }
 
     #[test]
