@@ -86,11 +86,11 @@ pub fn facts_lines(out: &mut Vec<u8>, facts: &[Fact]) {
             previous = Some(f);
         }
         out.extend_from_slice(&prefix);
-        text(out, f.section.code());
-        text(out, f.category.code());
-        text(out, f.breakdown.code());
+        code(out, f.section.code());
+        code(out, f.category.code());
+        code(out, f.breakdown.code());
         float(out, f.value);
-        text(out, f.unit.code());
+        code(out, f.unit.code());
         text(out, &f.raw);
         int(out, f.line);
         end(out);
@@ -112,10 +112,7 @@ pub fn diagnostic_line(out: &mut Vec<u8>, d: &Diagnostic) {
 /// or a line break, as the `csv` crate does.
 fn text(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    if bytes
-        .iter()
-        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-    {
+    if needs_quotes(bytes) {
         out.push(b'"');
         for &b in bytes {
             if b == b'"' {
@@ -128,6 +125,20 @@ fn text(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(bytes);
     }
     out.push(b',');
+}
+
+/// A code from the vocabulary (`active`, `rules`, `count` …) and its delimiter: codes
+/// never need quotes, so the bytes are not scanned for them.
+fn code(out: &mut Vec<u8>, code: &'static str) {
+    debug_assert!(!needs_quotes(code.as_bytes()), "{code}");
+    out.extend_from_slice(code.as_bytes());
+    out.push(b',');
+}
+
+fn needs_quotes(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
 }
 
 fn opt_text(out: &mut Vec<u8>, s: Option<&str>) {
@@ -186,6 +197,15 @@ mod tests {
             unit: Unit::Count,
             raw: raw.to_string(),
             line: 7,
+        }
+    }
+
+    #[test]
+    fn vocabulary_codes_never_need_quotes() {
+        use crate::categories::{Breakdown, Category};
+        let codes = Category::ALL.iter().map(|c| c.code());
+        for code in codes.chain(Breakdown::ALL.iter().map(|b| b.code())) {
+            assert!(!needs_quotes(code.as_bytes()), "{code}");
         }
     }
 
