@@ -177,15 +177,13 @@ impl ProseTraces {
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// One FNV-1a step.
 /// Whether a character counts as prose for signatures: letters, Han characters above all
 /// (checked first, without the Unicode table lookup).
 fn is_prose_char(c: char) -> bool {
-    matches!(c, '\u{4e00}'..='\u{9fff}')
-        || c.is_ascii_alphabetic()
-        || (!c.is_ascii() && c.is_alphabetic())
+    crate::text::is_ideograph(c) || c.is_ascii_alphabetic() || (!c.is_ascii() && c.is_alphabetic())
 }
 
+/// One FNV-1a step.
 fn fnv1a(h: u64, x: u64) -> u64 {
     (h ^ x).wrapping_mul(0x0100_0000_01b3)
 }

@@ -9,7 +9,7 @@
 //!
 //! This stage knows nothing of categories; [`crate::map`] names the rows.
 
-use crate::text::{is_placeholder, label_key, parse_number};
+use crate::text::{is_ideograph, is_placeholder, label_key, parse_number};
 
 /// One value cell of a raw row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +130,7 @@ fn is_furniture(line: &str) -> bool {
     // another ideograph is text, and most table lines need no key.
     let has_text = line
         .chars()
-        .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) && !matches!(c, '第' | '页'));
+        .any(|c| is_ideograph(c) && !matches!(c, '第' | '页'));
     if has_text {
         return false;
     }

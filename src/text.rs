@@ -66,13 +66,19 @@ fn compact_nfkc(text: &str) -> String {
     }
 }
 
+/// Whether a character is in the CJK Unified Ideographs block (U+4E00..=U+9FFF), where
+/// nearly every character of a report's text is: NFKC leaves these alone.
+pub fn is_ideograph(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
 /// Characters a label key holds unchanged: printable ASCII other than `*` and `#`, CJK
 /// ideographs, and the CJK punctuation [`push_key_char`] does not map.
 fn kept_as_is(c: char) -> bool {
     if c.is_ascii() {
         !c.is_ascii_control() && !matches!(c, ' ' | '*' | '#')
     } else {
-        ('\u{4E00}'..='\u{9FFF}').contains(&c) || matches!(c, '、' | '。' | '《' | '》')
+        is_ideograph(c) || matches!(c, '、' | '。' | '《' | '》')
     }
 }
 
@@ -90,7 +96,7 @@ fn fullwidth_ascii(c: char) -> Option<char> {
 /// ideographs, kana-free CJK punctuation. Checking them first makes keys cheap.
 fn nfkc_keeps(c: char) -> bool {
     c.is_ascii()
-        || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+        || is_ideograph(c)
         || matches!(
             c,
             '、' | '。' | '“' | '”' | '《' | '》' | '〔' | '〕' | '【' | '】' | '—'
@@ -379,12 +385,9 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        cells.extend(sample_lines());
-        cells.extend(
-            sample_lines()
-                .iter()
-                .flat_map(|l| l.split('\t').map(String::from)),
-        );
+        let lines = sample_lines();
+        cells.extend(lines.iter().flat_map(|l| l.split('\t').map(String::from)));
+        cells.extend(lines);
         for cell in &cells {
             if !may_start_a_number(cell) {
                 assert_eq!(parse_normalized(cell), None, "{cell:?}");
