@@ -134,11 +134,7 @@ impl ProseTraces {
         // Only lines holding a place suffix can match (most hold none).
         let suffix = |c: char| matches!(c, '镇' | '乡' | '道' | '区' | '县');
         for (line, text) in prose.iter().filter(|(_, text)| text.contains(suffix)) {
-            let compact: std::borrow::Cow<str> = if text.contains(char::is_whitespace) {
-                text.chars().filter(|c| !c.is_whitespace()).collect()
-            } else {
-                (*text).into()
-            };
+            let compact = crate::text::without_whitespace(text);
             for m in PLACE_RUN.find_iter(&compact) {
                 if places.len() < MAX_PLACES && !places.iter().any(|(p, _)| p == m.as_str()) {
                     places.push((m.as_str().to_string(), *line));
@@ -198,7 +194,7 @@ fn mix(mut z: u64) -> u64 {
 /// removed, 人民政府 dropped (丰泽区人民政府 and 丰泽区 are one agency; so are
 /// 鲤城区人民政府开元街道办事处 and 鲤城区开元街道办事处).
 pub fn agency_key(agency: &str) -> String {
-    let compact: String = agency.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact = crate::text::without_whitespace(agency);
     let compact = compact.strip_prefix("关于").unwrap_or(&compact);
     compact.replace("人民政府", "")
 }

@@ -12,7 +12,7 @@ use regex::Regex;
 
 use crate::categories::Section;
 use crate::model::Finding;
-use crate::text::label_key;
+use crate::text::{label_key, without_whitespace};
 
 /// Metadata read from a report's text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -242,7 +242,7 @@ fn find_doc_number(lines: &[&str], keys: &[String], title_line: Option<usize>) -
     (0..keys.len().min(HEAD_LINES))
         .filter(|&i| i < before_title || keys[i].contains("文号"))
         .find_map(|i| {
-            let squeezed: String = lines[i].chars().filter(|c| !c.is_whitespace()).collect();
+            let squeezed = without_whitespace(lines[i]);
             DOC_NUMBER.find(&squeezed).map(|m| {
                 let s = m.as_str();
                 s.rsplit_once(':').map_or(s, |(_, r)| r).to_string()

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use crate::categories::{Breakdown, Category, Section, APPLICANT_PARTS, REVIEW_ROWS};
 use crate::map::{CellFact, Evidence, Mapped};
 use crate::model::{Finding, Template, Unit};
+use crate::text::without_whitespace;
 
 macro_rules! pattern {
     ($name:ident, $re:expr) => {
@@ -98,7 +99,7 @@ pub fn check_unit_words(agency: Option<&str>, prose: &[(i32, &str)]) -> Vec<Find
     };
     let mut out = Vec::new();
     for (line, text) in prose {
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = without_whitespace(text);
         if let Some(m) = foreign.find(&compact) {
             let start = compact[..m.start()]
                 .char_indices()
