@@ -6,7 +6,6 @@
 //! cells give no facts, and a check that needs a missing cell is skipped (not assessable),
 //! never counted as failed.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -24,7 +23,41 @@ macro_rules! pattern {
     };
 }
 
-type Grid<'a> = BTreeMap<(Category, Breakdown), &'a CellFact>;
+/// A report's cells by row and column: one slot per (category, breakdown) pair, so a
+/// lookup is an index (the checks make hundreds per report). A later cell for the same
+/// pair replaces an earlier one, as in a map.
+struct Grid<'a> {
+    cells: Vec<Option<&'a CellFact>>,
+}
+
+impl<'a> Grid<'a> {
+    fn slot(c: Category, b: Breakdown) -> usize {
+        c as usize * Breakdown::ALL.len() + b as usize
+    }
+
+    fn get(&self, c: Category, b: Breakdown) -> Option<&'a CellFact> {
+        self.cells[Self::slot(c, b)]
+    }
+
+    /// The pairs that have a cell, by category and then breakdown.
+    fn keys(&self) -> impl Iterator<Item = (Category, Breakdown)> + '_ {
+        self.cells
+            .iter()
+            .filter_map(|cell| cell.map(|f| (f.category, f.breakdown)))
+    }
+}
+
+impl<'a> FromIterator<&'a CellFact> for Grid<'a> {
+    fn from_iter<I: IntoIterator<Item = &'a CellFact>>(cells: I) -> Self {
+        let mut grid = Grid {
+            cells: vec![None; Category::ALL.len() * Breakdown::ALL.len()],
+        };
+        for cell in cells {
+            grid.cells[Self::slot(cell.category, cell.breakdown)] = Some(cell);
+        }
+        grid
+    }
+}
 
 /// Runs every per-report check. `prose` holds the [`label_key`](crate::text::label_key)s of
 /// the report's lines outside its tables, with their 1-based line numbers, for the
@@ -35,11 +68,7 @@ pub fn validate(
     year: Option<i32>,
     prose: &[(i32, &str)],
 ) -> Vec<Finding> {
-    let grid: Grid = mapped
-        .cells
-        .iter()
-        .map(|c| ((c.category, c.breakdown), c))
-        .collect();
+    let grid: Grid = mapped.cells.iter().collect();
     let mut out = Vec::new();
     check_tables_present(mapped, &mut out);
     check_identity(&grid, &mut out);
@@ -383,18 +412,18 @@ fn list_parts(tail: &str, unit: &str) -> Vec<u64> {
 }
 
 fn value(grid: &Grid, c: Category, b: Breakdown) -> Option<Decimal> {
-    grid.get(&(c, b)).map(|f| f.value)
+    grid.get(c, b).map(|f| f.value)
 }
 
 fn line(grid: &Grid, c: Category, b: Breakdown) -> Option<i32> {
-    grid.get(&(c, b)).map(|f| f.line)
+    grid.get(c, b).map(|f| f.line)
 }
 
 fn columns_of(grid: &Grid, section: Section) -> Vec<Breakdown> {
     let mut cols: Vec<Breakdown> = grid
         .keys()
         .filter(|(c, _)| c.section() == section)
-        .map(|(_, b)| *b)
+        .map(|(_, b)| b)
         .collect();
     cols.sort();
     cols.dedup();
@@ -451,7 +480,7 @@ fn check_row_sums(grid: &Grid, out: &mut Vec<Finding>) {
     let mut rows: Vec<Category> = grid
         .keys()
         .filter(|(c, _)| c.section() == Section::Applications)
-        .map(|(c, _)| *c)
+        .map(|(c, _)| c)
         .collect();
     rows.dedup();
     for c in rows {
@@ -782,6 +811,38 @@ mod tests {
     }
 
     #[test]
+    fn grid_keys_come_in_category_then_breakdown_order_and_the_last_cell_wins() {
+        let cell = |category, breakdown, value: i64| CellFact {
+            section: Section::Applications,
+            category,
+            breakdown,
+            value: Decimal::from(value),
+            unit: Unit::Count,
+            raw: value.to_string(),
+            line: 1,
+        };
+        let cells = [
+            cell(Category::CarriedOver, Breakdown::Total, 1),
+            cell(Category::New, Breakdown::Total, 2),
+            cell(Category::New, Breakdown::NaturalPerson, 3),
+            cell(Category::CarriedOver, Breakdown::Total, 4),
+        ];
+        let grid: Grid = cells.iter().collect();
+        let mut expected = vec![
+            (Category::CarriedOver, Breakdown::Total),
+            (Category::New, Breakdown::Total),
+            (Category::New, Breakdown::NaturalPerson),
+        ];
+        expected.sort();
+        assert_eq!(grid.keys().collect::<Vec<_>>(), expected);
+        assert_eq!(
+            value(&grid, Category::CarriedOver, Breakdown::Total),
+            Some(Decimal::from(4))
+        );
+        assert_eq!(value(&grid, Category::New, Breakdown::Commercial), None);
+    }
+
+    #[test]
     fn new_publications_above_the_cumulative_total_both_ways() {
         let cell = |breakdown, value: i64| CellFact {
             section: Section::Active,
@@ -797,10 +858,7 @@ mod tests {
                 cell(Breakdown::Published, published),
                 cell(Breakdown::TotalPublished, total),
             ];
-            let grid: Grid = cells
-                .iter()
-                .map(|c| ((c.category, c.breakdown), c))
-                .collect();
+            let grid: Grid = cells.iter().collect();
             let mut out = Vec::new();
             check_published(&grid, &mut out);
             out.into_iter().map(|f| f.message).collect::<Vec<_>>()
