@@ -840,6 +840,15 @@ mod tests {
             Some(Decimal::from(4))
         );
         assert_eq!(value(&grid, Category::New, Breakdown::Commercial), None);
+        // Slots are numbered by the variants' places in `ALL`.
+        assert!(Category::ALL
+            .iter()
+            .enumerate()
+            .all(|(i, c)| *c as usize == i));
+        assert!(Breakdown::ALL
+            .iter()
+            .enumerate()
+            .all(|(i, b)| *b as usize == i));
     }
 
     #[test]
