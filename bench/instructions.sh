@@ -9,18 +9,11 @@
 # share is larger here than on the machine itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${CARGO_TARGET_DIR:-$HOME/.cache/gongkai/target}"
-bin="$target/release/gongkai"
-bench_dir="${BENCH_DIR:-$target/bench}"
+# shellcheck source=bench/corpus.sh
+. bench/corpus.sh
 reports="${1:-300}"
 command -v valgrind >/dev/null || { echo "instructions.sh: needs valgrind (apt install valgrind)" >&2; exit 2; }
-
-corpus="$bench_dir/corpus-$reports"
-if [ ! -f "$corpus/.complete" ]; then
-  rm -rf "$corpus"
-  "$bin" corpus --out "$corpus" --count "$reports" --seed 1 >/dev/null
-  touch "$corpus/.complete"
-fi
+corpus=$(generate_corpus "$reports")
 
 count() { # binary -> instructions
   local out="$bench_dir/out-instructions"

@@ -9,13 +9,11 @@
 # $BENCH_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${CARGO_TARGET_DIR:-$HOME/.cache/gongkai/target}"
-bin="$target/release/gongkai"
-bench_dir="${BENCH_DIR:-$target/bench}"
+# shellcheck source=bench/corpus.sh
+. bench/corpus.sh
 sizes=("${@:-10000 100000}")
 # shellcheck disable=SC2206
 sizes=(${sizes[*]})
-mkdir -p "$bench_dir"
 
 now() { date +%s.%N; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -33,12 +31,7 @@ awk -v a="$(seconds "$t0" "$t1")" -v b="$(seconds "$t1" "$t2")" \
 
 printf '| reports | MB | run | threads | seconds | reports/s | MB/s | × cat | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|\n'
 for n in "${sizes[@]}"; do
-  corpus="$bench_dir/corpus-$n"
-  if [ ! -f "$corpus/.complete" ]; then
-    rm -rf "$corpus"
-    "$bin" corpus --out "$corpus" --count "$n" --seed 1 >/dev/null
-    touch "$corpus/.complete"
-  fi
+  corpus=$(generate_corpus "$n")
   mb=$(du -sm --apparent-size "$corpus" | cut -f1)
   # The I/O floor: read every file once (page cache warm, as for the runs below).
   find "$corpus" -type f -name '*.txt' -print0 | xargs -0 cat >/dev/null
