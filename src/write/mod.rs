@@ -20,7 +20,8 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::model::{Diagnostic, DocResult, Fact, Report};
 
@@ -225,9 +226,22 @@ impl TableSink {
             Ok(file)
         };
         let parquet = if formats.parquet {
-            let props = WriterProperties::builder()
+            let mut props = WriterProperties::builder()
                 .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                .set_max_row_group_row_count(Some(group_rows))
+                .set_max_row_group_row_count(Some(group_rows));
+            // Rows are in walk order, so a row group of a text column spans nearly every
+            // code, agency and report id: its min/max could never skip a group or page,
+            // and computing them compared every value twice (4.3% of a run's
+            // instructions). Numeric columns keep theirs (`year`, `value`, `line` …).
+            for field in schema.fields() {
+                if field.data_type() == &DataType::Utf8 {
+                    props = props.set_column_statistics_enabled(
+                        ColumnPath::from(field.name().as_str()),
+                        EnabledStatistics::None,
+                    );
+                }
+            }
+            let props = props
                 .set_key_value_metadata(Some(vec![
                     KeyValue::new(
                         "gongkai.schema_version".to_string(),
