@@ -253,7 +253,9 @@ fn find_doc_number(lines: &[&str], keys: &[String], title_line: Option<usize>) -
 /// The date at the end: the signature date, else the 印发 date, after the last table.
 fn find_issue_date(keys: &[String], after: usize) -> Option<String> {
     let mut printed = None;
-    for k in keys.iter().skip(after) {
+    // Both patterns end in 日 or 日印发: most lines are turned away without them.
+    let may_be_a_date = |k: &&String| k.ends_with('日') || k.ends_with("日印发");
+    for k in keys.iter().skip(after).filter(may_be_a_date) {
         let (y, m, d, is_print) = if let Some(c) = DATE_LINE.captures(k) {
             (
                 c[1].parse().ok()?,
