@@ -422,7 +422,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
 /// busy behind a slow file, few enough that results waiting for the writer stay small.
 const WINDOW_PER_THREAD: usize = 32;
 
-/// Files a credit stands for, and most files a worker takes at once and sends back as one
+/// Files a credit stands for, and most results a worker sends to the writer in one
 /// message. Handing over each file alone woke a sleeping thread three times per file
 /// (walker, worker, writer): about 3 context switches per file, 4–5% of a run's CPU on
 /// these virtual machines (`perf stat -e context-switches`, `perf record`).
@@ -625,25 +625,33 @@ fn read_all(
     let preparer = Preparer::new(settings.formats, &settings.layout);
     let (job_sender, job_receiver) = std::sync::mpsc::channel::<(u64, Job)>();
     let jobs = std::sync::Mutex::new(job_receiver);
-    let work = || loop {
-        // The lock is held only to take the next jobs: the next one, and those already
-        // waiting behind it up to HANDOFF_FILES.
-        let taken: Vec<(u64, Job)> = match jobs.lock() {
-            Ok(receiver) => match receiver.recv() {
-                Ok(first) => std::iter::once(first)
-                    .chain(std::iter::from_fn(|| receiver.try_recv().ok()))
-                    .take(HANDOFF_FILES)
-                    .collect(),
+    let work = || {
+        // Jobs are taken one at a time, so that a few slow files spread over the workers;
+        // results go to the writer HANDOFF_FILES at a time, or before the worker would
+        // wait for a job, so that none is held back while the worker sleeps.
+        let mut results: Vec<(u64, Result<Done>)> = Vec::with_capacity(HANDOFF_FILES);
+        loop {
+            // The lock is held only to take the next job.
+            let next = match jobs.lock() {
+                Ok(receiver) => match receiver.try_recv() {
+                    Ok(job) => Some(job),
+                    Err(_) if !results.is_empty() => None,
+                    Err(_) => match receiver.recv() {
+                        Ok(job) => Some(job),
+                        Err(_) => return,
+                    },
+                },
                 Err(_) => return,
-            },
-            Err(_) => return,
-        };
-        let results = taken
-            .into_iter()
-            .map(|(number, job)| (number, Done::of(job, settings, &preparer)))
-            .collect();
-        if done.send(results).is_err() {
-            return; // The writer stopped on an error, which the caller reports.
+            };
+            if let Some((number, job)) = next {
+                results.push((number, Done::of(job, settings, &preparer)));
+                if results.len() < HANDOFF_FILES {
+                    continue;
+                }
+            }
+            if done.send(std::mem::take(&mut results)).is_err() {
+                return; // The writer stopped on an error, which the caller reports.
+            }
         }
     };
     pool.in_place_scope(|scope| {
