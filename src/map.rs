@@ -19,7 +19,7 @@ use crate::categories::{
 };
 use crate::model::{Finding, Template, Unit};
 use crate::tables::{RawCell, RawRow};
-use crate::text::{label_key, parse_number, wan_to_yuan, whole_number};
+use crate::text::{label_key, parse_number, wan_to_yuan, whole_number, Word};
 
 /// One cell placed in the grid of categories and breakdowns, value exact.
 #[derive(Debug, Clone, PartialEq)]
@@ -669,10 +669,17 @@ fn header_columns(key: &str) -> Vec<(Breakdown, usize)> {
     if !key.contains(['数', '增', '额']) {
         return Vec::new();
     }
+    static HEADERS: std::sync::LazyLock<Vec<(Word, Breakdown)>> = std::sync::LazyLock::new(|| {
+        ACTIVE_COLUMN_KEYS
+            .iter()
+            .map(|&(k, b)| (Word::new(k), b))
+            .collect()
+    });
     let mut found: Vec<(usize, usize, Breakdown)> = Vec::new();
-    for (k, b) in ACTIVE_COLUMN_KEYS {
+    for (word, b) in HEADERS.iter() {
+        let k = word.as_str();
         let mut from = 0;
-        while let Some(p) = key[from..].find(k) {
+        while let Some(p) = word.find_in(&key[from..]) {
             found.push((from + p, from + p + k.len(), *b));
             from += p + k.len();
         }

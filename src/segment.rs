@@ -12,7 +12,7 @@ use regex::Regex;
 
 use crate::categories::Section;
 use crate::model::Finding;
-use crate::text::{label_key, without_whitespace};
+use crate::text::{label_key, without_whitespace, Word};
 
 /// Metadata read from a report's text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -102,26 +102,30 @@ pub fn segment(text: &str) -> Segmented<'_> {
 }
 
 fn find_tables(keys: &[String]) -> Vec<TableRegion> {
+    static ARTICLE_20: Word = Word::new("第二十条");
+    static APPLICATIONS: [Word; 3] = [
+        Word::new("勾稽关系"),
+        Word::new("申请人情况"),
+        Word::new("本年新收政府信息公开申请"),
+    ];
+    static REVIEW: Word = Word::new("行政复议");
+    static PROBLEMS: Word = Word::new("存在的主要问题");
     let find_from =
         |start: usize, pred: &dyn Fn(&str) -> bool| (start..keys.len()).find(|&i| pred(&keys[i]));
     let active = find_from(0, &|k| {
-        k.contains("第二十条第(")
-            || k.contains("第二十条(")
-            || (k.contains("第二十条") && k.contains("项"))
+        ARTICLE_20.is_in(k)
+            && (k.contains("第二十条第(") || k.contains("第二十条(") || k.contains("项"))
     });
     let applications = find_from(active.unwrap_or(0), &|k| {
-        k.contains("勾稽关系") || k.contains("申请人情况") || k.contains("本年新收政府信息公开申请")
+        APPLICATIONS.iter().any(|w| w.is_in(k))
     });
-    let review = applications.and_then(|a| {
-        find_from(a + 1, &|k| {
-            k.contains("行政复议") && !k.contains("本年新收")
-        })
-    });
+    let review = applications
+        .and_then(|a| find_from(a + 1, &|k| REVIEW.is_in(k) && !k.contains("本年新收")));
     let review_end = review.map(|r| {
         find_from(r + 1, &|k| {
             k.starts_with("五、")
                 || k.starts_with("五.")
-                || k.contains("存在的主要问题")
+                || PROBLEMS.is_in(k)
                 || k.starts_with("(一)主要问题")
                 || k.starts_with("六、")
         })

@@ -194,7 +194,8 @@ fn locate_columns(line: &str, tokens: &mut [Token]) {
     let (mut cursor, mut chars_before) = (0usize, 0usize);
     for token in tokens {
         let Token::Value(cell) = token else { continue };
-        if let Some(found) = line[cursor..].find(cell.raw.as_str()) {
+        // memmem: `str::find` builds a two-way searcher per call, costly for short cells.
+        if let Some(found) = memchr::memmem::find(&line.as_bytes()[cursor..], cell.raw.as_bytes()) {
             let start = cursor + found;
             let end = start + cell.raw.len();
             let start_chars = chars_before + line[cursor..start].chars().count();

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use crate::categories::{Breakdown, Category, Section, APPLICANT_PARTS, REVIEW_ROWS};
 use crate::map::{CellFact, Evidence, Mapped};
 use crate::model::{Finding, Template, Unit};
-use crate::text::without_whitespace;
+use crate::text::{without_whitespace, Word};
 
 macro_rules! pattern {
     ($name:ident, $re:expr) => {
@@ -188,7 +188,7 @@ pub fn check_timeliness(
 struct Statement {
     what: &'static str,
     /// A word every match contains: lines without it skip the regex (most lines do).
-    needle: &'static str,
+    needle: Word,
     pattern: &'static LazyLock<Regex>,
     rows: &'static [Category],
 }
@@ -205,23 +205,24 @@ pattern!(FORWARD, r#"结转下(?:一)?年度[^，。；,;\d]{0,8}?(\d+)件"#);
 pattern!(REVIEWS, r#"行政复议(?:案件)?(\d+)件"#);
 pattern!(LAWSUITS, r#"行政诉讼(?:案件)?(\d+)件"#);
 pattern!(NONE_RECEIVED, r#"未收到[^，。；,;]{0,12}?申请"#);
+static NOT_RECEIVED: Word = Word::new("未收到");
 
-const STATEMENTS: &[Statement] = &[
+static STATEMENTS: [Statement; 7] = [
     Statement {
         what: "收到申请",
-        needle: "申请",
+        needle: Word::new("申请"),
         pattern: &RECEIVED,
         rows: &[Category::New],
     },
     Statement {
         what: "予以公开",
-        needle: "予以公开",
+        needle: Word::new("予以公开"),
         pattern: &DISCLOSED,
         rows: &[Category::Disclosed],
     },
     Statement {
         what: "无法提供",
-        needle: "无法提供",
+        needle: Word::new("无法提供"),
         pattern: &UNAVAILABLE,
         rows: &[
             Category::NotHeld,
@@ -231,7 +232,7 @@ const STATEMENTS: &[Statement] = &[
     },
     Statement {
         what: "其他处理",
-        needle: "其他处理",
+        needle: Word::new("其他处理"),
         pattern: &OTHER,
         rows: &[
             Category::OtherOutcome,
@@ -242,19 +243,19 @@ const STATEMENTS: &[Statement] = &[
     },
     Statement {
         what: "结转下年度",
-        needle: "结转下",
+        needle: Word::new("结转下"),
         pattern: &FORWARD,
         rows: &[Category::CarriedForward],
     },
     Statement {
         what: "行政复议",
-        needle: "行政复议",
+        needle: Word::new("行政复议"),
         pattern: &REVIEWS,
         rows: &[Category::Review],
     },
     Statement {
         what: "行政诉讼",
-        needle: "行政诉讼",
+        needle: Word::new("行政诉讼"),
         pattern: &LAWSUITS,
         rows: &[Category::LitigationDirect, Category::LitigationAfterReview],
     },
@@ -272,9 +273,9 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
             .collect();
         (!values.is_empty()).then(|| values.iter().copied().sum())
     };
-    for st in STATEMENTS {
+    for st in &STATEMENTS {
         let Some((line, stated)) = prose.iter().find_map(|(l, k)| {
-            if !k.contains(st.needle) {
+            if !st.needle.is_in(k) {
                 return None;
             }
             let c = st.pattern.captures(k)?;
@@ -302,7 +303,7 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
     if let (Some((line, _)), Some(new)) = (
         prose
             .iter()
-            .find(|(_, k)| k.contains("未收到") && NONE_RECEIVED.is_match(k)),
+            .find(|(_, k)| NOT_RECEIVED.is_in(k) && NONE_RECEIVED.is_match(k)),
         total_of(&[Category::New]),
     ) {
         if !new.is_zero() {
@@ -358,7 +359,8 @@ pub fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
 /// (seed 004: 17 + 38 = 55). Parts may overlap or leave some out, so only a sum above the
 /// whole is a finding.
 fn check_prose_parts(prose: &[(i32, &str)], out: &mut Vec<Finding>) {
-    for (line, key) in prose.iter().filter(|(_, key)| key.contains("其中")) {
+    static OF_WHICH: Word = Word::new("其中");
+    for (line, key) in prose.iter().filter(|(_, key)| OF_WHICH.is_in(key)) {
         for c in WHOLE_AND_PARTS.captures_iter(key) {
             let Ok(whole) = c[1].parse::<u64>() else {
                 continue;
