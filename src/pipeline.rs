@@ -626,33 +626,7 @@ fn read_all(
     let (job_sender, job_receiver) = std::sync::mpsc::channel::<(u64, Job)>();
     let jobs = std::sync::Mutex::new(job_receiver);
     let work = || {
-        // Jobs are taken one at a time, so that a few slow files spread over the workers;
-        // results go to the writer HANDOFF_FILES at a time, or before the worker would
-        // wait for a job, so that none is held back while the worker sleeps.
-        let mut results: Vec<(u64, Result<Done>)> = Vec::with_capacity(HANDOFF_FILES);
-        loop {
-            // The lock is held only to take the next job.
-            let next = match jobs.lock() {
-                Ok(receiver) => match receiver.try_recv() {
-                    Ok(job) => Some(job),
-                    Err(_) if !results.is_empty() => None,
-                    Err(_) => match receiver.recv() {
-                        Ok(job) => Some(job),
-                        Err(_) => return,
-                    },
-                },
-                Err(_) => return,
-            };
-            if let Some((number, job)) = next {
-                results.push((number, Done::of(job, settings, &preparer)));
-                if results.len() < HANDOFF_FILES {
-                    continue;
-                }
-            }
-            if done.send(std::mem::take(&mut results)).is_err() {
-                return; // The writer stopped on an error, which the caller reports.
-            }
-        }
+        work_through(&jobs, &done, |job| Done::of(job, settings, &preparer));
     };
     pool.in_place_scope(|scope| {
         for _ in 0..pool.current_num_threads() {
@@ -696,6 +670,43 @@ fn read_all(
         }
         Ok(any_file)
     })
+}
+
+/// One worker's loop: takes numbered jobs until there are no more, and sends what
+/// `process` makes of them to the writer. Jobs are taken one at a time, so that a few slow
+/// files spread over the workers; results go to the writer [`HANDOFF_FILES`] at a time, or
+/// as soon as no job is at hand. A worker holding results never waits, for the lock or for
+/// a job: the writer may be waiting for one of them, the walker for the writer, and the
+/// worker that has the lock for the walker.
+fn work_through<J, R>(
+    jobs: &std::sync::Mutex<Receiver<(u64, J)>>,
+    done: &SyncSender<Vec<(u64, R)>>,
+    mut process: impl FnMut(J) -> R,
+) {
+    let mut results: Vec<(u64, R)> = Vec::with_capacity(HANDOFF_FILES);
+    loop {
+        // The lock is held only to take the next job.
+        let next = if results.is_empty() {
+            match jobs.lock().map(|receiver| receiver.recv()) {
+                Ok(Ok(job)) => Some(job),
+                _ => return,
+            }
+        } else {
+            // Busy: another worker is taking a job, or waiting for one.
+            jobs.try_lock()
+                .ok()
+                .and_then(|receiver| receiver.try_recv().ok())
+        };
+        if let Some((number, job)) = next {
+            results.push((number, process(job)));
+            if results.len() < HANDOFF_FILES {
+                continue;
+            }
+        }
+        if done.send(std::mem::take(&mut results)).is_err() {
+            return; // The writer stopped on an error, which the caller reports.
+        }
+    }
 }
 
 /// Writes the workers' results in walk order as they arrive, gives a credit back for
@@ -874,6 +885,42 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A worker that holds a result and finds the job queue locked (another worker is
+    /// waiting there for the walker) sends the result instead of waiting for the lock.
+    #[test]
+    fn a_worker_holding_results_sends_them_rather_than_wait_for_the_lock() {
+        use std::sync::{mpsc, Arc, Barrier, Mutex};
+        use std::time::Duration;
+        let (job_sender, job_receiver) = mpsc::channel::<(u64, u32)>();
+        let jobs = Arc::new(Mutex::new(job_receiver));
+        let (done_sender, done_receiver) = mpsc::sync_channel::<Vec<(u64, u32)>>(4);
+        let (taken, locked) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+        let worker = {
+            let (jobs, taken, locked) = (jobs.clone(), taken.clone(), locked.clone());
+            std::thread::spawn(move || {
+                work_through(&jobs, &done_sender, |job| {
+                    // The first job is taken: let the test lock the queue, then go on.
+                    taken.wait();
+                    locked.wait();
+                    job * 10
+                })
+            })
+        };
+        job_sender.send((0, 7)).unwrap();
+        taken.wait();
+        let guard = jobs.lock().unwrap();
+        locked.wait();
+        let sent = done_receiver.recv_timeout(Duration::from_secs(10));
+        drop(guard);
+        assert_eq!(
+            sent.ok(),
+            Some(vec![(0, 70)]),
+            "the worker waited for the lock"
+        );
+        drop(job_sender);
+        worker.join().unwrap();
+    }
 
     #[test]
     fn a_panic_becomes_the_files_failed_row() {
