@@ -72,7 +72,14 @@ impl Settings {
                 "inputs={:?} formats={:?} layout={:?} shard={:?} decode={:?}",
                 self.inputs, self.formats, self.layout, self.shard, self.decode
             ),
+            facts_csv: None,
         }
+    }
+
+    /// Whether the output has one `facts.csv`, which holds the facts for the next
+    /// incremental run, so that the state need not keep a copy.
+    fn facts_csv_in_output(&self) -> bool {
+        matches!(self.layout, Layout::Single) && self.formats.csv
     }
 
     /// Whether the output files a previous run wrote are all there.
@@ -479,7 +486,7 @@ impl Done {
             };
             let prepared = preparer.prepare(&doc)?;
             Ok(Done {
-                state: StateRows::of(&prepared.csv)?,
+                state: StateRows::of(&prepared.csv, !settings.facts_csv_in_output())?,
                 summary: ReportSummary::of(&doc),
                 entry,
                 prepared,
@@ -594,7 +601,10 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         None => open_writers(settings, &part, &meta).with_context(writing)?,
     };
     out.finish().with_context(writing)?;
-    state.finish().with_context(writing)?;
+    let facts_csv = settings
+        .facts_csv_in_output()
+        .then(|| staging.dir().join("facts.csv"));
+    state.finish(facts_csv.as_deref()).with_context(writing)?;
     staging.commit().with_context(writing)?;
     Ok(summary)
 }

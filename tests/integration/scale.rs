@@ -107,6 +107,38 @@ fn an_unchanged_corpus_leaves_the_output_untouched() {
     );
 }
 
+/// The state keeps no facts where the output has `facts.csv`: the next run reads them
+/// back from it, and only if it is still the file that run wrote.
+#[test]
+fn facts_come_back_from_facts_csv_only_while_it_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out, full) = (
+        dir.path().join("in"),
+        dir.path().join("out"),
+        dir.path().join("full"),
+    );
+    copy_samples(&input);
+    assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&out)]).0, 0);
+    let state_facts = out.join(".gongkai/all/facts.csv.zst");
+    let facts_csv = std::fs::read(out.join("facts.csv")).unwrap();
+    assert!(
+        std::fs::metadata(&state_facts).unwrap().len() < 200 && facts_csv.len() > 50_000,
+        "the state holds a header, no facts"
+    );
+    // An analyst's edit: the file is no longer what the run wrote.
+    std::fs::write(out.join("facts.csv"), &facts_csv[..facts_csv.len() / 2]).unwrap();
+    change_corpus(&input);
+    let (code, stdout, stderr) = gongkai(&["ingest", s(&input), "--out", s(&out), "--incremental"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("facts.csv is not the file the previous run wrote")
+            && !stdout.contains("reused"),
+        "{stderr}{stdout}"
+    );
+    assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&full)]).0, 0);
+    assert_eq!(files(&out), files(&full));
+}
+
 #[test]
 fn a_new_version_changed_settings_or_lost_output_read_everything() {
     let dir = tempfile::tempdir().unwrap();
