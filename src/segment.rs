@@ -12,7 +12,7 @@ use regex::Regex;
 
 use crate::categories::Section;
 use crate::model::Finding;
-use crate::text::{label_key, without_whitespace, Word};
+use crate::text::{label_key, split_ascii, without_whitespace, Word};
 
 /// Metadata read from a report's text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -84,8 +84,7 @@ static HAN_DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Cuts decoded text into lines, metadata and table regions.
 pub fn segment(text: &str) -> Segmented<'_> {
-    let lines: Vec<&str> = text
-        .split('\n')
+    let lines: Vec<&str> = split_ascii(text, b'\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
     let keys: Vec<String> = lines.iter().map(|l| label_key(l)).collect();

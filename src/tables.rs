@@ -9,7 +9,7 @@
 //!
 //! This stage knows nothing of categories; [`crate::map`] names the rows.
 
-use crate::text::{is_ideograph, is_placeholder, label_key, parse_number};
+use crate::text::{is_ideograph, is_placeholder, label_key, parse_number, split_ascii};
 
 /// One value cell of a raw row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,11 +144,11 @@ fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
     }
     let trimmed = line.trim();
     let (cells, structured): (Vec<&str>, bool) = if line.contains('\t') {
-        (line.split('\t').collect(), true)
+        (split_ascii(line, b'\t').collect(), true)
     } else if trimmed.starts_with('|') {
         let inner = trimmed.trim_start_matches('|');
         let inner = inner.strip_suffix('|').unwrap_or(inner);
-        (inner.split('|').collect(), true)
+        (split_ascii(inner, b'|').collect(), true)
     } else {
         (split_wide_spaces(trimmed), false)
     };
