@@ -6,11 +6,11 @@
 //! gongkai version, schema version and the settings that shape the output). All of it is
 //! in walk order. Where the output has a `facts.csv`, the state keeps no facts of its own:
 //! the next run reads them back from that file, if it is still as written (size and
-//! modification time in `meta.json`); compressing a copy of them was 8% of a run's work. `--incremental` compares the walk with the manifest as two sorted
-//! streams: unchanged files reuse their previous rows, new and changed files are read,
-//! removed files drop out. Nothing is held in memory beyond a chunk of files, and when
-//! nothing changed the output is left as it is. A different version or setting makes the
-//! run a full one.
+//! modification time in `meta.json`); compressing a copy of them was 8% of a run's work.
+//! `--incremental` compares the walk with the manifest as two sorted streams: unchanged
+//! files reuse their previous rows, new and changed files are read, removed files drop
+//! out. Nothing is held in memory beyond a chunk of files, and when nothing changed the
+//! output is left as it is. A different version or setting makes the run a full one.
 
 use std::cmp::Ordering;
 use std::fs::{self, File};
@@ -336,13 +336,7 @@ impl StateReader {
             Ok(csv::Reader::from_reader(decoder))
         };
         let facts: FactsReader = match old.facts_csv {
-            None => {
-                let path = dir.join("facts.csv.zst");
-                let file = File::open(&path)
-                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-                let decoder = zstd::stream::read::Decoder::new(file).map_err(|e| e.to_string())?;
-                csv::Reader::from_reader(Box::new(decoder))
-            }
+            None => csv::Reader::from_reader(Box::new(open("facts")?.into_inner())),
             Some(written) => {
                 let path = out.join("facts.csv");
                 let Some(stat) = FileStat::of(&path) else {

@@ -720,7 +720,7 @@ fn work_through<J, R>(
 }
 
 /// Writes the workers' results in walk order as they arrive, gives a credit back for
-/// each, and then the checks across reports. Returns the writers (still to finish) and
+/// every [`HANDOFF_FILES`] written, and then the checks across reports. Returns the writers (still to finish) and
 /// the counts of what was written.
 fn write_in_order(
     settings: &Settings,
