@@ -112,12 +112,12 @@ def test_pyarrow_filters_string_columns():
 def test_numeric_columns_carry_min_max_and_text_columns_none(con, table):
     # Readers skip row groups by the numeric columns' statistics (year = 2021); text
     # columns in walk order could skip nothing, so gongkai does not compute theirs.
+    path = OUT / (table + ".parquet")
     stats = con.sql(
         "SELECT path_in_schema, bool_and(stats_min_value IS NOT NULL AND stats_max_value IS NOT NULL) "
-        f"FROM parquet_metadata('{OUT / (table + '.parquet')}') GROUP BY path_in_schema"
+        f"FROM parquet_metadata('{path}') GROUP BY path_in_schema"
     ).fetchall()
     has_min_max = dict(stats)
-    path = OUT / (table + ".parquet")
     for column, kind in SCHEMA[table]:
         if kind == "VARCHAR":
             assert not has_min_max[column], column
