@@ -281,7 +281,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         Content::Unreadable(finding) => return failed(id, source_path, bytes.len(), finding),
     };
     let seg = segment(&decoded.text);
-    let mut findings: Vec<Finding> = decoded.warning.into_iter().collect();
+    let mut findings: Vec<Finding> = decoded.findings;
     if seg.metadata.title.is_none() && seg.tables.is_empty() {
         let finding = Finding::error(
             "not_a_report",

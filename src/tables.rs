@@ -9,7 +9,9 @@
 //!
 //! This stage knows nothing of categories; [`crate::map`] names the rows.
 
-use crate::text::{is_ideograph, is_placeholder, label_key, parse_number, split_ascii};
+use crate::text::{
+    is_ideograph, is_page_number, is_placeholder, label_key, parse_number, split_ascii,
+};
 
 /// One value cell of a raw row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,19 +106,6 @@ pub fn recover_rows(lines: &[&str], first_line: usize) -> Vec<RawRow> {
         rows.push(current);
     }
     rows
-}
-
-/// Page furniture that PDF conversion leaves inside tables: `- 3 -`, `—4—`, `第 3 页`.
-fn is_page_number(key: &str) -> bool {
-    let inner = key.trim_matches('-');
-    let dashed = key.starts_with('-') && key.ends_with('-') && key.len() > inner.len();
-    let paged = key.starts_with('第') && key.ends_with('页');
-    (dashed || paged)
-        && inner
-            .trim_start_matches('第')
-            .trim_end_matches('页')
-            .chars()
-            .all(|c| c.is_ascii_digit())
 }
 
 fn is_markdown_rule(line: &str) -> bool {

@@ -198,6 +198,20 @@ fn push_key_char(out: &mut String, c: char) {
     });
 }
 
+/// Whether a label key ([`label_key`]) is page furniture that PDF conversion leaves
+/// inside tables: `- 3 -`, `—4—`, `第 3 页`.
+pub fn is_page_number(key: &str) -> bool {
+    let inner = key.trim_matches('-');
+    let dashed = key.starts_with('-') && key.ends_with('-') && key.len() > inner.len();
+    let paged = key.starts_with('第') && key.ends_with('页');
+    (dashed || paged)
+        && inner
+            .trim_start_matches('第')
+            .trim_end_matches('页')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+}
+
 /// Whether a cell holds no number but a placeholder the report uses for "nothing"
 /// (`-`, `—`, `/`, `无`): it takes a column's place but gives no fact.
 pub fn is_placeholder(cell: &str) -> bool {

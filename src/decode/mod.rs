@@ -89,8 +89,9 @@ pub struct Decoded {
     /// The character encoding of the bytes (WHATWG name, e.g. `UTF-8`, `GBK`); `None` for
     /// DOCX and PDF, whose text encoding is internal to the format.
     pub encoding: Option<&'static str>,
-    /// A problem met while decoding (undecodable bytes, a wrong declared charset).
-    pub warning: Option<Finding>,
+    /// Problems met while decoding (undecodable bytes, a wrong declared charset, a PDF
+    /// table that could not be read).
+    pub findings: Vec<Finding>,
 }
 
 /// What a file's bytes turned out to be.
@@ -213,14 +214,14 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
             text: rendered,
             format: Format::Html,
             encoding: Some(encoding),
-            warning: warning.take(),
+            findings: warning.take().into_iter().collect(),
         });
     }
     Content::Text(Decoded {
         text,
         format: Format::Text,
         encoding: Some(encoding),
-        warning,
+        findings: warning.into_iter().collect(),
     })
 }
 
@@ -232,7 +233,7 @@ fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
         output_bytes: options.max_file_bytes,
     };
     match pdf::pdf_to_text(bytes, &options.pdftotext, limits) {
-        Ok(text) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, warning: None }),
+        Ok(pdf::PdfText { text, findings }) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, findings }),
         Err(pdf::PdfError::NoTextLayer) => Content::Unreadable(Finding::error(
             "no_text_layer",
             "the PDF has no text layer (a scanned report, 图片版): it needs OCR before gongkai can read it",
@@ -263,7 +264,7 @@ fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
 
 fn decode_zip(bytes: &[u8]) -> Content {
     match docx::docx_to_text(bytes) {
-        Ok(text) => Content::Text(Decoded { text, format: Format::Docx, encoding: None, warning: None }),
+        Ok(text) => Content::Text(Decoded { text, format: Format::Docx, encoding: None, findings: Vec::new() }),
         Err(docx::DocxError::NotDocx(what)) => unsupported(&what, "only .docx Word documents are read from zip containers"),
         Err(docx::DocxError::NotZip(e)) => Content::Unreadable(Finding::error(
             "unreadable_docx",
@@ -455,7 +456,7 @@ mod tests {
             Some("GBK"),
             "GBK is decoded as GB18030 by encoding_rs"
         );
-        assert!(d.warning.is_none());
+        assert!(d.findings.is_empty());
     }
 
     #[test]
@@ -481,7 +482,7 @@ mod tests {
         let d = text(decode_default(&bytes));
         assert_eq!(d.encoding, Some("UTF-8"));
         assert!(d.text.contains("政府信息公开工作年度报告"));
-        assert_eq!(d.warning.unwrap().code, "encoding");
+        assert_eq!(d.findings[0].code, "encoding");
     }
 
     #[test]
@@ -492,11 +493,11 @@ mod tests {
         assert_eq!(d.format, Format::Html);
         assert_eq!(d.encoding, Some("UTF-8"));
         assert_eq!(d.text, "泉港区2021年政府信息公开工作年度报告\n");
-        assert_eq!(d.warning.unwrap().code, "encoding");
+        assert_eq!(d.findings[0].code, "encoding");
         // Declared and sent as GBK.
         let (gbk, _, _) = encoding_rs::GBK.encode(page);
         let d = text(decode_default(&gbk));
-        assert_eq!((d.encoding, d.warning), (Some("GBK"), None));
+        assert_eq!((d.encoding, d.findings.is_empty()), (Some("GBK"), true));
         assert_eq!(d.text, "泉港区2021年政府信息公开工作年度报告\n");
     }
 

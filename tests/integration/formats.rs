@@ -19,7 +19,7 @@ fn fixture(stem: &str, ext: &str) -> PathBuf {
         .join(format!("{stem}.{ext}"))
 }
 
-fn pdftotext_available() -> bool {
+pub fn pdftotext_available() -> bool {
     let ok = std::process::Command::new("pdftotext")
         .arg("-v")
         .output()
@@ -108,6 +108,38 @@ fn pdf_printed_from_the_docx() {
     }
 }
 
+/// The PDFs in `pdf-styles/`: the ways agencies print a report (see `generate.py`).
+const PDF_STYLES: [&str; 4] = ["word", "word-centred", "chromium", "cid"];
+
+#[test]
+fn pdf_printed_in_every_style_reads_exactly() {
+    if !pdftotext_available() {
+        return;
+    }
+    for style in PDF_STYLES {
+        for name in SEEDS {
+            let stem = name.trim_end_matches(".txt");
+            let path = root()
+                .join("tests/fixtures/formats/pdf-styles")
+                .join(format!("{stem}.{style}.pdf"));
+            let original = process_path(&raw(name));
+            if style == "chromium" {
+                // The printed web page carries the portal's navigation above the
+                // article (a link to the 2018 report): the title it gives is issue 16's
+                // (saved pages); the tables are this test's.
+                let doc = process_path(&path);
+                assert_eq!(cells(&doc), cells(&original), "{}", path.display());
+                assert!(doc
+                    .diagnostics
+                    .iter()
+                    .all(|d| d.code != "pdf_table_unreadable"));
+            } else {
+                assert_same_report(&path, &original);
+            }
+        }
+    }
+}
+
 #[test]
 fn the_form_comes_from_the_bytes_not_the_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -127,33 +159,12 @@ fn the_form_comes_from_the_bytes_not_the_name() {
 
 /// A valid one-page PDF with no text on it, as a scanner without OCR produces.
 fn textless_pdf() -> Vec<u8> {
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        "<< /Length 0 >>\nstream\n\nendstream",
-    ];
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    pdf
+    crate::util::pdf_of(&[
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_string(),
+        "<< /Length 0 >>\nstream\n\nendstream".to_string(),
+    ])
 }
 
 #[test]

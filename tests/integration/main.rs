@@ -8,6 +8,7 @@
 //! - `faults`: runs killed at any moment.
 //! - `fuzzed`: inputs the fuzzers found crashing, kept as regression tests.
 //! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
+//! - `pdf_tables`: PDF tables read by their rulings, on PDFs written byte by byte.
 //! - `properties`: generated inputs (proptest): no panic, cuts, renames and reordering.
 //! - `quality`: the quality report, and the page in headless Chromium.
 //! - `query`: `gongkai query` (feature `query`) and the README's example queries.
@@ -26,6 +27,7 @@ mod faults;
 mod formats;
 mod fuzzed;
 mod layouts;
+mod pdf_tables;
 mod properties;
 mod quality;
 mod query;

@@ -1,15 +1,33 @@
-//! PDF files → text lines, by poppler's `pdftotext -layout`, run as a subprocess.
+//! PDF files → text lines: poppler for the text, the page's vector rulings for tables.
 //!
-//! Why poppler: its layout mode keeps table rows on one line with columns apart, which
-//! the `tables` stage reads as space-aligned columns; `poppler-data` maps Chinese fonts
-//! without ToUnicode tables, where the pure-Rust extractors emit U+FFFD; and a subprocess
-//! keeps GPL code out of our binary and a hanging or crashing PDF out of our process. The
-//! run has a time limit and (on Linux) a memory limit (`RLIMIT_AS`), and its text output
-//! is capped; a PDF with no text (a scan) is reported as needing OCR.
+//! Every PDF is read by poppler's `pdftotext -layout`, which keeps a table row on one
+//! line with its columns apart. That fails on tables printed from ordinary Word tables:
+//! top-aligned cells print a row's numbers on its label's first line, so lines give each
+//! row's numbers the tail of the label above. So the ruled tables are read by their
+//! geometry as well ([`rulings`] → [`lattice`] → [`compose`]): the borders drawn in the
+//! content stream give the cells, poppler's word boxes (`pdftotext -tsv`, only for the
+//! pages that hold a ruled table) fill them, and those pages' text is the prose lines and
+//! the tables as tab-separated grids, as web pages and DOCX give them. Pages without a
+//! ruled table keep their layout text, and a table that cannot be placed with certainty
+//! gives a `pdf_table_unreadable` finding and no numbers.
+//!
+//! Why poppler: `poppler-data` maps Chinese fonts without ToUnicode tables, where the
+//! pure-Rust extractors emit U+FFFD; and a subprocess keeps GPL code out of our binary
+//! and a hanging or crashing PDF out of our process. Each run has a time limit and (on
+//! Linux) a memory limit (`RLIMIT_AS`), and its text output is capped; a PDF with no
+//! text (a scan) is reported as needing OCR. The rulings come from `lopdf` (MIT), in
+//! process: it parses the file, never renders it.
+
+pub mod compose;
+pub mod lattice;
+pub mod rulings;
+pub mod words;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::model::Finding;
 
 /// Why a PDF gave no text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,11 +55,68 @@ pub struct PdfLimits {
     pub output_bytes: u64,
 }
 
-/// Extracts a PDF's text with its layout.
-pub fn pdf_to_text(bytes: &[u8], program: &str, limits: PdfLimits) -> Result<String, PdfError> {
+/// A PDF's text, and what went wrong reading its tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfText {
+    /// The text: layout lines, and ruled tables as tab-separated grids.
+    pub text: String,
+    /// Tables that could not be read (`pdf_table_unreadable`).
+    pub findings: Vec<Finding>,
+}
+
+/// Extracts a PDF's text: pages with ruled tables by geometry, the rest by layout.
+pub fn pdf_to_text(bytes: &[u8], program: &str, limits: PdfLimits) -> Result<PdfText, PdfError> {
+    let layout = run(bytes, program, &["-layout"], limits)?;
+    let layout = String::from_utf8_lossy(&layout);
+    if layout.chars().all(char::is_whitespace) {
+        return Err(PdfError::NoTextLayer);
+    }
+    // pdftotext ends every page with a form feed.
+    let mut pages: Vec<String> = layout.split('\x0c').map(str::to_string).collect();
+    let mut findings = Vec::new();
+    // A file lopdf cannot parse keeps its layout text: poppler read it.
+    let frames: Vec<Vec<lattice::Frame>> = rulings::read(bytes)
+        .unwrap_or_default()
+        .iter()
+        .map(|page| lattice::find_frames(&page.segments, page.width, page.height))
+        .collect();
+    let first = frames.iter().position(|f| !f.is_empty());
+    let last = frames.iter().rposition(|f| !f.is_empty());
+    if let (Some(first), Some(last)) = (first, last) {
+        let (from, to) = ((first + 1).to_string(), (last + 1).to_string());
+        match run(bytes, program, &["-tsv", "-f", &from, "-l", &to], limits) {
+            Ok(tsv) => {
+                let words = words::parse_tsv(&String::from_utf8_lossy(&tsv), first + 1);
+                let (texts, found) = compose::compose(&frames[first..=last], &words, first);
+                for (k, text) in texts.into_iter().enumerate() {
+                    if let (Some(text), Some(page)) = (text, pages.get_mut(first + k)) {
+                        *page = text;
+                    }
+                }
+                findings = found;
+            }
+            Err(e) => findings.push(Finding::warning(
+                "pdf_tables_by_layout",
+                format!(
+                    "the word boxes of the pages with ruled tables could not be read ({e:?}); \
+                     those tables were read from the layout text"
+                ),
+                None,
+            )),
+        }
+    }
+    Ok(PdfText {
+        text: pages.join("\n"),
+        findings,
+    })
+}
+
+/// Runs `pdftotext` with `args` on the PDF, returning its standard output.
+fn run(bytes: &[u8], program: &str, args: &[&str], limits: PdfLimits) -> Result<Vec<u8>, PdfError> {
     let mut command = Command::new(program);
     command
-        .args(["-layout", "-enc", "UTF-8", "-", "-"])
+        .args(args)
+        .args(["-enc", "UTF-8", "-", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -95,11 +170,7 @@ pub fn pdf_to_text(bytes: &[u8], program: &str, limits: PdfLimits) -> Result<Str
         }
         return Err(PdfError::Failed(format!("{status}: {tail}")));
     }
-    let text = String::from_utf8_lossy(&out).replace('\x0c', "\n");
-    if text.chars().all(char::is_whitespace) {
-        return Err(PdfError::NoTextLayer);
-    }
-    Ok(text)
+    Ok(out)
 }
 
 /// Whether a failed run looks like an allocation that hit the memory limit: the messages
