@@ -69,7 +69,7 @@ lint: ## rustfmt check and clippy, warnings are errors
 fmt: ## Format the code
 	cargo fmt --all
 
-fixtures: venv ## Regenerate tests/fixtures/formats (needs LibreOffice and Chromium: apt-get install libreoffice-writer-nogui fonts-noto-cjk chromium)
+fixtures: venv ## Regenerate tests/fixtures/formats (needs LibreOffice, Chromium and qpdf: apt-get install libreoffice-writer-nogui fonts-noto-cjk chromium qpdf)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/fixtures/formats/requirements.txt
 	$(VENV)/bin/python tests/fixtures/formats/generate.py
 

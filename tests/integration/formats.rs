@@ -141,6 +141,21 @@ fn pdf_printed_in_every_style_reads_exactly() {
 }
 
 #[test]
+fn pdf_encrypted_with_an_owner_password_only_reads_exactly() {
+    if !pdftotext_available() {
+        return;
+    }
+    let name = SEEDS[1];
+    let stem = name.trim_end_matches(".txt");
+    for cipher in ["rc4", "aes256"] {
+        let path = root()
+            .join("tests/fixtures/formats/pdf-styles")
+            .join(format!("{stem}.cid-{cipher}-owner.pdf"));
+        assert_same_report(&path, &process_path(&raw(name)));
+    }
+}
+
+#[test]
 fn the_form_comes_from_the_bytes_not_the_name() {
     let dir = tempfile::tempdir().unwrap();
     let stem = "001_1f7e495e6ab563f2";

@@ -200,7 +200,7 @@ fn review_values(doc: &DocResult) -> Vec<(String, String, f64)> {
     v
 }
 
-fn expected() -> Vec<(String, String, f64)> {
+fn expected_values() -> Vec<(String, String, f64)> {
     let mut v = Vec::new();
     for (i, category) in ["review", "litigation.direct", "litigation.after_review"]
         .iter()
@@ -242,7 +242,12 @@ fn a_ruled_table_is_read_cell_by_cell() {
         },
     ] {
         let doc = read(&review_report(0.0), style);
-        assert_eq!(review_values(&doc), expected(), "{:#?}", doc.diagnostics);
+        assert_eq!(
+            review_values(&doc),
+            expected_values(),
+            "{:#?}",
+            doc.diagnostics
+        );
         assert_eq!(doc.report.agency.as_deref(), Some("某某县统计局"));
         assert!(
             doc.diagnostics
@@ -292,5 +297,44 @@ fn boxes_behind_prose_are_not_tables_and_fills_close_cells() {
     marks.push(Mark::Fill(LEFT, 340.0, 15.0 * COLUMN, 20.0));
     let doc = read(&marks, PLAIN);
     assert_eq!(doc.report.agency.as_deref(), Some("某某县统计局"));
-    assert_eq!(review_values(&doc), expected(), "{:#?}", doc.diagnostics);
+    assert_eq!(
+        review_values(&doc),
+        expected_values(),
+        "{:#?}",
+        doc.diagnostics
+    );
+}
+
+#[test]
+fn a_pdf_without_rulings_keeps_the_layout_text() {
+    if !poppler() {
+        return;
+    }
+    let marks: Vec<Mark> = review_report(0.0)
+        .into_iter()
+        .filter(|m| !matches!(m, Mark::Line(..)))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, pdf(&marks, PLAIN)).unwrap();
+    let layout = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(layout.stdout)
+        .unwrap()
+        .replace('\x0c', "\n");
+    let decoded = match gongkai::decode::decode(
+        &std::fs::read(&path).unwrap(),
+        &gongkai::decode::DecodeOptions::default(),
+    ) {
+        gongkai::decode::Content::Text(d) => d,
+        gongkai::decode::Content::Unreadable(f) => panic!("{f:?}"),
+    };
+    assert_eq!(decoded.text, expected);
+    assert!(decoded.findings.is_empty());
+    // Read from those lines, the unruled table still gives its numbers.
+    assert_eq!(review_values(&read(&marks, PLAIN)), expected_values());
 }

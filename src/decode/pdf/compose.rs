@@ -71,18 +71,18 @@ enum Outcome {
     Unreadable,
 }
 
-/// The text of every page from `first` on that holds a ruled table, and findings for
-/// tables that could not be read. `None` keeps a page's layout text.
-pub fn compose(
-    frames: &[Vec<Frame>],
-    words: &[Vec<Word>],
-    first: usize,
-) -> (Vec<Option<String>>, Vec<Finding>) {
+/// The text of every page (`frames` and `words` by page, from the first), and findings
+/// for tables that could not be read.
+pub fn compose(frames: &[Vec<Frame>], words: &[Vec<Word>]) -> (Vec<String>, Vec<Finding>) {
     let none: Vec<Word> = Vec::new();
-    let pages: Vec<(Vec<Found>, Vec<Item>)> = frames
-        .iter()
-        .enumerate()
-        .map(|(k, page_frames)| classify(page_frames, words.get(k).unwrap_or(&none)))
+    let no_frames: Vec<Frame> = Vec::new();
+    let pages: Vec<(Vec<Found>, Vec<Item>)> = (0..frames.len().max(words.len()))
+        .map(|k| {
+            classify(
+                frames.get(k).unwrap_or(&no_frames),
+                words.get(k).unwrap_or(&none),
+            )
+        })
         .collect();
     // Each chain's parts in page order, and each frame's chain.
     let mut chains: Vec<Vec<(usize, usize)>> = Vec::new();
@@ -123,7 +123,7 @@ pub fn compose(
                         ..
                     } => {
                         findings.push(unreadable(
-                            first + k + 1,
+                            k + 1,
                             &format!("{rows} rows × {columns} columns: {reason}"),
                         ));
                         return Outcome::Unreadable;
@@ -134,7 +134,7 @@ pub fn compose(
                 Ok(grid) if is_table(&grid) => Outcome::Table(grid.to_lines()),
                 Ok(_) => Outcome::Prose,
                 Err(reason) => {
-                    findings.push(unreadable(first + page + 1, &reason));
+                    findings.push(unreadable(page + 1, &reason));
                     Outcome::Unreadable
                 }
             }
@@ -144,9 +144,6 @@ pub fn compose(
         .iter()
         .enumerate()
         .map(|(k, (found, items))| {
-            if found.is_empty() {
-                return None;
-            }
             let mut lines: Vec<String> = Vec::new();
             for item in items {
                 match item {
@@ -167,7 +164,7 @@ pub fn compose(
             }
             let mut text = lines.join("\n");
             text.push('\n');
-            Some(text)
+            text
         })
         .collect();
     (texts, findings)
@@ -246,11 +243,21 @@ fn classify(frames: &[Frame], words: &[Word]) -> (Vec<Found>, Vec<Item>) {
     (found, items)
 }
 
+/// A prose line's words, spaced as the page spaces them: one space for a word gap, more
+/// for a wider gap (about one per half a character), as `pdftotext -layout` keeps the
+/// columns of a table without borders apart.
 fn join_words(line: &[&Word]) -> String {
-    line.iter()
-        .map(|w| w.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::new();
+    for (n, w) in line.iter().enumerate() {
+        if n > 0 {
+            let before = line[n - 1];
+            let pitch = 0.5 * before.height().min(w.height()).max(1.0);
+            let spaces = ((w.left - before.right) / pitch).round().clamp(1.0, 40.0);
+            out.extend(std::iter::repeat_n(' ', spaces as usize));
+        }
+        out.push_str(&w.text);
+    }
+    out
 }
 
 fn prose_lines(words: &[&Word]) -> Vec<String> {

@@ -1,14 +1,13 @@
 //! PDF files → text lines: poppler for the text, the page's vector rulings for tables.
 //!
-//! Every PDF is read by poppler's `pdftotext -layout`, which keeps a table row on one
-//! line with its columns apart. That fails on tables printed from ordinary Word tables:
-//! top-aligned cells print a row's numbers on its label's first line, so lines give each
-//! row's numbers the tail of the label above. So the ruled tables are read by their
-//! geometry as well ([`rulings`] → [`lattice`] → [`compose`]): the borders drawn in the
-//! content stream give the cells, poppler's word boxes (`pdftotext -tsv`, only for the
-//! pages that hold a ruled table) fill them, and those pages' text is the prose lines and
-//! the tables as tab-separated grids, as web pages and DOCX give them. Pages without a
-//! ruled table keep their layout text, and a table that cannot be placed with certainty
+//! poppler's `pdftotext -layout` keeps a table row on one line with its columns apart.
+//! That fails on tables printed from ordinary Word tables: top-aligned cells print a
+//! row's numbers on its label's first line, so lines give each row's numbers the tail of
+//! the label above. So ruled tables are read by their geometry ([`rulings`] →
+//! [`lattice`] → [`compose`]): the borders drawn in the content stream give the cells,
+//! poppler's word boxes (`pdftotext -tsv`) fill them, and the text is the prose lines
+//! and the tables as tab-separated grids, as web pages and DOCX give them. A PDF without
+//! ruled tables keeps the layout text, and a table that cannot be placed with certainty
 //! gives a `pdf_table_unreadable` finding and no numbers.
 //!
 //! Why poppler: `poppler-data` maps Chinese fonts without ToUnicode tables, where the
@@ -64,51 +63,61 @@ pub struct PdfText {
     pub findings: Vec<Finding>,
 }
 
-/// Extracts a PDF's text: pages with ruled tables by geometry, the rest by layout.
+/// Extracts a PDF's text: a PDF with ruled tables from poppler's word boxes, its tables
+/// by their geometry; any other PDF by poppler's layout mode.
 pub fn pdf_to_text(bytes: &[u8], program: &str, limits: PdfLimits) -> Result<PdfText, PdfError> {
-    let layout = run(bytes, program, &["-layout"], limits)?;
-    let layout = String::from_utf8_lossy(&layout);
-    if layout.chars().all(char::is_whitespace) {
-        return Err(PdfError::NoTextLayer);
-    }
-    // pdftotext ends every page with a form feed.
-    let mut pages: Vec<String> = layout.split('\x0c').map(str::to_string).collect();
-    let mut findings = Vec::new();
-    // A file lopdf cannot parse keeps its layout text: poppler read it.
+    // A file lopdf cannot parse has no rulings here: poppler still reads its text.
     let frames: Vec<Vec<lattice::Frame>> = rulings::read(bytes)
         .unwrap_or_default()
         .iter()
         .map(|page| lattice::find_frames(&page.segments, page.width, page.height))
         .collect();
-    let first = frames.iter().position(|f| !f.is_empty());
-    let last = frames.iter().rposition(|f| !f.is_empty());
-    if let (Some(first), Some(last)) = (first, last) {
-        let (from, to) = ((first + 1).to_string(), (last + 1).to_string());
-        match run(bytes, program, &["-tsv", "-f", &from, "-l", &to], limits) {
-            Ok(tsv) => {
-                let words = words::parse_tsv(&String::from_utf8_lossy(&tsv), first + 1);
-                let (texts, found) = compose::compose(&frames[first..=last], &words, first);
-                for (k, text) in texts.into_iter().enumerate() {
-                    if let (Some(text), Some(page)) = (text, pages.get_mut(first + k)) {
-                        *page = text;
-                    }
-                }
-                findings = found;
+    if frames.iter().all(Vec::is_empty) {
+        return layout_text(bytes, program, limits, Vec::new());
+    }
+    // One poppler run gives the words of every page: the table pages need their boxes,
+    // and the other pages' prose lines come from the same words, so that a PDF with
+    // tables costs one run, not two.
+    match run(bytes, program, &["-tsv"], limits) {
+        Ok(tsv) => {
+            let words = words::parse_tsv(&String::from_utf8_lossy(&tsv), 1);
+            if words.iter().all(Vec::is_empty) {
+                return Err(PdfError::NoTextLayer);
             }
-            Err(e) => findings.push(Finding::warning(
+            let (pages, findings) = compose::compose(&frames, &words);
+            Ok(PdfText {
+                text: pages.join("\n"),
+                findings,
+            })
+        }
+        Err(e) => {
+            let why = Finding::warning(
                 "pdf_tables_by_layout",
                 format!(
-                    "the word boxes of the pages with ruled tables could not be read ({e:?}); \
-                     those tables were read from the layout text"
+                    "the word boxes of this PDF could not be read ({e:?}); its tables were \
+                     read from the layout text"
                 ),
                 None,
-            )),
+            );
+            layout_text(bytes, program, limits, vec![why])
         }
     }
-    Ok(PdfText {
-        text: pages.join("\n"),
-        findings,
-    })
+}
+
+/// The PDF's text by `pdftotext -layout`, which keeps a row's cells on one line.
+fn layout_text(
+    bytes: &[u8],
+    program: &str,
+    limits: PdfLimits,
+    findings: Vec<Finding>,
+) -> Result<PdfText, PdfError> {
+    let layout = run(bytes, program, &["-layout"], limits)?;
+    // pdftotext ends every page with a form feed.
+    let text = String::from_utf8_lossy(&layout).replace('\x0c', "\n");
+    if text.chars().all(char::is_whitespace) {
+        return Err(PdfError::NoTextLayer);
+    }
+    Ok(PdfText { text, findings })
 }
 
 /// Runs `pdftotext` with `args` on the PDF, returning its standard output.
