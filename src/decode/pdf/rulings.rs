@@ -55,12 +55,16 @@ pub struct PageRulings {
 /// Reads the rulings of every page, in page order. `Err` says why the file could not be
 /// parsed; a page whose content cannot be read has no segments.
 pub fn read(bytes: &[u8]) -> Result<Vec<PageRulings>, String> {
-    let doc = Document::load_mem(bytes).map_err(|e| e.to_string())?;
-    Ok(doc
-        .get_pages()
-        .into_values()
-        .map(|id| page_rulings(&doc, id))
-        .collect())
+    // A parser bug on a strange file must not cost the file its text: poppler reads it.
+    std::panic::catch_unwind(|| {
+        let doc = Document::load_mem(bytes).map_err(|e| e.to_string())?;
+        Ok(doc
+            .get_pages()
+            .into_values()
+            .map(|id| page_rulings(&doc, id))
+            .collect())
+    })
+    .unwrap_or_else(|_| Err("the PDF parser failed on this file".to_string()))
 }
 
 /// A 2-D affine transform `[a b c d e f]`, as PDF writes matrices.
@@ -185,13 +189,13 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn run(&mut self, content: &[u8], resources: Option<&Dictionary>, start: Matrix, depth: usize) {
-        let Ok(content) = Content::decode(content) else {
-            return;
-        };
         let mut ctm = start;
         let mut stack: Vec<Matrix> = Vec::new();
         let mut path: Vec<Subpath> = Vec::new();
-        for op in &content.operations {
+        // Operations are decoded one at a time, so the cap bounds the memory too; a
+        // broken stream keeps the rulings read before the break.
+        for op in Content::decode_iter(content).map_while(Result::ok) {
+            let op = &op;
             self.operations += 1;
             if self.operations > MAX_OPERATIONS || self.segments.len() > MAX_SEGMENTS {
                 return;
