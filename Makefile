@@ -39,8 +39,10 @@ browser: ## Install Debian's chromium where missing (the quality report is rende
 
 contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
 	cargo build --locked
-	rm -rf $(CONTRACT_OUT) $(CONTRACT_OUT)-partitioned $(CONTRACT_OUT)-sharded
+	rm -rf $(CONTRACT_OUT) $(CONTRACT_OUT)-partitioned $(CONTRACT_OUT)-sharded $(CONTRACT_OUT)-portal
 	$(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw --out $(CONTRACT_OUT) --progress never
+	# A crawler dump: the portal's record in `reports`.
+	$(CARGO_TARGET_DIR)/debug/gongkai ingest tests/fixtures/portal --out $(CONTRACT_OUT)-portal -q
 	# A mixed corpus (some reports fail: exit code 1) as one partitioned dataset, and as four shards.
 	$(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-partitioned --partition-by year -q || [ $$? -eq 1 ]
 	for k in 0 1 2 3; do $(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-sharded --shard $$k/4 -q || [ $$? -eq 1 ]; done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Per-format throughput: gongkai over many copies of each form of the five samples
 # (text from data/raw, HTML/DOCX/PDF from tests/fixtures/formats, and the PDF styles of
-# tests/fixtures/formats/pdf-styles as `pdf-styles`), at 1 and 2 threads.
+# tests/fixtures/pdf-styles as `pdf-styles`), at 1 and 2 threads.
 # Prints one table row per (format, threads): files, seconds, reports/s, MB/s.
 # Usage: bench/formats.sh [COPIES]   (PDF uses COPIES/5: each one runs pdftotext)
 # BASELINE=/path/to/older/gongkai adds that binary's rows, measured in the same run.
@@ -26,7 +26,7 @@ make_corpus text "$copies" data/raw/*.txt
 make_corpus html "$copies" tests/fixtures/formats/*.html
 make_corpus docx "$copies" tests/fixtures/formats/*.docx
 make_corpus pdf "$((copies / 5))" tests/fixtures/formats/*.pdf
-make_corpus pdf-styles "$((copies / 20))" tests/fixtures/formats/pdf-styles/*.pdf
+make_corpus pdf-styles "$((copies / 20))" tests/fixtures/pdf-styles/*.pdf
 
 now() { date +%s.%N; }
 printf '| format | binary | files | MB | threads | seconds | reports/s | MB/s |\n|---|---|---|---|---|---|---|---|\n'

@@ -145,6 +145,13 @@ pub struct Report {
     pub format: Option<String>,
     /// The character encoding of text and HTML files (`UTF-8`, `GBK`, `UTF-16LE`, …).
     pub encoding: Option<String>,
+    /// The page's address, from a crawler's or a saved page's header block.
+    pub source_url: Option<String>,
+    /// When the portal published the report (`2023-02-20T15:07:00`; midnight where it
+    /// gives the date only), from the header block.
+    pub published_at: Option<String>,
+    /// Who the portal says published it (发布机构, 单位, 来源), from the header block.
+    pub publisher: Option<String>,
 }
 
 /// How serious a diagnostic is.

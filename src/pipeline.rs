@@ -255,6 +255,9 @@ fn failed(id: &str, source_path: &str, bytes: usize, finding: Finding) -> DocRes
         error: Some(finding.message.clone()),
         format: None,
         encoding: None,
+        source_url: None,
+        published_at: None,
+        publisher: None,
     };
     DocResult {
         report,
@@ -338,6 +341,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         meta.agency.as_deref(),
         meta.year,
         meta.issued_on.as_deref(),
+        meta.portal.published_at.as_deref(),
     ));
     findings.extend(check_sections(&prose_keys));
     findings.extend(check_unit_words(meta.agency.as_deref(), &prose));
@@ -412,6 +416,9 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         error: first_error.map(|f| f.message.clone()),
         format: Some(decoded.format.code().to_string()),
         encoding: decoded.encoding.map(str::to_string),
+        source_url: meta.portal.source_url.clone(),
+        published_at: meta.portal.published_at.clone(),
+        publisher: meta.portal.publisher.clone(),
     };
     let diagnostics = findings
         .into_iter()

@@ -32,6 +32,28 @@ pub struct Metadata {
     /// Whether the opening paragraphs state the statistics period (统计期限 …, or
     /// 2020年1月1日至12月31日).
     pub period_stated: bool,
+    /// What the portal said of the report, where a crawler or a saved page kept it.
+    pub portal: Portal,
+}
+
+/// The portal's record of a report: the header block a crawler writes above the text
+/// (`标题: …`, `发布时间: …`, then `==== 正文 ====`) or a saved page's metadata lines
+/// (`标题：…`, `单位：…`, `来源：…`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Portal {
+    /// The title the portal gave the page (`标题`), site suffix removed.
+    pub title: Option<String>,
+    /// When the portal published it (`发布时间`, `发布日期`): ISO 8601,
+    /// `2023-02-20T15:07:00` (midnight where only the date is given).
+    pub published_at: Option<String>,
+    /// Who the portal says published it (`发布机构`, `发文机关`, `单位`, `来源`).
+    pub publisher: Option<String>,
+    /// The page's address (`原文链接`, `链接`, `网址`, `URL`).
+    pub source_url: Option<String>,
+    /// 文号, where the block gives one.
+    pub doc_number: Option<String>,
+    /// The lines the block takes (0-based, end exclusive): they are not the report's.
+    pub lines: Range<usize>,
 }
 
 /// Where one statistics table lies.
@@ -63,8 +85,24 @@ pub struct Segmented<'a> {
 const HEAD_LINES: usize = 60;
 
 static YEAR_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{4})年").unwrap());
-static AGENCY_BEFORE_YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(.*?)(?:关于)?(?:\d{4})年").unwrap());
+/// The agency before the year; a covering letter's `关于报送` (印发, 公布, …) is not part
+/// of it: `XX关于报送2020年度…年度报告的报告`.
+static AGENCY_BEFORE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.*?)(?:关于(?:报送|印发|公布|发布|公开|上报|提交)?)?(?:\d{4})年").unwrap()
+});
+/// A year in Chinese numerals, digit by digit: 二〇二三年.
+static HAN_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([〇零一二三四五六七八九]{4})年").unwrap());
+/// A line of a portal's header block: a known field name, a colon, its value.
+static PORTAL_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(标题|题名|发布时间|发布日期|成文日期|文号|发文字号|发布机构|发文机关|单位|来源|栏目|原文链接|原文地址|链接|网址|URL|url|本地目录|采集时间|索引号|主题分类|页面链接与图片详见)\s*[:：]?\s*(.*)$").unwrap()
+});
+/// The line a crawler ends its header block with: `==== 正文 ====`, `-----`.
+static PORTAL_SEPARATOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[=\-—*#~_]{3,}\s*(正文)?\s*[=\-—*#~_]*$").unwrap());
+static PORTAL_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2}))?").unwrap()
+});
 static AGENCY_AFTER_YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d{4}年度?(.+?)(?:政府信息公开|政务公开)").unwrap());
 static PERIOD_YEAR: LazyLock<Regex> = LazyLock::new(|| {
@@ -90,7 +128,9 @@ pub fn segment(text: &str) -> Segmented<'_> {
     let keys: Vec<String> = lines.iter().map(|l| label_key(l)).collect();
     let mut findings = Vec::new();
     let tables = find_tables(&keys);
-    let metadata = read_metadata(&lines, &keys, &tables, &mut findings);
+    let portal = read_portal(&lines);
+    let mut metadata = read_metadata(&lines, &keys, &tables, portal.lines.end, &mut findings);
+    adopt_portal(&mut metadata, portal, &mut findings);
     Segmented {
         lines,
         keys,
@@ -157,16 +197,15 @@ fn read_metadata(
     lines: &[&str],
     keys: &[String],
     tables: &[TableRegion],
+    body: usize,
     findings: &mut Vec<Finding>,
 ) -> Metadata {
     let mut meta = Metadata::default();
-    let head = keys.len().min(HEAD_LINES);
+    let head = keys.len().min(HEAD_LINES + body);
     let first_table = tables.first().map_or(keys.len(), |t| t.lines.start);
-    if let Some((i, title)) = find_title(lines, keys, head.min(first_table)) {
+    if let Some((i, title)) = find_title(lines, keys, body, head.min(first_table)) {
         meta.title_line = Some(i as i32 + 1);
-        let key = label_key(&title);
-        meta.agency = agency_from_title(&key);
-        meta.year = YEAR_IN_TITLE.captures(&key).and_then(|c| c[1].parse().ok());
+        (meta.agency, meta.year) = title_agency_and_year(&title);
         meta.title = Some(title);
     }
     let head_text: String = keys[..head.min(first_table)].concat();
@@ -189,23 +228,163 @@ fn read_metadata(
     meta
 }
 
+/// The agency and the year a title names (`二〇二三年` read as 2023).
+fn title_agency_and_year(title: &str) -> (Option<String>, Option<i32>) {
+    let key = arabic_years(&label_key(title));
+    (
+        agency_from_title(&key),
+        YEAR_IN_TITLE.captures(&key).and_then(|c| c[1].parse().ok()),
+    )
+}
+
+/// A title key with Chinese-numeral years (二〇二三年) written in digits.
+fn arabic_years(key: &str) -> String {
+    HAN_YEAR
+        .replace_all(key, |c: &regex::Captures| {
+            han_number(&c[1]).map_or_else(|| c[0].to_string(), |y| format!("{y}年"))
+        })
+        .into_owned()
+}
+
+/// A title without the site's name that portals append after a dash
+/// (`…年度报告-某某局`, `…年度报告_某某网`).
+fn without_site_suffix(title: &str) -> &str {
+    match title.rfind("报告") {
+        Some(i) => {
+            let rest = &title[i + "报告".len()..];
+            let cut = rest
+                .trim_start()
+                .starts_with(['-', '_', '—', '–', '|', '－']);
+            if cut {
+                title[..i + "报告".len()].trim_end()
+            } else {
+                title
+            }
+        }
+        None => title,
+    }
+}
+
+/// Reads the portal's header block at the top of the text, if there is one: at least two
+/// known fields, each on a line of its own, before the report.
+fn read_portal(lines: &[&str]) -> Portal {
+    let mut portal = Portal::default();
+    let mut fields = 0;
+    let mut end = 0;
+    for (i, line) in lines.iter().enumerate().take(40) {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if fields >= 2 && PORTAL_SEPARATOR.is_match(line) {
+            end = i + 1;
+            break;
+        }
+        let Some(c) = PORTAL_FIELD.captures(line) else {
+            break;
+        };
+        let value = c[2].trim();
+        let value = (!value.is_empty()).then(|| value.to_string());
+        match &c[1] {
+            "标题" | "题名" => {
+                portal.title = value.map(|v| without_site_suffix(&v).to_string())
+            }
+            "发布时间" | "发布日期" | "成文日期" => {
+                portal.published_at = value.as_deref().and_then(portal_time);
+            }
+            "文号" | "发文字号" => portal.doc_number = value,
+            "发布机构" | "发文机关" => portal.publisher = value.or(portal.publisher.take()),
+            // Saved pages put the address under 来源 as often as the publisher.
+            _ if value.as_deref().is_some_and(|v| v.starts_with("http")) => {
+                portal.source_url = portal.source_url.take().or(value);
+            }
+            "单位" | "来源" => portal.publisher = portal.publisher.take().or(value),
+            "原文链接" | "原文地址" | "链接" | "网址" | "URL" | "url" => {
+                portal.source_url = value
+            }
+            _ => {}
+        }
+        fields += 1;
+        end = i + 1;
+    }
+    if fields < 2 {
+        return Portal::default();
+    }
+    portal.lines = 0..end;
+    portal
+}
+
+/// `2023-02-20 15:07`, `2023年02月20日` → ISO 8601.
+fn portal_time(value: &str) -> Option<String> {
+    let c = PORTAL_TIME.captures(value)?;
+    let (y, m, d): (u32, u32, u32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(match (c.get(4), c.get(5)) {
+        (Some(h), Some(min)) => format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{}:00",
+            h.as_str().parse::<u32>().ok()?,
+            min.as_str()
+        ),
+        _ => format!("{y:04}-{m:02}-{d:02}T00:00:00"),
+    })
+}
+
+/// Takes what the portal said: its title where the report has none of its own (the
+/// report's own title wins where both name an agency or year, with a diagnostic where
+/// they differ), its 文号 where the report gives none.
+fn adopt_portal(meta: &mut Metadata, portal: Portal, findings: &mut Vec<Finding>) {
+    if let Some(title) = &portal.title {
+        let (agency, year) = title_agency_and_year(title);
+        if meta.title.is_none() {
+            meta.title = Some(title.clone());
+            meta.agency = agency;
+            meta.year = meta.year.or(year);
+        } else if (agency.is_some() && agency != meta.agency)
+            || (year.is_some() && year != meta.year)
+        {
+            findings.push(Finding::warning(
+                "portal_title_mismatch",
+                format!(
+                    "the portal's title \"{title}\" disagrees with the report's own title \"{}\"; \
+                     the report's is used",
+                    meta.title.as_deref().unwrap_or_default()
+                ),
+                meta.title_line,
+            ));
+        }
+    }
+    if meta.doc_number.is_none() {
+        meta.doc_number = portal.doc_number.clone();
+    }
+    meta.portal = portal;
+}
+
 /// The title: a short line near the top naming an annual disclosure report, possibly
-/// continued on the next line (`…政府信息公开工作` / `年度报告`).
-fn find_title(lines: &[&str], keys: &[String], head: usize) -> Option<(usize, String)> {
+/// continued on the next line (`…政府信息公开工作` / `年度报告`), looked for from line
+/// `from` (after a portal's header block) to `head`.
+fn find_title(
+    lines: &[&str],
+    keys: &[String],
+    from: usize,
+    head: usize,
+) -> Option<(usize, String)> {
     let is_topic = |k: &str| k.contains("信息公开") || k.contains("政务公开");
     let clean = |s: &str| {
         let s = s.trim().trim_start_matches(['#', '•', '*', ' ']).trim();
-        s.split_whitespace().collect::<Vec<_>>().join(" ")
+        without_site_suffix(&s.split_whitespace().collect::<Vec<_>>().join(" ")).to_string()
     };
-    for i in 0..head {
+    for i in from..head {
         let k = &keys[i];
         if k.chars().count() > 60 || !is_topic(k) {
             continue;
         }
-        if k.contains("报告") && (k.contains("年度") || YEAR_IN_TITLE.is_match(k)) {
+        if k.contains("报告") && (k.contains("年度") || YEAR_IN_TITLE.is_match(&arabic_years(k)))
+        {
             // `洪泽区人民政府` / `2023 年政府信息公开工作年度报告`: the agency on the line above.
-            if agency_from_title(k).is_none() {
-                if let Some(j) = (0..i).rev().find(|&j| !keys[j].is_empty()) {
+            if agency_from_title(&arabic_years(k)).is_none() {
+                if let Some(j) = (from..i).rev().find(|&j| !keys[j].is_empty()) {
                     let above = &keys[j];
                     let plain = above
                         .chars()
@@ -312,6 +491,143 @@ fn han_number(s: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The agency and year of every title shape met in real reports.
+    #[test]
+    fn agency_and_year_from_title_shapes() {
+        let cases: &[(&str, &str, Option<&str>, Option<i32>)] = &[
+            // (text, what it is, agency, year)
+            (
+                "泉港区2021年政府信息公开工作年度报告",
+                "plain",
+                Some("泉港区"),
+                Some(2021),
+            ),
+            (
+                "泉港区2021年度政府信息公开工作年度报告",
+                "年度",
+                Some("泉港区"),
+                Some(2021),
+            ),
+            (
+                "2021年泉港区政府信息公开工作年度报告",
+                "year first",
+                Some("泉港区"),
+                Some(2021),
+            ),
+            (
+                "泉港区二〇二三年政府信息公开工作年度报告",
+                "Chinese-numeral year",
+                Some("泉港区"),
+                Some(2023),
+            ),
+            (
+                "平潭综合实验区财政金融局关于报送2020年度政府信息公开工作年度报告的报告",
+                "covering letter",
+                Some("平潭综合实验区财政金融局"),
+                Some(2020),
+            ),
+            (
+                "某某县人民政府关于2022年度政府信息公开工作年度报告的函",
+                "covering letter without 报送",
+                Some("某某县人民政府"),
+                Some(2022),
+            ),
+            (
+                "福州市人民政府办公室2021年政府信息公开工作年度报告",
+                "a government's office",
+                Some("福州市人民政府办公室"),
+                Some(2021),
+            ),
+            (
+                "泉港区2021年政府信息公开工作年度报告-泉州市泉港区人民政府",
+                "site suffix",
+                Some("泉港区"),
+                Some(2021),
+            ),
+            (
+                "泉政办〔2022〕3号\n泉港区2021年政府信息公开工作年度报告",
+                "文号 before the title",
+                Some("泉港区"),
+                Some(2021),
+            ),
+            (
+                "泉港区2021年政府信息公开工作\n年度报告",
+                "title over two lines",
+                Some("泉港区"),
+                Some(2021),
+            ),
+            (
+                "洪泽区人民政府\n2023 年政府信息公开工作年度报告",
+                "agency on the line above",
+                Some("洪泽区人民政府"),
+                Some(2023),
+            ),
+        ];
+        for (text, what, agency, year) in cases {
+            let meta = segment(&format!("{text}\n一、总体情况\n")).metadata;
+            assert_eq!(
+                (meta.agency.as_deref(), meta.year),
+                (*agency, *year),
+                "{what}: {text}"
+            );
+        }
+        let title = segment("泉港区2021年政府信息公开工作年度报告-泉州市泉港区人民政府\n")
+            .metadata
+            .title;
+        assert_eq!(
+            title.as_deref(),
+            Some("泉港区2021年政府信息公开工作年度报告")
+        );
+    }
+
+    #[test]
+    fn a_crawler_header_block_is_the_portal_record() {
+        let text = "标题: 平潭综合实验区2022年度政府信息公开工作年度报告\n\
+            发布时间: 2023-02-20 15:07\n\
+            文号: \n\
+            发布机构: 平潭综合实验区管委会办公室\n\
+            栏目: 政府信息公开年报\n\
+            原文链接: https://www.pingtan.gov.cn/zwgk/t20230220_80629.htm\n\
+            本地目录: zwgk/zfxxgknb/202302/80629\n\
+            ==================== 正文 ====================\n\
+            本报告根据《条例》编制，统计期限为2022年1月1日至2022年12月31日。\n";
+        let seg = segment(text);
+        let meta = &seg.metadata;
+        assert_eq!(meta.agency.as_deref(), Some("平潭综合实验区"));
+        assert_eq!(meta.year, Some(2022));
+        assert_eq!(
+            meta.portal.published_at.as_deref(),
+            Some("2023-02-20T15:07:00")
+        );
+        assert_eq!(
+            meta.portal.publisher.as_deref(),
+            Some("平潭综合实验区管委会办公室")
+        );
+        assert_eq!(
+            meta.portal.source_url.as_deref(),
+            Some("https://www.pingtan.gov.cn/zwgk/t20230220_80629.htm")
+        );
+        assert_eq!(meta.portal.lines, 0..8);
+        assert!(seg.findings.is_empty(), "{:?}", seg.findings);
+        // The report's own title wins, with a diagnostic.
+        let own = text.replace(
+            "本报告根据",
+            "平潭综合实验区2021年度政府信息公开工作年度报告\n本报告根据",
+        );
+        let seg = segment(&own);
+        assert_eq!(seg.metadata.year, Some(2021));
+        assert!(
+            seg.findings
+                .iter()
+                .any(|f| f.code == "portal_title_mismatch"),
+            "{:?}",
+            seg.findings
+        );
+        // Two lines that merely start like fields are no block.
+        let prose = segment("来源：本局\n泉港区2021年政府信息公开工作年度报告\n");
+        assert_eq!(prose.metadata.portal, Portal::default());
+    }
 
     #[test]
     fn the_statistics_period_is_stated_or_not() {

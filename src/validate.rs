@@ -161,13 +161,20 @@ pub fn check_unit_words(agency: Option<&str>, prose: &[(i32, &str)]) -> Vec<Find
 
 /// Timeliness: a report issued after the legal deadline (条例第四十九条): 31 January of
 /// the following year for departments, 31 March for governments. A warning, with both
-/// dates; nothing is said where the date, year or agency is missing.
+/// dates; nothing is said where the date, year or agency is missing. A report with no
+/// date of its own is judged by the portal's publication time, where a crawler kept it.
 pub fn check_timeliness(
     agency: Option<&str>,
     year: Option<i32>,
     issued_on: Option<&str>,
+    published_at: Option<&str>,
 ) -> Option<Finding> {
-    let (agency, year, issued) = (agency?, year?, issued_on?);
+    let (agency, year) = (agency?, year?);
+    let (issued, what) = match (issued_on, published_at) {
+        (Some(d), _) => (d, "issued"),
+        (None, Some(p)) => (p.get(..10)?, "published on the portal"),
+        (None, None) => return None,
+    };
     let (deadline, kind) = if is_government(agency) {
         (format!("{}-03-31", year + 1), "a government")
     } else {
@@ -177,7 +184,7 @@ pub fn check_timeliness(
     (issued > deadline.as_str()).then(|| {
         Finding::warning(
             "late_publication",
-            format!("issued on {issued}, after the deadline for {kind} ({deadline}) for reporting year {year}"),
+            format!("{what} on {issued}, after the deadline for {kind} ({deadline}) for reporting year {year}"),
             None,
         )
     })
@@ -1025,20 +1032,12 @@ mod tests {
     #[test]
     fn timeliness_both_ways() {
         // Seed 000 (a department) issued 2021-01-08 for 2020: on time.
+        let dept = Some("泉州市行政服务中心管委会");
         assert_eq!(
-            check_timeliness(
-                Some("泉州市行政服务中心管委会"),
-                Some(2020),
-                Some("2021-01-08")
-            ),
+            check_timeliness(dept, Some(2020), Some("2021-01-08"), None),
             None
         );
-        let late = check_timeliness(
-            Some("泉州市行政服务中心管委会"),
-            Some(2020),
-            Some("2021-02-03"),
-        )
-        .unwrap();
+        let late = check_timeliness(dept, Some(2020), Some("2021-02-03"), None).unwrap();
         assert_eq!(late.code, "late_publication");
         assert!(
             late.message.contains("a department (2021-01-31)"),
@@ -1047,19 +1046,38 @@ mod tests {
         );
         // A government has until 31 March.
         assert_eq!(
-            check_timeliness(Some("泉港区"), Some(2021), Some("2022-03-31")),
+            check_timeliness(Some("泉港区"), Some(2021), Some("2022-03-31"), None),
             None
         );
         assert!(check_timeliness(
             Some("鲤城区人民政府开元街道办事处"),
             Some(2020),
-            Some("2021-04-01")
+            Some("2021-04-01"),
+            None
         )
         .is_some());
         assert_eq!(
-            check_timeliness(Some("泉港区"), Some(2021), None),
+            check_timeliness(Some("泉港区"), Some(2021), None, None),
             None,
             "no date, nothing said"
+        );
+        // No date of its own: the portal's publication time decides, and says so.
+        let late = check_timeliness(dept, Some(2020), None, Some("2021-02-20T15:07:00")).unwrap();
+        assert!(
+            late.message
+                .starts_with("published on the portal on 2021-02-20"),
+            "{}",
+            late.message
+        );
+        // The report's own date wins over the portal's.
+        assert_eq!(
+            check_timeliness(
+                dept,
+                Some(2020),
+                Some("2021-01-08"),
+                Some("2021-02-20T15:07:00")
+            ),
+            None
         );
     }
 

@@ -55,6 +55,16 @@ const BLOCKS: &[&str] = &[
 /// Words that mark a table as one of the statistics tables.
 const TABLE_MARKERS: &[&str] = &["第二十条", "勾稽关系", "本年新收", "行政复议", "申请人情况"];
 
+/// A metadata line of a saved page (`标题：…`, `单位：…`, `来源：…`): the portal's record
+/// of the report, kept as lines above the article for the segment stage to read.
+static PORTAL_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:标题|发布时间|发布日期|文号|发布机构|发文机关|单位|来源|原文链接|网址|采集时间|栏目)\s*[:：]").unwrap()
+});
+/// The same field names anywhere in a text, to count the fields an element holds.
+static PORTAL_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:标题|发布时间|发布日期|文号|发布机构|发文机关|单位|来源|原文链接|网址|采集时间|栏目)\s*[:：]").unwrap()
+});
+
 static TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\d{4}\s*年.{0,30}?(?:政府信息公开|政务公开).{0,12}?报告").unwrap()
 });
@@ -110,6 +120,10 @@ pub fn html_to_text(html: &str) -> String {
     let doc = Html::parse_document(html);
     let root = article_root(&doc);
     let mut out = Renderer::default();
+    for line in portal_lines(&doc, root) {
+        out.push_str(&line);
+        out.newline();
+    }
     let body_text = text_of(root);
     if !TITLE.is_match(&collapse_whitespace(&body_text)) {
         // The title is often only in <title> (`… - 某某区人民政府`).
@@ -127,6 +141,45 @@ pub fn html_to_text(html: &str) -> String {
     }
     render(*root, &mut out);
     out.finish()
+}
+
+/// The saved page's metadata lines above the article: the elements whose text is one
+/// `标题：…` field with its value (the `<p>` around `<strong>标题：</strong>…`, not the
+/// label alone), met before the article in document order. Fewer than two are no
+/// metadata block (a stray `来源：` in a sidebar).
+fn portal_lines(doc: &Html, root: ElementRef<'_>) -> Vec<String> {
+    let body = select_first(doc, "body").unwrap_or_else(|| doc.root_element());
+    let mut lines: Vec<String> = Vec::new();
+    for node in body.descendants() {
+        if node.id() == root.id() {
+            break;
+        }
+        let Some(e) = ElementRef::wrap(node) else {
+            continue;
+        };
+        if SKIPPED.contains(&e.value().name()) {
+            continue;
+        }
+        let text = collapse_whitespace(&text_of(e));
+        if text.chars().count() > 300 || !PORTAL_LINE.is_match(&text) {
+            continue;
+        }
+        if PORTAL_FIELD.find_iter(&text).count() != 1 {
+            continue;
+        }
+        // The label's own element (`<strong>标题：</strong>`) is inside the field's.
+        let within_field = e.parent().and_then(ElementRef::wrap).is_some_and(|p| {
+            let outer = collapse_whitespace(&text_of(p));
+            PORTAL_LINE.is_match(&outer) && PORTAL_FIELD.find_iter(&outer).count() == 1
+        });
+        if !within_field && !lines.contains(&text) {
+            lines.push(text);
+        }
+    }
+    if lines.len() < 2 {
+        lines.clear();
+    }
+    lines
 }
 
 fn select_first<'a>(doc: &'a Html, css: &str) -> Option<ElementRef<'a>> {

@@ -15,8 +15,9 @@ use std::sync::{Arc, LazyLock};
 use anyhow::{Context, Result};
 use arrow_array::{
     ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
 };
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
@@ -44,7 +45,7 @@ pub const BATCH_ROWS: usize = 4096;
 pub const BATCH_REPORTS: usize = 64;
 
 /// Version of the output schema, stamped into Parquet metadata; bump on any change.
-pub const SCHEMA_VERSION: &str = "2";
+pub const SCHEMA_VERSION: &str = "3";
 
 /// Output file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +97,13 @@ pub fn reports_schema() -> SchemaRef {
             Field::new("error", DataType::Utf8, true),
             Field::new("format", DataType::Utf8, true),
             Field::new("encoding", DataType::Utf8, true),
+            Field::new("source_url", DataType::Utf8, true),
+            Field::new(
+                "published_at",
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+                true,
+            ),
+            Field::new("publisher", DataType::Utf8, true),
         ]))
     });
     SCHEMA.clone()
@@ -143,6 +151,18 @@ fn facts_batch(rows: &[Fact]) -> Result<RecordBatch> {
 }
 
 /// Days since 1970-01-01 for an ISO date (`YYYY-MM-DD`).
+/// `2023-02-20T15:07:00` → seconds since 1970 (a naive local time, as portals give it).
+fn iso_to_seconds(iso: &str) -> Option<i64> {
+    let (date, time) = iso.split_once('T').unwrap_or((iso, "00:00:00"));
+    let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, s) = (
+        hms.next()??,
+        hms.next()??,
+        hms.next().flatten().unwrap_or(0),
+    );
+    Some(i64::from(iso_to_days(date)?) * 86_400 + h * 3_600 + m * 60 + s)
+}
+
 fn iso_to_days(iso: &str) -> Option<i32> {
     let mut parts = iso.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
@@ -178,6 +198,14 @@ fn reports_batch(rows: &[Report]) -> Result<RecordBatch> {
         opt_strings(rows.iter().map(|r| r.error.as_deref())),
         opt_strings(rows.iter().map(|r| r.format.as_deref())),
         opt_strings(rows.iter().map(|r| r.encoding.as_deref())),
+        opt_strings(rows.iter().map(|r| r.source_url.as_deref())),
+        Arc::new(TimestampMicrosecondArray::from_iter(rows.iter().map(|r| {
+            r.published_at
+                .as_deref()
+                .and_then(iso_to_seconds)
+                .map(|s| s * 1_000_000)
+        }))),
+        opt_strings(rows.iter().map(|r| r.publisher.as_deref())),
     ];
     Ok(RecordBatch::try_new(reports_schema(), cols)?)
 }

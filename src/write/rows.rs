@@ -62,6 +62,9 @@ pub fn report_line(out: &mut Vec<u8>, r: &Report) {
     opt_text(out, r.error.as_deref());
     opt_text(out, r.format.as_deref());
     opt_text(out, r.encoding.as_deref());
+    opt_text(out, r.source_url.as_deref());
+    opt_text(out, r.published_at.as_deref());
+    opt_text(out, r.publisher.as_deref());
     end(out);
 }
 
@@ -256,6 +259,9 @@ mod tests {
             error: Some("a, b\nc".to_string()),
             format: Some("text".to_string()),
             encoding: None,
+            source_url: None,
+            published_at: None,
+            publisher: None,
         };
         let mut ours = header(&crate::write::reports_schema());
         report_line(&mut ours, &report);

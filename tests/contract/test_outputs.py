@@ -30,6 +30,7 @@ SCHEMA = {
         ("title", "VARCHAR"), ("doc_number", "VARCHAR"), ("issued_on", "DATE"),
         ("status", "VARCHAR"), ("facts", "INTEGER"), ("warnings", "INTEGER"),
         ("error", "VARCHAR"), ("format", "VARCHAR"), ("encoding", "VARCHAR"),
+        ("source_url", "VARCHAR"), ("published_at", "TIMESTAMP"), ("publisher", "VARCHAR"),
     ],
     "diagnostics": [
         ("report_id", "VARCHAR"), ("source_path", "VARCHAR"), ("severity", "VARCHAR"),
@@ -105,7 +106,7 @@ def test_pyarrow_filters_string_columns():
     new = table.filter(pc.equal(table["category"], "applications.new"))
     assert new.num_rows == 5 * 7
     meta = pq.read_metadata(OUT / "facts.parquet").metadata
-    assert meta[b"gongkai.schema_version"] == b"2"
+    assert meta[b"gongkai.schema_version"] == b"3"
 
 
 @pytest.mark.parametrize("table", SCHEMA)
@@ -183,3 +184,21 @@ def test_four_shards_together_equal_one_run(con, table):
     assert sharded == rows(PARTITIONED) and len(sharded) > 0
     parts = {p.name for p in SHARDED.glob(f"{table}/*/*.parquet")}
     assert parts <= {f"part-{k}-of-4.parquet" for k in range(4)} and len(parts) > 1
+
+
+# A crawler dump (tests/fixtures/portal): the header block's record, read back typed.
+PORTAL = Path(str(OUT) + "-portal")
+
+
+def test_the_portal_record_reads_back_typed(con):
+    row = con.sql(
+        "SELECT agency, year, source_url, published_at, publisher "
+        f"FROM read_parquet('{PORTAL / 'reports.parquet'}')"
+    ).fetchone()
+    assert row == (
+        "泉港区", 2021, "https://www.example.gov.cn/zwgk/ndbg/202201/t20220120_1.htm",
+        datetime.datetime(2022, 1, 20, 9, 5), "泉州市泉港区人民政府办公室",
+    )
+    csv = pd.read_csv(PORTAL / "reports.csv", dtype=str, keep_default_na=False)
+    assert csv.loc[0, "published_at"] == "2022-01-20T09:05:00"
+    assert pd.to_datetime(csv.loc[0, "published_at"]) == pd.Timestamp(2022, 1, 20, 9, 5)

@@ -35,6 +35,7 @@ fn type_name(t: &DataType) -> &'static str {
         DataType::Int64 => "int64",
         DataType::Float64 => "float64",
         DataType::Date32 => "date",
+        DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, None) => "timestamp",
         other => panic!("undocumented type {other}"),
     }
 }

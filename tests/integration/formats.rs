@@ -120,7 +120,7 @@ fn pdf_printed_in_every_style_reads_exactly() {
         for name in SEEDS {
             let stem = name.trim_end_matches(".txt");
             let path = root()
-                .join("tests/fixtures/formats/pdf-styles")
+                .join("tests/fixtures/pdf-styles")
                 .join(format!("{stem}.{style}.pdf"));
             let original = process_path(&raw(name));
             if style == "chromium" {
@@ -149,7 +149,7 @@ fn pdf_encrypted_with_an_owner_password_only_reads_exactly() {
     let stem = name.trim_end_matches(".txt");
     for cipher in ["rc4", "aes256"] {
         let path = root()
-            .join("tests/fixtures/formats/pdf-styles")
+            .join("tests/fixtures/pdf-styles")
             .join(format!("{stem}.cid-{cipher}-owner.pdf"));
         assert_same_report(&path, &process_path(&raw(name)));
     }

@@ -9,6 +9,7 @@
 //! - `fuzzed`: inputs the fuzzers found crashing, kept as regression tests.
 //! - `formats`: HTML, DOCX and PDF versions of the samples, and forms that are refused.
 //! - `pdf_tables`: PDF tables read by their rulings, on PDFs written byte by byte.
+//! - `portal`: reports as collectors save them (crawler header blocks, saved pages, covering letters).
 //! - `properties`: generated inputs (proptest): no panic, cuts, renames and reordering.
 //! - `quality`: the quality report, and the page in headless Chromium.
 //! - `query`: `gongkai query` (feature `query`) and the README's example queries.
@@ -28,6 +29,7 @@ mod formats;
 mod fuzzed;
 mod layouts;
 mod pdf_tables;
+mod portal;
 mod properties;
 mod quality;
 mod query;

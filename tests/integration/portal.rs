@@ -1,0 +1,201 @@
+//! Reports as collectors save them: each sample wrapped in a crawler's header block, as a
+//! saved web page with the portal's metadata above the article, and under a covering
+//! letter's title. Each gives the clean sample's facts, agency and year, and the portal's
+//! record lands in `reports` (`source_url`, `published_at`, `publisher`).
+
+use std::path::Path;
+
+use gongkai::model::DocResult;
+use gongkai::pipeline::process_path;
+
+use gongkai::text::label_key;
+
+use crate::util::{raw, root, SEEDS};
+
+fn read_text(dir: &Path, name: &str, text: &str) -> DocResult {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    process_path(&path)
+}
+
+/// Facts without their line numbers (a header block moves every line).
+fn cells(doc: &DocResult) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = doc
+        .facts
+        .iter()
+        .map(|f| {
+            (
+                f.category.code().to_string(),
+                f.breakdown.code().to_string(),
+                f.raw.clone(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn assert_same_facts(doc: &DocResult, clean: &DocResult, what: &str) {
+    let (got, want) = (cells(doc), cells(clean));
+    let differ: Vec<_> = got.iter().filter(|c| !want.contains(c)).take(5).collect();
+    let lost: Vec<_> = want.iter().filter(|c| !got.contains(c)).take(5).collect();
+    assert!(
+        differ.is_empty() && lost.is_empty() && got.len() == want.len(),
+        "{what}: {} facts for {}; not in the clean report: {differ:?}; lost: {lost:?}",
+        got.len(),
+        want.len()
+    );
+    assert_eq!(
+        (&doc.report.agency, doc.report.year),
+        (&clean.report.agency, clean.report.year),
+        "{what}: agency and year"
+    );
+}
+
+/// A crawler's dump: its header block, a separator, then the report.
+fn crawler_dump(title: &str, body: &str) -> String {
+    format!(
+        "标题: {title}\n发布时间: 2022-01-20 09:05\n文号: \n发布机构: \n栏目: 政府信息公开年报\n\
+         原文链接: https://www.example.gov.cn/zwgk/ndbg/202201/t20220120_1.htm\n\
+         本地目录: zwgk/ndbg/202201/1_{title}\n页面链接与图片详见 links.tsv(同目录)\n\
+         ==================== 正文 ====================\n{body}"
+    )
+}
+
+#[test]
+fn crawler_dumps_read_as_the_clean_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut untitled_tried = 0;
+    for name in SEEDS {
+        let clean = process_path(&raw(name));
+        let body = std::fs::read_to_string(raw(name)).unwrap();
+        let title = clean.report.title.clone().unwrap();
+        let doc = read_text(dir.path(), name, &crawler_dump(&title, &body));
+        assert_same_facts(&doc, &clean, name);
+        assert_eq!(
+            doc.report.source_url.as_deref(),
+            Some("https://www.example.gov.cn/zwgk/ndbg/202201/t20220120_1.htm")
+        );
+        assert_eq!(
+            doc.report.published_at.as_deref(),
+            Some("2022-01-20T09:05:00")
+        );
+        assert_eq!(doc.report.publisher, None, "发布机构 is empty");
+        assert!(
+            doc.diagnostics
+                .iter()
+                .all(|d| d.code != "portal_title_mismatch"),
+            "{name}"
+        );
+
+        // Without a title of its own, the report is named by the block's.
+        let untitled: String = body
+            .lines()
+            .filter(|l| label_key(l).trim_start_matches('#') != label_key(&title))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if untitled.len() < body.len() {
+            let doc = read_text(
+                dir.path(),
+                "untitled.txt",
+                &crawler_dump(&format!("{title}-某某县人民政府网"), &untitled),
+            );
+            assert_eq!(
+                (&doc.report.agency, doc.report.year),
+                (&clean.report.agency, clean.report.year),
+                "{name}: from the block's title"
+            );
+            untitled_tried += 1;
+        }
+    }
+    assert!(
+        untitled_tried >= 3,
+        "only {untitled_tried} samples had a one-line title"
+    );
+}
+
+#[test]
+fn a_block_that_disagrees_with_the_report_loses_with_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = SEEDS[1];
+    let clean = process_path(&raw(name));
+    let body = std::fs::read_to_string(raw(name)).unwrap();
+    let doc = read_text(
+        dir.path(),
+        name,
+        &crawler_dump("某某局2019年政府信息公开工作年度报告", &body),
+    );
+    assert_same_facts(&doc, &clean, "disagreeing block");
+    let d = doc
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "portal_title_mismatch")
+        .expect("a portal_title_mismatch diagnostic");
+    assert!(d.message.contains("某某局2019年"), "{}", d.message);
+}
+
+#[test]
+fn saved_pages_with_metadata_above_the_article() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in SEEDS {
+        let stem = name.trim_end_matches(".txt");
+        let clean = process_path(&raw(name));
+        let page =
+            std::fs::read(root().join(format!("tests/fixtures/formats/{stem}.html"))).unwrap();
+        let (page, _, _) = encoding_rs::GBK.decode(&page);
+        let title = clean.report.title.clone().unwrap();
+        let meta = format!(
+            "<div class=\"meta\"><p><strong>标题：</strong>{title}-某某县人民政府</p>\
+             <p><strong>单位：</strong>某某县人民政府办公室</p>\
+             <p><strong>来源：</strong>https://www.example.gov.cn/art/2022/1/20/art_1.html</p>\
+             <p><strong>采集时间：</strong>2024-05-02 10:11:12</p></div>"
+        );
+        let saved = page.replace(
+            "<div class=\"article\">",
+            &format!("{meta}\n<div class=\"article\">"),
+        );
+        assert_ne!(saved, page, "{stem}: the page has its article div");
+        let path = dir.path().join(format!("{stem}.html"));
+        std::fs::write(&path, saved.as_bytes()).unwrap();
+        let doc = process_path(&path);
+        assert_same_facts(&doc, &clean, stem);
+        assert_eq!(
+            doc.report.publisher.as_deref(),
+            Some("某某县人民政府办公室")
+        );
+        assert_eq!(
+            doc.report.source_url.as_deref(),
+            Some("https://www.example.gov.cn/art/2022/1/20/art_1.html")
+        );
+        assert_eq!(doc.report.published_at, None, "采集时间 is not publication");
+    }
+}
+
+#[test]
+fn covering_letter_titles_name_the_agency() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tried = 0;
+    for name in SEEDS {
+        let clean = process_path(&raw(name));
+        let (Some(agency), Some(year)) = (clean.report.agency.clone(), clean.report.year) else {
+            continue;
+        };
+        let body = std::fs::read_to_string(raw(name)).unwrap();
+        let title = clean.report.title.clone().unwrap();
+        let Some(title_line) = body
+            .lines()
+            .find(|l| label_key(l).trim_start_matches('#') == label_key(&title))
+        else {
+            continue; // a title over two lines
+        };
+        let letter = body.replacen(
+            title_line,
+            &format!("{agency}关于报送{year}年度政府信息公开工作年度报告的报告"),
+            1,
+        );
+        let doc = read_text(dir.path(), name, &letter);
+        assert_same_facts(&doc, &clean, name);
+        tried += 1;
+    }
+    assert!(tried >= 3, "only {tried} samples had a one-line title");
+}
