@@ -323,6 +323,29 @@ pub const REVIEW_COLUMNS: [Breakdown; 5] = [
     Breakdown::Total,
 ];
 
+impl Breakdown {
+    /// The column header that names this column of table 三 or 四 in the national format
+    /// (label-key form), where a grid prints it in a cell of its own.
+    pub fn column_header(self) -> Option<&'static str> {
+        use Breakdown::*;
+        Some(match self {
+            NaturalPerson => "自然人",
+            Commercial => "商业企业",
+            Research => "科研机构",
+            SocialWelfare => "社会公益组织",
+            LegalServices => "法律服务机构",
+            OtherOrg => "其他",
+            OrgSubtotal => "小计",
+            Total => "总计",
+            Upheld => "结果维持",
+            Corrected => "结果纠正",
+            Other => "其他结果",
+            Pending => "尚未审结",
+            _ => return None,
+        })
+    }
+}
+
 /// Column headers of table 二's sub-tables (label-key form). Order matters where one key
 /// contains another: the matcher takes the longest key at each position.
 pub const ACTIVE_COLUMN_KEYS: &[(&str, Breakdown)] = &[

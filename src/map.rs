@@ -349,6 +349,34 @@ fn split_digits<'a>(
 struct Reference {
     positions: Vec<usize>,
     line_cells: usize,
+    /// Read from the table's column headers in a grid (an HTML, DOCX or ruled PDF
+    /// table): a position there names its column with certainty, before any guess.
+    from_headers: bool,
+}
+
+/// The columns of a grid table, from its header cells: each column's header (in
+/// `columns` order) must stand in a cell of its own, the headers at increasing
+/// positions on lines of one width (a grid's rows all have as many cells). `None`
+/// where the headers are not all there so: then no position is trusted.
+fn header_reference(rows: &[RawRow], columns: &[Breakdown]) -> Option<Reference> {
+    let names: Vec<&str> = columns
+        .iter()
+        .map(|b| b.column_header())
+        .collect::<Option<_>>()?;
+    let mut cells: Vec<&crate::tables::LabelCell> = rows
+        .iter()
+        .flat_map(|r| &r.label_cells)
+        .filter(|c| names.contains(&c.key.as_str()))
+        .collect();
+    cells.sort_by_key(|c| c.position);
+    cells.dedup_by_key(|c| c.position);
+    let found: Vec<&str> = cells.iter().map(|c| c.key.as_str()).collect();
+    let line_cells = cells.first()?.line_cells;
+    (found == names && cells.iter().all(|c| c.line_cells == line_cells)).then(|| Reference {
+        positions: cells.iter().map(|c| c.position).collect(),
+        line_cells,
+        from_headers: true,
+    })
 }
 
 /// Places a short row's cells by their cell positions, when those are a subset of the
@@ -436,13 +464,26 @@ enum Placement<'a> {
 fn place<'a>(
     cells: &'a [RawCell],
     width: usize,
-    reference: Option<&Reference>,
+    references: &[&Reference],
     columns: Option<&Columns>,
     fits: &dyn Fn(&Arrangement) -> bool,
 ) -> Placement<'a> {
     let n = cells.len();
     if n == width {
         return Placement::Placed(cells.iter().map(|c| Some(slot_of(c))).collect(), None);
+    }
+    // In a grid, the header cells name the columns: blank cells are just blank.
+    if n < width {
+        if let Some(arr) = references
+            .iter()
+            .filter(|r| r.from_headers)
+            .find_map(|r| by_position(cells, r))
+        {
+            let note = format!(
+                "{n} cells for {width} columns; placed by the column headers of the table's grid"
+            );
+            return Placement::Placed(arr, Some(note));
+        }
     }
     let Some(all) = arrangements(cells, width, fits) else {
         return Placement::Unplaceable(format!(
@@ -490,7 +531,11 @@ fn place<'a>(
             );
             return Placement::Placed(arr, Some(note));
         }
-        if let Some(arr) = reference.and_then(|r| by_position(cells, r)) {
+        if let Some(arr) = references
+            .iter()
+            .filter(|r| !r.from_headers)
+            .find_map(|r| by_position(cells, r))
+        {
             let note = format!(
                 "{n} cells for {width} columns; placed by their cell positions on the line"
             );
@@ -591,8 +636,38 @@ fn last_match<T: Copy>(key: &str, table: &[(&str, T)]) -> Option<(T, usize)> {
 
 // ---------------------------------------------------------------- table 二
 
+/// A grid's header line of table 二 (`信息内容 | 本年制发件数 | …`): the last line among a
+/// row's label cells whose cells are column headers, each whole; its columns in order
+/// and where they stand.
+fn active_grid_header(cells: &[crate::tables::LabelCell]) -> Option<(Vec<Breakdown>, Reference)> {
+    let headers: Vec<(&crate::tables::LabelCell, Breakdown)> = cells
+        .iter()
+        .filter_map(|c| match header_columns(&c.key).as_slice() {
+            [(b, end)] if *end == c.key.len() => Some((c, *b)),
+            _ => None,
+        })
+        .collect();
+    let line = headers.iter().map(|(c, _)| c.line).max()?;
+    let mut on_line: Vec<_> = headers
+        .into_iter()
+        .filter(|(c, _)| c.line == line)
+        .collect();
+    on_line.sort_by_key(|(c, _)| c.position);
+    let line_cells = on_line.first()?.0.line_cells;
+    Some((
+        on_line.iter().map(|(_, b)| *b).collect(),
+        Reference {
+            positions: on_line.iter().map(|(c, _)| c.position).collect(),
+            line_cells,
+            from_headers: true,
+        },
+    ))
+}
+
 fn map_active(rows: &[RawRow], out: &mut Mapped) {
     let mut columns: Vec<Breakdown> = Vec::new();
+    // The header line's cells, where the table is a grid.
+    let mut grid: Option<Reference> = None;
     let mut seen = BTreeSet::new();
     for row in rows {
         let key = label_key(&row.label);
@@ -601,6 +676,15 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
         if !header.is_empty() {
             label_from = header.last().map_or(0, |(_, end)| *end);
             columns = header.iter().map(|(b, _)| *b).collect();
+            grid = None;
+            // In a grid, the last header line names the columns, even where blank rows
+            // before it left an earlier sub-table's headers in the same label.
+            if let Some((grid_columns, reference)) = active_grid_header(&row.label_cells) {
+                if columns.ends_with(&grid_columns) {
+                    columns = grid_columns;
+                    grid = Some(reference);
+                }
+            }
             for b in &columns {
                 note_active_signal(*b, row.line, out);
             }
@@ -642,8 +726,10 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
         let relative = row.label_position.map(|lp| Reference {
             positions: (lp + 1..lp + 1 + width).collect(),
             line_cells: lp + 1 + width,
+            from_headers: false,
         });
-        match place(&row.cells, width, relative.as_ref(), None, &|_| true) {
+        let references: Vec<&Reference> = grid.iter().chain(relative.iter()).collect();
+        match place(&row.cells, width, &references, None, &|_| true) {
             Placement::Placed(arr, note) => {
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
@@ -808,6 +894,7 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
     };
     let width = columns.len();
     let mut previous: Option<Category> = None;
+    let headers: Option<Reference> = header_reference(rows, &columns);
     let mut reference: Option<Reference> = None;
     let mut line_columns: Option<Columns> = None;
     let mut placed: Vec<(Category, Arrangement, i32)> = Vec::new();
@@ -840,13 +927,8 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
             _ => {}
         }
         let fits = |a: &Arrangement| applicant_sum_holds(a);
-        match place(
-            &row.cells,
-            width,
-            reference.as_ref(),
-            line_columns.as_ref(),
-            &fits,
-        ) {
+        let references: Vec<&Reference> = headers.iter().chain(reference.iter()).collect();
+        match place(&row.cells, width, &references, line_columns.as_ref(), &fits) {
             Placement::Placed(arr, note) => {
                 if note.is_none() {
                     line_columns = Columns::of(&row.cells).or(line_columns);
@@ -860,6 +942,7 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
                             .filter_map(|c| c.line_cells)
                             .min()
                             .unwrap_or(0),
+                        from_headers: false,
                     });
                 }
                 if let Some(note) = note {
@@ -1061,7 +1144,14 @@ fn map_review(rows: &[RawRow], out: &mut Mapped) {
     }
     let width = REVIEW_ROWS.len() * REVIEW_COLUMNS.len();
     let line = first.cells[0].line;
-    match place(&first.cells, width, None, None, &review_fits) {
+    let headers = header_reference(rows, &REVIEW_COLUMNS.repeat(REVIEW_ROWS.len()));
+    match place(
+        &first.cells,
+        width,
+        &headers.iter().collect::<Vec<_>>(),
+        None,
+        &review_fits,
+    ) {
         Placement::Placed(arr, note) => {
             out.tables_read.insert(Section::ReviewLitigation);
             if let Some(note) = note {

@@ -38,6 +38,20 @@ pub struct RawCell {
     pub placeholder: bool,
 }
 
+/// A piece of label text that filled a cell of its own on a tab or pipe line: where a
+/// table's column headers (自然人 … 总计) stand, which names the columns of a grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelCell {
+    /// The text's [`label_key`].
+    pub key: String,
+    /// 1-based source line.
+    pub line: i32,
+    /// Index of the cell on its line.
+    pub position: usize,
+    /// How many cells (empty ones included) its line has.
+    pub line_cells: usize,
+}
+
 /// A row as recovered from the text: label text, then value cells.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RawRow {
@@ -49,6 +63,8 @@ pub struct RawRow {
     pub label_position: Option<usize>,
     /// The value cells in reading order.
     pub cells: Vec<RawCell>,
+    /// The label's pieces that stood in cells of their own, in reading order.
+    pub label_cells: Vec<LabelCell>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +73,8 @@ enum Token {
         text: String,
         line: i32,
         position: Option<usize>,
+        /// The line's cell count, where the text is a whole cell of a tab or pipe line.
+        whole_cell: Option<usize>,
     },
     Value(RawCell),
 }
@@ -76,9 +94,18 @@ pub fn recover_rows(lines: &[&str], first_line: usize) -> Vec<RawRow> {
                 text,
                 line,
                 position,
+                whole_cell,
             } => {
                 if !current.cells.is_empty() {
                     rows.push(std::mem::take(&mut current));
+                }
+                if let (Some(position), Some(line_cells)) = (position, whole_cell) {
+                    current.label_cells.push(LabelCell {
+                        key: label_key(&text),
+                        line,
+                        position,
+                        line_cells,
+                    });
                 }
                 if current.label.is_empty() {
                     current.line = line;
@@ -157,6 +184,7 @@ fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
                 text: cell.to_string(),
                 line: line_no,
                 position,
+                whole_cell: line_cells,
             });
         } else if is_placeholder(cell) {
             out.push(Token::Value(RawCell {
@@ -259,6 +287,7 @@ fn tokenize_mixed(
                 text: t.to_string(),
                 line,
                 position,
+                whole_cell: None,
             });
         }
     };

@@ -434,3 +434,46 @@ fn pdf_extraction_is_bounded_in_time_memory_and_output() {
         assert_eq!(doc.facts.len(), 200);
     }
 }
+
+/// A web page or DOCX whose zero cells were left blank, as many agencies fill table 三:
+/// every filled cell comes out in its column (the grid's headers name it), a blank cell
+/// gives no fact, and no number moves.
+#[test]
+fn blank_cells_in_web_page_and_docx_grids() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    for name in SEEDS {
+        let stem = name.trim_end_matches(".txt");
+        let mut want = cells(&process_path(&raw(name)));
+        want.retain(|c| c.4 != "0");
+        assert!(!want.is_empty());
+
+        let page = std::fs::read(fixture(stem, "html")).unwrap();
+        let (page, _, _) = encoding_rs::GBK.decode(&page);
+        let blank = page.replace("<td><p>0</p></td>", "<td><p>&nbsp;</p></td>");
+        assert_ne!(blank, page);
+        let html = dir.path().join(format!("{stem}.html"));
+        std::fs::write(&html, blank.as_bytes()).unwrap();
+        assert_eq!(cells(&process_path(&html)), want, "{stem}.html");
+
+        let mut docx =
+            zip::ZipArchive::new(std::fs::File::open(fixture(stem, "docx")).unwrap()).unwrap();
+        let out_path = dir.path().join(format!("{stem}.docx"));
+        let mut out = zip::ZipWriter::new(std::fs::File::create(&out_path).unwrap());
+        for i in 0..docx.len() {
+            let mut entry = docx.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            let name = entry.name().unwrap().to_string();
+            if name == "word/document.xml" {
+                let xml = String::from_utf8(bytes).unwrap();
+                bytes = xml.replace("<w:t>0</w:t>", "<w:t></w:t>").into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&bytes).unwrap();
+        }
+        out.finish().unwrap();
+        assert_eq!(cells(&process_path(&out_path)), want, "{stem}.docx");
+    }
+}
