@@ -118,16 +118,34 @@ fn memchr_lt(bytes: &[u8]) -> Option<usize> {
 /// Renders an HTML document's report text.
 pub fn html_to_text(html: &str) -> String {
     let doc = Html::parse_document(html);
-    let root = article_root(&doc);
+    if marked_tables(&doc).is_empty() {
+        // Some portals deliver the article as a string in a script, drawn by the browser.
+        if let Some(article) = script_article(&doc) {
+            let inner = Html::parse_document(&article);
+            return render_page(&inner, &doc);
+        }
+    }
+    render_page(&doc, &doc)
+}
+
+/// Renders the article of `doc`; `page` is the page it came from (the same document, or
+/// the page whose script held it), for its metadata lines and `<title>`.
+fn render_page(doc: &Html, page: &Html) -> String {
+    let root = article_root(doc);
     let mut out = Renderer::default();
-    for line in portal_lines(&doc, root) {
+    let page_root = if std::ptr::eq(doc, page) {
+        root
+    } else {
+        article_root(page)
+    };
+    for line in portal_lines(page, page_root) {
         out.push_str(&line);
         out.newline();
     }
     let body_text = text_of(root);
     if !TITLE.is_match(&collapse_whitespace(&body_text)) {
         // The title is often only in <title> (`… - 某某区人民政府`).
-        if let Some(t) = select_first(&doc, "title") {
+        if let Some(t) = select_first(page, "title") {
             let t = collapse_whitespace(&text_of(t));
             let t = t
                 .split([' ', '-', '_', '|'])
@@ -196,21 +214,112 @@ fn text_of(e: ElementRef<'_>) -> String {
 ///
 /// Climbing stops at the first ancestor whose text holds a title, so a sidebar listing
 /// other years' reports, further out, stays out.
-fn article_root(doc: &Html) -> ElementRef<'_> {
-    let body = select_first(doc, "body").unwrap_or_else(|| doc.root_element());
+/// The statistics tables of a page: tables that hold no tables (a layout table holds
+/// the markers too, and with them the page's sidebar) and hold a marker word.
+fn marked_tables(doc: &Html) -> Vec<ElementRef<'_>> {
     let Ok(tables) = Selector::parse("table") else {
-        return body;
+        return Vec::new();
     };
-    // Only tables that hold no tables: a layout table holds the markers too, and with
-    // them the page's sidebar.
-    let marked: Vec<ElementRef> = doc
-        .select(&tables)
+    doc.select(&tables)
         .filter(|t| !has_nested_table(**t))
         .filter(|t| {
             let text = text_of(*t);
             TABLE_MARKERS.iter().any(|m| text.contains(m))
         })
-        .collect();
+        .collect()
+}
+
+/// Fewest bytes a script string must have to be taken for the article.
+const MIN_SCRIPT_ARTICLE: usize = 200;
+
+/// The article a page delivers inside a script (`var content = "<p>…<table …>"`): the
+/// longest string literal (adjacent `"…" + "…"` pieces joined) that, unescaped, holds
+/// a `<table` with a marker word.
+fn script_article(doc: &Html) -> Option<String> {
+    let scripts = Selector::parse("script").ok()?;
+    let mut best: Option<String> = None;
+    for script in doc.select(&scripts) {
+        let code = text_of(script);
+        for literal in js_strings(&code) {
+            let is_article = literal.len() >= MIN_SCRIPT_ARTICLE
+                && literal.contains("<table")
+                && TABLE_MARKERS.iter().any(|m| literal.contains(m));
+            if is_article && best.as_ref().is_none_or(|b| literal.len() > b.len()) {
+                best = Some(literal);
+            }
+        }
+    }
+    best
+}
+
+/// The string literals of a script, unescaped (`\"`, `\n`, `\uXXXX`, `\xXX`, …), with
+/// literals joined by `+` made one.
+fn js_strings(code: &str) -> Vec<String> {
+    let chars: Vec<char> = code.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut joined = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '+' {
+            joined = !out.is_empty();
+            i += 1;
+            continue;
+        }
+        if !matches!(c, '"' | '\'' | '`') {
+            if !c.is_whitespace() {
+                joined = false;
+            }
+            i += 1;
+            continue;
+        }
+        let quote = c;
+        let mut s = String::new();
+        i += 1;
+        while i < chars.len() && chars[i] != quote {
+            if chars[i] == '\\' && i + 1 < chars.len() {
+                i += 1;
+                let hex = |from: usize, n: usize| -> Option<char> {
+                    let digits: String = chars.get(from..from + n)?.iter().collect();
+                    char::from_u32(u32::from_str_radix(&digits, 16).ok()?)
+                };
+                match chars[i] {
+                    'n' => s.push('\n'),
+                    'r' => s.push('\r'),
+                    't' => s.push('\t'),
+                    'u' => {
+                        if let Some(ch) = hex(i + 1, 4) {
+                            s.push(ch);
+                            i += 4;
+                        }
+                    }
+                    'x' => {
+                        if let Some(ch) = hex(i + 1, 2) {
+                            s.push(ch);
+                            i += 2;
+                        }
+                    }
+                    '\n' => {}
+                    other => s.push(other),
+                }
+            } else {
+                s.push(chars[i]);
+            }
+            i += 1;
+        }
+        i += 1;
+        match out.last_mut() {
+            Some(last) if joined => last.push_str(&s),
+            _ => out.push(s),
+        }
+        joined = false;
+    }
+    out
+}
+
+fn article_root(doc: &Html) -> ElementRef<'_> {
+    let body = select_first(doc, "body").unwrap_or_else(|| doc.root_element());
+    let marked = marked_tables(doc);
     let Some(first) = marked.first() else {
         return body;
     };
@@ -418,6 +527,16 @@ mod tests {
         assert_eq!(
             text,
             "某某区2023年政府信息公开工作年度报告\n一、总体情况\n第二十条第（一）项\t\n信息内容\t本年制发件数\n规章\t3\n"
+        );
+    }
+
+    #[test]
+    fn script_strings_are_unescaped_and_joined() {
+        let code = r#"var a = 'x'; var content = "<p class=\"t\">\u6cc9\u6e2f</p>\n" +
+            "<table>\x41</table>"; f(`tpl`);"#;
+        assert_eq!(
+            js_strings(code),
+            vec!["x", "<p class=\"t\">泉港</p>\n<table>A</table>", "tpl"]
         );
     }
 

@@ -199,3 +199,50 @@ fn covering_letter_titles_name_the_agency() {
     }
     assert!(tried >= 3, "only {tried} samples had a one-line title");
 }
+
+/// A page whose article is a string in a script (`var content = "…"`), with escaped
+/// quotes, line breaks and `\uXXXX` characters, drawn into an empty `<div>` by the
+/// browser: read as the page the browser shows.
+#[test]
+fn an_article_inside_a_javascript_string() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in SEEDS {
+        let stem = name.trim_end_matches(".txt");
+        let clean = process_path(&raw(name));
+        let page =
+            std::fs::read(root().join(format!("tests/fixtures/formats/{stem}.html"))).unwrap();
+        let (page, _, _) = encoding_rs::GBK.decode(&page);
+        let start = page.find("<div class=\"article\">").unwrap();
+        let end = page[start..].find("<div class=\"footer\">").unwrap() + start;
+        let article = &page[start..end];
+        // As portals escape it: quotes and line breaks, and every other character outside
+        // ASCII as \uXXXX.
+        let mut escaped = String::new();
+        for (i, c) in article.chars().enumerate() {
+            match c {
+                '"' => escaped.push_str("\\\""),
+                '\n' => escaped.push_str("\\n"),
+                c if !c.is_ascii() && i % 2 == 0 => {
+                    escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
+                }
+                c => escaped.push(c),
+            }
+        }
+        // Split into two literals joined by `+`, after a tag.
+        let mid = (escaped.len() / 2..)
+            .find(|&i| escaped.is_char_boundary(i))
+            .unwrap();
+        let cut = mid + escaped[mid..].find('>').unwrap() + 1;
+        let script = format!(
+            "<div id=\"content\"></div><script type=\"text/javascript\">var content = \"{}\" +\n \"{}\";\n\
+             document.getElementById(\"content\").innerHTML = content;</script>",
+            &escaped[..cut],
+            &escaped[cut..]
+        );
+        let scripted = format!("{}{}{}", &page[..start], script, &page[end..]);
+        let path = dir.path().join(format!("{stem}.html"));
+        std::fs::write(&path, scripted.as_bytes()).unwrap();
+        let doc = process_path(&path);
+        assert_same_facts(&doc, &clean, stem);
+    }
+}
