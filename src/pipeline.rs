@@ -283,7 +283,8 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         Content::Text(d) => d,
         Content::Unreadable(finding) => return failed(id, source_path, bytes.len(), finding),
     };
-    let seg = segment(&decoded.text);
+    let text = crate::segment::unflatten(&decoded.text);
+    let seg = segment(&text);
     let mut findings: Vec<Finding> = decoded.findings;
     if seg.metadata.title.is_none() && seg.tables.is_empty() {
         let finding = Finding::error(
@@ -307,7 +308,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         let mut lines = region.lines.clone();
         // A text that stops inside a table, in the middle of a line, was cut off: its last
         // line may hold half a number (`6` of `67`), so it is not read.
-        if lines.end == seg.lines.len() && !decoded.text.ends_with('\n') && lines.len() > 1 {
+        if lines.end == seg.lines.len() && !text.ends_with('\n') && lines.len() > 1 {
             lines.end -= 1;
             findings.push(Finding::warning(
                 "truncated",

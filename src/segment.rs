@@ -5,6 +5,7 @@
 //! tables under 一、二、三 after six prose sections. The year comes from the title, or from
 //! the statistics-period sentence where the title has none; never from the 文号.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -119,6 +120,45 @@ static HAN_DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日(印发)?$")
         .unwrap()
 });
+
+/// A line longer than this may be a whole report flattened by a crawler.
+const FLATTENED_LINE: usize = 600;
+
+/// Where a flattened report's parts begin: the section headings of the national format
+/// (typos such as 行政法复议 included) and table 二's sub-table headers.
+static PART_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"[一二三四五六七八]、\s*(?:总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况|政府信息公开行政法?复议|存在的主要问题|其他需要报告)|第二十条第[（(][一二三四五六七八九十]+[)）]项",
+    )
+    .unwrap()
+});
+
+/// Some crawlers flatten a page: title, prose and all three tables arrive as one line.
+/// Such a line is cut before each section heading and each of table 二's sub-table
+/// headers, so that the tables are found by their content as in any report. Lines of
+/// ordinary length are left alone.
+pub fn unflatten(text: &str) -> Cow<'_, str> {
+    if !text.lines().any(|l| l.len() > FLATTENED_LINE * 3) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        if line.len() <= FLATTENED_LINE * 3 {
+            out.push_str(line);
+            continue;
+        }
+        let mut from = 0;
+        for m in PART_START.find_iter(line) {
+            if m.start() > from {
+                out.push_str(line[from..m.start()].trim_end_matches(' '));
+                out.push('\n');
+                from = m.start();
+            }
+        }
+        out.push_str(&line[from..]);
+    }
+    Cow::Owned(out)
+}
 
 /// Cuts decoded text into lines, metadata and table regions.
 pub fn segment(text: &str) -> Segmented<'_> {
@@ -627,6 +667,35 @@ mod tests {
         // Two lines that merely start like fields are no block.
         let prose = segment("来源：本局\n泉港区2021年政府信息公开工作年度报告\n");
         assert_eq!(prose.metadata.portal, Portal::default());
+    }
+
+    #[test]
+    fn a_flattened_report_is_cut_at_its_parts() {
+        let prose = "本报告根据《条例》编制。".repeat(200);
+        let flat = format!(
+            "某某局2021年政府信息公开工作年度报告\n{prose} 一、总体情况 本年度… 二、主动公开政府信息情况第二十条第（一）项 信息内容 规章000 \
+             第二十条第（五）项信息内容 三、收到和处理政府信息公开申请情况 申请人情况 四、政府信息公开行政法复议、行政诉讼情况 行政复议\n"
+        );
+        let cut = unflatten(&flat);
+        let starts: Vec<&str> = cut
+            .lines()
+            .skip(2)
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "一、总体情况",
+                "二、主动公开政府信息情况",
+                "第二十条第（一）项",
+                "第二十条第（五）项信息内容",
+                "三、收到和处理政府信息公开申请情况",
+                "四、政府信息公开行政法复议、行政诉讼情况",
+            ]
+        );
+        // Ordinary lines are left alone, borrowed.
+        let plain = "一、总体情况 二、主动公开政府信息情况\n";
+        assert!(matches!(unflatten(plain), Cow::Borrowed(_)));
     }
 
     #[test]
