@@ -366,7 +366,7 @@ fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
     );
     if draw {
         // The walk streams, so the total for the bar takes one counting pass of its own.
-        let total = crate::discover::walk(&settings.inputs)
+        let total = crate::discover::walk(&settings.inputs, &settings.out)
             .filter(|f| matches!(f, crate::discover::Found::File { relative, .. } if settings.shard.contains(relative)))
             .count();
         bar.set_length(total as u64);
@@ -385,7 +385,7 @@ fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
         }
     })?;
     bar.finish_and_clear();
-    for p in &summary.walk_problems {
+    for p in summary.walk_problems.iter().chain(&summary.walk_notes) {
         log.warning(p);
     }
     if let Some(reason) = &summary.full_run_reason {

@@ -5,10 +5,12 @@
 //! folder, entries sorted by name, depth first), which is the order rows are written in
 //! and the order an incremental run meets the previous run's state in. Folders are walked
 //! recursively, following symbolic links (walkdir detects loops and reports them instead
-//! of walking forever). Hidden files and folders (name starting with `.`) are skipped.
+//! of walking forever). Hidden files and folders (name starting with `.`) are skipped,
+//! and so is gongkai's own output; a file reached twice is read once.
 //! Problems met on the way are reported, not fatal: one unreadable folder never stops
 //! the run.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -28,6 +30,9 @@ pub enum Found {
     },
     /// A problem met while walking (a loop, a permission error, a vanished entry).
     Problem(String),
+    /// Something the walk left out on purpose, said once: a folder of gongkai's own
+    /// output, or files reached a second time.
+    Skipped(String),
 }
 
 /// Checks that every input exists; the first missing one is returned.
@@ -40,34 +45,158 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
         .is_some_and(|s| s.starts_with('.') && s != "." && s != "..")
 }
 
-/// Walks the inputs, yielding files and problems in walk order.
-pub fn walk(inputs: &[PathBuf]) -> impl Iterator<Item = Found> + '_ {
-    inputs.iter().enumerate().flat_map(|(index, root)| {
-        let single = root.is_file();
-        WalkDir::new(root)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
-            .filter_map(move |entry| match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    let relative = if single {
-                        PathBuf::from(e.file_name())
-                    } else {
-                        e.path()
-                            .strip_prefix(root)
-                            .map_or_else(|_| e.path().to_path_buf(), Path::to_path_buf)
-                    };
-                    Some(Found::File {
-                        root: index,
-                        path: e.into_path(),
-                        relative,
-                    })
+/// The folder every gongkai output holds (its run state): a folder that has one is an
+/// output, another shard's or an older run's, never reports.
+pub const OUTPUT_MARKER: &str = ".gongkai";
+
+/// What identifies a file whatever path reaches it: device and inode on Unix, the
+/// canonical path elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+fn file_id(entry: &walkdir::DirEntry) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = entry.metadata().ok()?;
+        Some(FileId::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(entry.path()).ok().map(FileId::Path)
+    }
+}
+
+/// The walk over the inputs: see [`walk`].
+pub struct Walk<'a> {
+    inputs: &'a [PathBuf],
+    next_input: usize,
+    /// The input being walked: its index, whether it is a single file, its walker.
+    current: Option<(usize, bool, walkdir::IntoIter)>,
+    /// This run's output folder, canonical (when it exists).
+    out: Option<PathBuf>,
+    /// Every file yielded so far (a few bytes each: the walk stays light).
+    seen: HashSet<FileId>,
+    /// Files met again.
+    twice: usize,
+    said_twice: bool,
+}
+
+/// Walks the inputs, yielding files and problems in walk order. Each file is yielded
+/// once, at the first place it is reached (an input given twice, inputs inside one
+/// another, a link to a file already met). Folders of gongkai's output are not entered:
+/// `out` (this run's output folder) and any folder holding [`OUTPUT_MARKER`] (another
+/// shard's or an older run's output); each is said once, as [`Found::Skipped`], and so
+/// are the files met twice, at the end.
+pub fn walk<'a>(inputs: &'a [PathBuf], out: &Path) -> Walk<'a> {
+    Walk {
+        inputs,
+        next_input: 0,
+        current: None,
+        out: std::fs::canonicalize(out).ok(),
+        seen: HashSet::new(),
+        twice: 0,
+        said_twice: false,
+    }
+}
+
+impl Walk<'_> {
+    /// Why a folder is gongkai's output, if it is.
+    fn output_folder(&self, dir: &Path) -> Option<&'static str> {
+        if dir.join(OUTPUT_MARKER).is_dir() {
+            return Some("it holds gongkai's output (a .gongkai folder)");
+        }
+        let own = self.out.as_ref().is_some_and(|o| {
+            dir.file_name() == o.file_name() && std::fs::canonicalize(dir).is_ok_and(|p| &p == o)
+        });
+        own.then_some("it is this run's output folder")
+    }
+}
+
+impl Iterator for Walk<'_> {
+    type Item = Found;
+
+    fn next(&mut self) -> Option<Found> {
+        loop {
+            let Some((index, single, walker)) = &mut self.current else {
+                if let Some(root) = self.inputs.get(self.next_input) {
+                    let walker = WalkDir::new(root)
+                        .follow_links(true)
+                        .sort_by_file_name()
+                        .into_iter();
+                    self.current = Some((self.next_input, root.is_file(), walker));
+                    self.next_input += 1;
+                    continue;
                 }
-                Ok(_) => None,
-                Err(err) => Some(Found::Problem(describe(&err))),
-            })
-    })
+                if self.twice > 0 && !self.said_twice {
+                    self.said_twice = true;
+                    return Some(Found::Skipped(format!(
+                        "{} files were reached a second time (an input given twice, inputs \
+                         inside one another, or a link to a file already read): each was read \
+                         once, where it was first reached",
+                        self.twice
+                    )));
+                }
+                return None;
+            };
+            let (index, single) = (*index, *single);
+            let entry = match walker.next() {
+                None => {
+                    self.current = None;
+                    continue;
+                }
+                Some(Err(err)) => return Some(Found::Problem(describe(&err))),
+                Some(Ok(entry)) => entry,
+            };
+            let is_dir = entry.file_type().is_dir();
+            if entry.depth() > 0 && is_hidden(entry.file_name()) {
+                if is_dir {
+                    walker.skip_current_dir();
+                }
+                continue;
+            }
+            if is_dir {
+                if let Some(why) = self.output_folder(entry.path()) {
+                    if let Some((_, _, walker)) = &mut self.current {
+                        walker.skip_current_dir();
+                    }
+                    return Some(Found::Skipped(format!(
+                        "{}: not read, {why}",
+                        entry.path().display()
+                    )));
+                }
+                continue;
+            }
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            if let Some(id) = file_id(&entry) {
+                if !self.seen.insert(id) {
+                    self.twice += 1;
+                    continue;
+                }
+            }
+            let root = &self.inputs[index];
+            let relative = if single {
+                PathBuf::from(entry.file_name())
+            } else {
+                entry
+                    .path()
+                    .strip_prefix(root)
+                    .map_or_else(|_| entry.path().to_path_buf(), Path::to_path_buf)
+            };
+            return Some(Found::File {
+                root: index,
+                path: entry.into_path(),
+                relative,
+            });
+        }
+    }
 }
 
 fn describe(err: &walkdir::Error) -> String {
@@ -108,10 +237,10 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
-        let found: Vec<String> = walk(&[d.to_path_buf()])
+        let found: Vec<String> = walk(&[d.to_path_buf()], &d.join("out"))
             .map(|f| match f {
                 Found::File { relative, .. } => relative.display().to_string(),
-                Found::Problem(p) => panic!("{p}"),
+                Found::Problem(p) | Found::Skipped(p) => panic!("{p}"),
             })
             .collect();
         assert_eq!(found, ["a/b/c.txt", "a/z.txt", "a.txt", "b.txt"]);

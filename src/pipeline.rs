@@ -121,6 +121,8 @@ pub struct Summary {
     pub diagnostics: usize,
     /// Problems met while walking the inputs (not tied to a file).
     pub walk_problems: Vec<String>,
+    /// What the walk left out on purpose (output folders, files met twice), said once.
+    pub walk_notes: Vec<String>,
     /// Reports whose rows were reused from the previous run (`--incremental`).
     pub reused: usize,
     /// Files of the previous run that are gone.
@@ -652,7 +654,7 @@ fn read_all(
         }
         let mut any_file = false;
         let mut number = 0u64;
-        for found in walk(&settings.inputs) {
+        for found in walk(&settings.inputs, &settings.out) {
             let (root, path) = match found {
                 Found::File {
                     root,
@@ -665,6 +667,10 @@ fn read_all(
                 }
                 Found::Problem(p) => {
                     summary.walk_problems.push(p);
+                    continue;
+                }
+                Found::Skipped(note) => {
+                    summary.walk_notes.push(note);
                     continue;
                 }
             };
@@ -844,14 +850,18 @@ fn unchanged_summary(settings: &Settings, mut manifest: StateReader) -> Result<O
         unchanged: true,
         ..Summary::default()
     };
-    for found in walk(&settings.inputs) {
-        let Found::File {
-            root,
-            path,
-            relative,
-        } = found
-        else {
-            continue;
+    for found in walk(&settings.inputs, &settings.out) {
+        let (root, path, relative) = match found {
+            Found::File {
+                root,
+                path,
+                relative,
+            } => (root, path, relative),
+            Found::Skipped(note) => {
+                summary.walk_notes.push(note);
+                continue;
+            }
+            Found::Problem(_) => continue,
         };
         if !settings.shard.contains(&relative) {
             continue;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::util::{gongkai, root, s};
+use crate::util::{gongkai, raw, root, s, SEEDS};
 
 /// The files of an output folder, without the lock file and the `.gongkai` state folder
 /// every run keeps there.
@@ -308,4 +308,86 @@ fn json_log_gives_one_object_per_event() {
     let e: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
     assert_eq!(e["event"], "error");
     assert!(e["message"].as_str().unwrap().contains("does not exist"));
+}
+
+/// The three CSV tables of an output, as bytes.
+fn tables(out: &Path) -> Vec<Vec<u8>> {
+    ["facts.csv", "reports.csv", "diagnostics.csv"]
+        .iter()
+        .map(|t| std::fs::read(out.join(t)).unwrap())
+        .collect()
+}
+
+/// The walk reads each report once and never gongkai's own output: the output inside
+/// the input, run twice; another run's output lying in the input; the input given twice;
+/// inputs inside one another; a link to a folder already read. Each gives exactly the
+/// output of a clean run over the reports alone, and says what it left out.
+#[test]
+fn each_file_once_and_never_our_own_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("sub")).unwrap();
+    for (i, name) in SEEDS.iter().enumerate() {
+        let to = if i < 2 {
+            input.join(name)
+        } else {
+            input.join("sub").join(name)
+        };
+        std::fs::copy(raw(name), to).unwrap();
+    }
+    let clean = dir.path().join("clean");
+    assert_eq!(
+        gongkai(&["ingest", s(&input), "--out", s(&clean), "-q"]).0,
+        0
+    );
+    let want = tables(&clean);
+
+    // The output inside the input, run twice.
+    let inside = input.join("out");
+    for run in 0..2 {
+        let (code, _, err) = gongkai(&["ingest", s(&input), "--out", s(&inside)]);
+        assert_eq!(code, 0, "run {run}: {err}");
+        assert!(
+            tables(&inside) == want,
+            "run {run}: output inside the input"
+        );
+        if run == 1 {
+            assert!(
+                err.contains("not read"),
+                "run {run} says what it skipped: {err}"
+            );
+        }
+    }
+    // Another run's output left in the input (kept), read by a run writing elsewhere.
+    let other = dir.path().join("other");
+    let (code, _, err) = gongkai(&["ingest", s(&input), "--out", s(&other)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(tables(&other) == want, "another run's output in the input");
+    assert!(err.contains("holds gongkai's output"), "{err}");
+    std::fs::remove_dir_all(&inside).unwrap();
+
+    // The input twice, and inputs inside one another.
+    let sub = input.join("sub");
+    for args in [vec![s(&input), s(&input)], vec![s(&input), s(&sub)]] {
+        let out = dir.path().join("twice");
+        let mut cmd = vec!["ingest"];
+        cmd.extend(&args);
+        cmd.extend(["--out", s(&out)]);
+        let (code, _, err) = gongkai(&cmd);
+        assert_eq!(code, 0, "{err}");
+        assert!(tables(&out) == want, "{args:?}");
+        assert!(err.contains("reached a second time"), "{err}");
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    // A link to a folder already read (named to come after it in the walk).
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&sub, input.join("zz-link")).unwrap();
+        let out = dir.path().join("linked");
+        let (code, _, err) = gongkai(&["ingest", s(&input), "--out", s(&out)]);
+        assert_eq!(code, 0, "{err}");
+        assert!(tables(&out) == want, "a link to a folder already read");
+        assert!(err.contains("3 files were reached a second time"), "{err}");
+    }
 }
