@@ -415,21 +415,23 @@ fn find_title(
         let s = s.trim().trim_start_matches(['#', '•', '*', ' ']).trim();
         without_site_suffix(&s.split_whitespace().collect::<Vec<_>>().join(" ")).to_string()
     };
-    for i in from..head {
+    let candidate = |i: usize| -> Option<(usize, String)> {
         let k = &keys[i];
         if k.chars().count() > 60 || !is_topic(k) {
-            continue;
+            return None;
         }
         if k.contains("报告") && (k.contains("年度") || YEAR_IN_TITLE.is_match(&arabic_years(k)))
         {
-            // `洪泽区人民政府` / `2023 年政府信息公开工作年度报告`: the agency on the line above.
+            // `洪泽区人民政府` / `2023 年政府信息公开工作年度报告`: the agency on the line above,
+            // unless that line is a site's navigation (`政府信息公开`, `首页`).
             if agency_from_title(&arabic_years(k)).is_none() {
                 if let Some(j) = (from..i).rev().find(|&j| !keys[j].is_empty()) {
                     let above = &keys[j];
                     let plain = above
                         .chars()
                         .all(|c| !c.is_ascii_punctuation() && !"，。：；、〔〕".contains(c));
-                    if plain && (2..=20).contains(&above.chars().count()) {
+                    let navigation = is_topic(above) || above.contains("首页");
+                    if plain && !navigation && (2..=20).contains(&above.chars().count()) {
                         return Some((j, format!("{} {}", clean(lines[j]), clean(lines[i]))));
                     }
                 }
@@ -442,8 +444,20 @@ fn find_title(
                 return Some((i, format!("{}{}", clean(lines[i]), clean(lines[j]))));
             }
         }
+        None
+    };
+    // A title that names no agency (a printed page's navigation link to
+    // `2018年政府信息公开工作年度报告`) gives way to a later one that does.
+    let mut first = None;
+    for i in from..head {
+        if let Some((line, title)) = candidate(i) {
+            if title_agency_and_year(&title).0.is_some() {
+                return Some((line, title));
+            }
+            first.get_or_insert((line, title));
+        }
     }
-    None
+    first
 }
 
 fn agency_from_title(key: &str) -> Option<String> {
@@ -602,6 +616,13 @@ mod tests {
                 "agency on the line above",
                 Some("洪泽区人民政府"),
                 Some(2023),
+            ),
+            (
+                "首页\n政府信息公开\n2018年政府信息公开工作年度报告\n当前位置：首页 > 政府信息公开\n\
+                 泉州市行政服务中心管委会关于2020年政府信息公开年度工作报告",
+                "a printed page's navigation above the title",
+                Some("泉州市行政服务中心管委会"),
+                Some(2020),
             ),
         ];
         for (text, what, agency, year) in cases {
