@@ -363,14 +363,20 @@ fn header_reference(rows: &[RawRow], columns: &[Breakdown]) -> Option<Reference>
         .iter()
         .map(|b| b.column_header())
         .collect::<Option<_>>()?;
-    let mut cells: Vec<&crate::tables::LabelCell> = rows
+    // Header cells hold the bare words (a grid's renderer collapsed their white space).
+    let mut cells: Vec<(&str, &crate::tables::LabelCell)> = rows
         .iter()
-        .flat_map(|r| &r.label_cells)
-        .filter(|c| names.contains(&c.key.as_str()))
+        .flat_map(|r| {
+            r.label_cells
+                .iter()
+                .map(move |c| (&r.label[c.text.clone()], c))
+        })
+        .filter(|(text, _)| names.contains(text))
         .collect();
-    cells.sort_by_key(|c| c.position);
-    cells.dedup_by_key(|c| c.position);
-    let found: Vec<&str> = cells.iter().map(|c| c.key.as_str()).collect();
+    cells.sort_by_key(|(_, c)| c.position);
+    cells.dedup_by_key(|(_, c)| c.position);
+    let found: Vec<&str> = cells.iter().map(|(text, _)| *text).collect();
+    let cells: Vec<&crate::tables::LabelCell> = cells.into_iter().map(|(_, c)| c).collect();
     let line_cells = cells.first()?.line_cells;
     (found == names && cells.iter().all(|c| c.line_cells == line_cells)).then(|| Reference {
         positions: cells.iter().map(|c| c.position).collect(),
@@ -639,12 +645,16 @@ fn last_match<T: Copy>(key: &str, table: &[(&str, T)]) -> Option<(T, usize)> {
 /// A grid's header line of table 二 (`信息内容 | 本年制发件数 | …`): the last line among a
 /// row's label cells whose cells are column headers, each whole; its columns in order
 /// and where they stand.
-fn active_grid_header(cells: &[crate::tables::LabelCell]) -> Option<(Vec<Breakdown>, Reference)> {
-    let headers: Vec<(&crate::tables::LabelCell, Breakdown)> = cells
+fn active_grid_header(row: &RawRow) -> Option<(Vec<Breakdown>, Reference)> {
+    let headers: Vec<(&crate::tables::LabelCell, Breakdown)> = row
+        .label_cells
         .iter()
-        .filter_map(|c| match header_columns(&c.key).as_slice() {
-            [(b, end)] if *end == c.key.len() => Some((c, *b)),
-            _ => None,
+        .filter_map(|c| {
+            let key = label_key(&row.label[c.text.clone()]);
+            match header_columns(&key).as_slice() {
+                [(b, end)] if *end == key.len() => Some((c, *b)),
+                _ => None,
+            }
         })
         .collect();
     let line = headers.iter().map(|(c, _)| c.line).max()?;
@@ -679,7 +689,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
             grid = None;
             // In a grid, the last header line names the columns, even where blank rows
             // before it left an earlier sub-table's headers in the same label.
-            if let Some((grid_columns, reference)) = active_grid_header(&row.label_cells) {
+            if let Some((grid_columns, reference)) = active_grid_header(row) {
                 if columns.ends_with(&grid_columns) {
                     columns = grid_columns;
                     grid = Some(reference);

@@ -285,8 +285,14 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         Content::Text(d) => d,
         Content::Unreadable(finding) => return failed(id, source_path, bytes.len(), finding),
     };
-    let text = crate::segment::unflatten(&decoded.text);
-    let seg = segment(&text);
+    let text = decoded.text.as_str();
+    let unflattened: String;
+    let mut seg = segment(text);
+    if seg.has_flattened_line() {
+        // A crawler flattened the report onto one line: cut it at its parts, read again.
+        unflattened = crate::segment::unflatten(text);
+        seg = segment(&unflattened);
+    }
     let mut findings: Vec<Finding> = decoded.findings;
     if seg.metadata.title.is_none() && seg.tables.is_empty() {
         let finding = Finding::error(

@@ -5,7 +5,6 @@
 //! tables under 一、二、三 after six prose sections. The year comes from the title, or from
 //! the statistics-period sentence where the title has none; never from the 文号.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -134,13 +133,10 @@ static PART_START: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Some crawlers flatten a page: title, prose and all three tables arrive as one line.
-/// Such a line is cut before each section heading and each of table 二's sub-table
-/// headers, so that the tables are found by their content as in any report. Lines of
-/// ordinary length are left alone.
-pub fn unflatten(text: &str) -> Cow<'_, str> {
-    if !text.lines().any(|l| l.len() > FLATTENED_LINE * 3) {
-        return Cow::Borrowed(text);
-    }
+/// Such a line (see [`Segmented::has_flattened_line`]) is cut before each section
+/// heading and each of table 二's sub-table headers, so that the tables are found by
+/// their content as in any report. Lines of ordinary length are left alone.
+pub fn unflatten(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     for line in text.split_inclusive('\n') {
         if line.len() <= FLATTENED_LINE * 3 {
@@ -157,7 +153,14 @@ pub fn unflatten(text: &str) -> Cow<'_, str> {
         }
         out.push_str(&line[from..]);
     }
-    Cow::Owned(out)
+    out
+}
+
+impl Segmented<'_> {
+    /// Whether a line is long enough to be a whole report flattened by a crawler.
+    pub fn has_flattened_line(&self) -> bool {
+        self.lines.iter().any(|l| l.len() > FLATTENED_LINE * 3)
+    }
 }
 
 /// Cuts decoded text into lines, metadata and table regions.
@@ -243,10 +246,10 @@ fn read_metadata(
     let mut meta = Metadata::default();
     let head = keys.len().min(HEAD_LINES + body);
     let first_table = tables.first().map_or(keys.len(), |t| t.lines.start);
-    if let Some((i, title)) = find_title(lines, keys, body, head.min(first_table)) {
-        meta.title_line = Some(i as i32 + 1);
-        (meta.agency, meta.year) = title_agency_and_year(&title);
-        meta.title = Some(title);
+    if let Some(found) = find_title(lines, keys, body, head.min(first_table)) {
+        meta.title_line = Some(found.line as i32 + 1);
+        (meta.agency, meta.year) = (found.agency, found.year);
+        meta.title = Some(found.title);
     }
     let head_text: String = keys[..head.min(first_table)].concat();
     let period_year: Option<i32> = PERIOD_YEAR
@@ -404,12 +407,16 @@ fn adopt_portal(meta: &mut Metadata, portal: Portal, findings: &mut Vec<Finding>
 /// The title: a short line near the top naming an annual disclosure report, possibly
 /// continued on the next line (`…政府信息公开工作` / `年度报告`), looked for from line
 /// `from` (after a portal's header block) to `head`.
-fn find_title(
-    lines: &[&str],
-    keys: &[String],
-    from: usize,
-    head: usize,
-) -> Option<(usize, String)> {
+/// A title found in the text, with what it names.
+struct Title {
+    /// 0-based line.
+    line: usize,
+    title: String,
+    agency: Option<String>,
+    year: Option<i32>,
+}
+
+fn find_title(lines: &[&str], keys: &[String], from: usize, head: usize) -> Option<Title> {
     let is_topic = |k: &str| k.contains("信息公开") || k.contains("政务公开");
     let clean = |s: &str| {
         let s = s.trim().trim_start_matches(['#', '•', '*', ' ']).trim();
@@ -451,10 +458,17 @@ fn find_title(
     let mut first = None;
     for i in from..head {
         if let Some((line, title)) = candidate(i) {
-            if title_agency_and_year(&title).0.is_some() {
-                return Some((line, title));
+            let (agency, year) = title_agency_and_year(&title);
+            let found = Title {
+                line,
+                title,
+                agency,
+                year,
+            };
+            if found.agency.is_some() {
+                return Some(found);
             }
-            first.get_or_insert((line, title));
+            first.get_or_insert(found);
         }
     }
     first
@@ -697,6 +711,7 @@ mod tests {
             "某某局2021年政府信息公开工作年度报告\n{prose} 一、总体情况 本年度… 二、主动公开政府信息情况第二十条第（一）项 信息内容 规章000 \
              第二十条第（五）项信息内容 三、收到和处理政府信息公开申请情况 申请人情况 四、政府信息公开行政法复议、行政诉讼情况 行政复议\n"
         );
+        assert!(segment(&flat).has_flattened_line());
         let cut = unflatten(&flat);
         let starts: Vec<&str> = cut
             .lines()
@@ -714,9 +729,10 @@ mod tests {
                 "四、政府信息公开行政法复议、行政诉讼情况",
             ]
         );
-        // Ordinary lines are left alone, borrowed.
+        // Ordinary lines are left alone.
         let plain = "一、总体情况 二、主动公开政府信息情况\n";
-        assert!(matches!(unflatten(plain), Cow::Borrowed(_)));
+        assert!(!segment(plain).has_flattened_line());
+        assert_eq!(unflatten(plain), plain);
     }
 
     #[test]

@@ -42,8 +42,8 @@ pub struct RawCell {
 /// table's column headers (自然人 … 总计) stand, which names the columns of a grid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelCell {
-    /// The text's [`label_key`].
-    pub key: String,
+    /// Where its text stands in the row's `label`.
+    pub text: std::ops::Range<usize>,
     /// 1-based source line.
     pub line: i32,
     /// Index of the cell on its line.
@@ -99,21 +99,22 @@ pub fn recover_rows(lines: &[&str], first_line: usize) -> Vec<RawRow> {
                 if !current.cells.is_empty() {
                     rows.push(std::mem::take(&mut current));
                 }
-                if let (Some(position), Some(line_cells)) = (position, whole_cell) {
-                    current.label_cells.push(LabelCell {
-                        key: label_key(&text),
-                        line,
-                        position,
-                        line_cells,
-                    });
-                }
                 if current.label.is_empty() {
                     current.line = line;
                 } else {
                     current.label.push(' ');
                 }
+                let start = current.label.len();
                 current.label.push_str(&text);
                 current.label_position = position;
+                if let (Some(position), Some(line_cells)) = (position, whole_cell) {
+                    current.label_cells.push(LabelCell {
+                        text: start..current.label.len(),
+                        line,
+                        position,
+                        line_cells,
+                    });
+                }
             }
             Token::Value(cell) => {
                 // A new tab or pipe line that starts with numbers is a row of its own, even
