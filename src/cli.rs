@@ -361,8 +361,18 @@ fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
     };
     let bar = ProgressBar::with_draw_target(None, target);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files  {rate}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            // Whole files a second (indicatif's own `{per_sec}` prints `1,925.2956/s`).
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = std::fmt::Write::write_fmt(
+                        w,
+                        format_args!("{} files/s", files_per_second(state.per_sec())),
+                    );
+                },
+            ),
     );
     if draw {
         // The walk streams, so the total for the bar takes one counting pass of its own.
@@ -440,4 +450,35 @@ fn summary_line(
         line.push_str(&format!(" (see {} for what to fix)", diagnostics.display()));
     }
     line
+}
+
+/// A rate as whole files a second, digits grouped by thousands (`1,925`).
+fn files_per_second(rate: f64) -> String {
+    let whole = if rate.is_finite() && rate > 0.0 {
+        rate.round() as u64
+    } else {
+        0
+    };
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::files_per_second;
+
+    #[test]
+    fn rates_are_whole_files_a_second() {
+        assert_eq!(files_per_second(1925.2956), "1,925");
+        assert_eq!(files_per_second(12.5), "13");
+        assert_eq!(files_per_second(1_234_567.0), "1,234,567");
+        assert_eq!(files_per_second(f64::NAN), "0");
+    }
 }

@@ -7,6 +7,7 @@
 //! the whole run has succeeded: a killed run leaves the previous output untouched and
 //! never a half-written file.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -56,23 +57,69 @@ pub struct Formats {
     pub csv: bool,
 }
 
+/// `docs/schema.md`, the output contract: each column's meaning goes into the Parquet
+/// files' field metadata from here, so the files explain themselves.
+const SCHEMA_DOC: &str = include_str!("../../docs/schema.md");
+
+/// The meaning of each column of `table`, from the `| column | type | meaning |` rows
+/// under its `## Table` heading in `docs/schema.md`, markdown backticks removed.
+fn column_meanings(table: &str) -> Vec<(String, String)> {
+    let heading = format!("## Table `{table}`");
+    let Some(start) = SCHEMA_DOC.find(&heading) else {
+        return Vec::new();
+    };
+    SCHEMA_DOC[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("| column"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            Some((cells.get(1)?.to_string(), cells.get(3)?.replace('`', "")))
+        })
+        .collect()
+}
+
+/// A table's schema with each field's meaning in its metadata (`description`).
+fn described(table: &str, fields: Vec<Field>) -> Schema {
+    let meanings = column_meanings(table);
+    Schema::new(
+        fields
+            .into_iter()
+            .map(
+                |f| match meanings.iter().find(|(name, _)| name == f.name()) {
+                    Some((_, meaning)) => {
+                        let metadata =
+                            HashMap::from([("description".to_string(), meaning.clone())]);
+                        f.with_metadata(metadata)
+                    }
+                    None => f,
+                },
+            )
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// The `facts` table's Arrow schema, in `docs/schema.md` column order.
 pub fn facts_schema() -> SchemaRef {
     // Built once: every report's batch carries it.
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-        Arc::new(Schema::new(vec![
-            Field::new("report_id", DataType::Utf8, false),
-            Field::new("agency", DataType::Utf8, true),
-            Field::new("year", DataType::Int32, true),
-            Field::new("template", DataType::Utf8, false),
-            Field::new("section", DataType::Utf8, false),
-            Field::new("category", DataType::Utf8, false),
-            Field::new("breakdown", DataType::Utf8, false),
-            Field::new("value", DataType::Float64, false),
-            Field::new("unit", DataType::Utf8, false),
-            Field::new("raw", DataType::Utf8, false),
-            Field::new("line", DataType::Int32, false),
-        ]))
+        Arc::new(described(
+            "facts",
+            vec![
+                Field::new("report_id", DataType::Utf8, false),
+                Field::new("agency", DataType::Utf8, true),
+                Field::new("year", DataType::Int32, true),
+                Field::new("template", DataType::Utf8, false),
+                Field::new("section", DataType::Utf8, false),
+                Field::new("category", DataType::Utf8, false),
+                Field::new("breakdown", DataType::Utf8, false),
+                Field::new("value", DataType::Float64, false),
+                Field::new("unit", DataType::Utf8, false),
+                Field::new("raw", DataType::Utf8, false),
+                Field::new("line", DataType::Int32, false),
+            ],
+        ))
     });
     SCHEMA.clone()
 }
@@ -81,30 +128,33 @@ pub fn facts_schema() -> SchemaRef {
 pub fn reports_schema() -> SchemaRef {
     // Built once: every report's batch carries it.
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-        Arc::new(Schema::new(vec![
-            Field::new("report_id", DataType::Utf8, false),
-            Field::new("source_path", DataType::Utf8, false),
-            Field::new("bytes", DataType::Int64, false),
-            Field::new("agency", DataType::Utf8, true),
-            Field::new("year", DataType::Int32, true),
-            Field::new("template", DataType::Utf8, false),
-            Field::new("title", DataType::Utf8, true),
-            Field::new("doc_number", DataType::Utf8, true),
-            Field::new("issued_on", DataType::Date32, true),
-            Field::new("status", DataType::Utf8, false),
-            Field::new("facts", DataType::Int32, false),
-            Field::new("warnings", DataType::Int32, false),
-            Field::new("error", DataType::Utf8, true),
-            Field::new("format", DataType::Utf8, true),
-            Field::new("encoding", DataType::Utf8, true),
-            Field::new("source_url", DataType::Utf8, true),
-            Field::new(
-                "published_at",
-                DataType::Timestamp(TimeUnit::Microsecond, None),
-                true,
-            ),
-            Field::new("publisher", DataType::Utf8, true),
-        ]))
+        Arc::new(described(
+            "reports",
+            vec![
+                Field::new("report_id", DataType::Utf8, false),
+                Field::new("source_path", DataType::Utf8, false),
+                Field::new("bytes", DataType::Int64, false),
+                Field::new("agency", DataType::Utf8, true),
+                Field::new("year", DataType::Int32, true),
+                Field::new("template", DataType::Utf8, false),
+                Field::new("title", DataType::Utf8, true),
+                Field::new("doc_number", DataType::Utf8, true),
+                Field::new("issued_on", DataType::Date32, true),
+                Field::new("status", DataType::Utf8, false),
+                Field::new("facts", DataType::Int32, false),
+                Field::new("warnings", DataType::Int32, false),
+                Field::new("error", DataType::Utf8, true),
+                Field::new("format", DataType::Utf8, true),
+                Field::new("encoding", DataType::Utf8, true),
+                Field::new("source_url", DataType::Utf8, true),
+                Field::new(
+                    "published_at",
+                    DataType::Timestamp(TimeUnit::Microsecond, None),
+                    true,
+                ),
+                Field::new("publisher", DataType::Utf8, true),
+            ],
+        ))
     });
     SCHEMA.clone()
 }
@@ -113,14 +163,17 @@ pub fn reports_schema() -> SchemaRef {
 pub fn diagnostics_schema() -> SchemaRef {
     // Built once: every report's batch carries it.
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-        Arc::new(Schema::new(vec![
-            Field::new("report_id", DataType::Utf8, false),
-            Field::new("source_path", DataType::Utf8, false),
-            Field::new("severity", DataType::Utf8, false),
-            Field::new("code", DataType::Utf8, false),
-            Field::new("message", DataType::Utf8, false),
-            Field::new("line", DataType::Int32, true),
-        ]))
+        Arc::new(described(
+            "diagnostics",
+            vec![
+                Field::new("report_id", DataType::Utf8, false),
+                Field::new("source_path", DataType::Utf8, false),
+                Field::new("severity", DataType::Utf8, false),
+                Field::new("code", DataType::Utf8, false),
+                Field::new("message", DataType::Utf8, false),
+                Field::new("line", DataType::Int32, true),
+            ],
+        ))
     });
     SCHEMA.clone()
 }
@@ -704,6 +757,22 @@ impl OutputLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_column_carries_its_meaning() {
+        for schema in [facts_schema(), reports_schema(), diagnostics_schema()] {
+            for field in schema.fields() {
+                let meaning = field.metadata().get("description");
+                assert!(
+                    meaning.is_some_and(|m| m.len() > 3 && !m.contains('`')),
+                    "{}: {meaning:?}",
+                    field.name()
+                );
+            }
+        }
+        let bytes = reports_schema().field_with_name("bytes").unwrap().clone();
+        assert_eq!(bytes.metadata()["description"], "file size");
+    }
 
     #[test]
     fn civil_days() {

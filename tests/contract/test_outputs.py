@@ -202,3 +202,13 @@ def test_the_portal_record_reads_back_typed(con):
     csv = pd.read_csv(PORTAL / "reports.csv", dtype=str, keep_default_na=False)
     assert csv.loc[0, "published_at"] == "2022-01-20T09:05:00"
     assert pd.to_datetime(csv.loc[0, "published_at"]) == pd.Timestamp(2022, 1, 20, 9, 5)
+
+
+@pytest.mark.parametrize("table", SCHEMA)
+def test_parquet_fields_say_what_they_are(table):
+    # Each column's meaning from docs/schema.md travels in the file's schema.
+    schema = pq.read_schema(OUT / (table + ".parquet"))
+    for name, _ in SCHEMA[table]:
+        meaning = (schema.field(name).metadata or {}).get(b"description", b"").decode()
+        assert len(meaning) > 3 and "`" not in meaning, name
+    assert schema.field("report_id").metadata[b"description"].decode()
