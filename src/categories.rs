@@ -324,6 +324,38 @@ pub const REVIEW_COLUMNS: [Breakdown; 5] = [
 ];
 
 impl Breakdown {
+    /// The column's header as the national format prints it.
+    pub fn label(self) -> &'static str {
+        use Breakdown::*;
+        match self {
+            NaturalPerson => "自然人",
+            Commercial => "商业企业",
+            Research => "科研机构",
+            SocialWelfare => "社会公益组织",
+            LegalServices => "法律服务机构",
+            OtherOrg => "其他",
+            OrgSubtotal => "法人或其他组织小计",
+            Total => "总计",
+            Upheld => "结果维持",
+            Corrected => "结果纠正",
+            Other => "其他结果",
+            Pending => "尚未审结",
+            Made => "本年新制作数量",
+            Published => "本年新公开数量",
+            TotalPublished => "对外公开总数量",
+            Issued => "本年制发件数",
+            Repealed => "本年废止件数",
+            InForce => "现行有效件数",
+            ItemsPrevYear => "上一年项目数量",
+            ItemsChange => "本年增/减",
+            Items => "本年项目数量",
+            Decisions => "处理决定数量",
+            FeeAmount => "本年收费金额（单位：万元）",
+            ProcurementItems => "采购项目数量",
+            ProcurementAmount => "采购总金额",
+        }
+    }
+
     /// The column header that names this column of table 三 or 四 in the national format
     /// (label-key form), where a grid prints it in a cell of its own.
     pub fn column_header(self) -> Option<&'static str> {
@@ -344,6 +376,44 @@ impl Breakdown {
             _ => return None,
         })
     }
+}
+
+/// One row of the `categories` table written beside the facts: a category as the
+/// national format prints it (`docs/categories.csv`, shipped inside the binary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryEntry {
+    /// The category.
+    pub category: Category,
+    /// The row's label as printed (`（三）不予公开 1.属于国家秘密`).
+    pub label: &'static str,
+    /// Where it stands in the format: `第二十条第（一）项` for table 二's rows, the
+    /// numbered part (`一` … `四`) of table 三; empty for table 四.
+    pub group: &'static str,
+    /// The templates it exists in (`2019|2021`).
+    pub templates: &'static str,
+    /// Its place in the report's own order, from 1.
+    pub order: i32,
+}
+
+/// Every category with its printed label, in the order reports print them.
+pub fn category_entries() -> Vec<CategoryEntry> {
+    include_str!("../docs/categories.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&'static str> = line.splitn(5, ',').collect();
+            let category = Category::from_code(fields.get(1)?)?;
+            Some((category, fields))
+        })
+        .enumerate()
+        .map(|(i, (category, fields))| CategoryEntry {
+            category,
+            label: fields[2],
+            group: fields.get(4).copied().unwrap_or(""),
+            templates: fields[3],
+            order: i as i32 + 1,
+        })
+        .collect()
 }
 
 /// Column headers of table 二's sub-tables (label-key form). Order matters where one key

@@ -57,12 +57,21 @@ fn rewritten(relative: &Path, layout: &Layout, part: &str) -> bool {
         .map(|c| c.as_os_str().to_str().unwrap_or(""))
         .collect();
     let tables = ["facts", "reports", "diagnostics"];
+    // The vocabulary tables stand once at the top; every run and every part writes them.
+    let vocabulary = ["categories", "breakdowns"];
     let last = parts.last().copied().unwrap_or("");
     if last.ends_with(".tmp") {
         return true; // a killed run's leftovers
     }
     if parts.len() >= 2 && parts[0] == ".gongkai" && parts[1] == part {
         return true; // this part's incremental state, written anew
+    }
+    if parts.len() == 1
+        && vocabulary
+            .iter()
+            .any(|t| last == format!("{t}.csv") || last == format!("{t}.parquet"))
+    {
+        return true;
     }
     match layout {
         Layout::Single => {

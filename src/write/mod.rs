@@ -178,6 +178,70 @@ pub fn diagnostics_schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
+/// The `categories` table's Arrow schema: the vocabulary of `facts.category`.
+pub fn categories_schema() -> SchemaRef {
+    Arc::new(described(
+        "categories",
+        vec![
+            Field::new("category", DataType::Utf8, false),
+            Field::new("section", DataType::Utf8, false),
+            Field::new("group_label", DataType::Utf8, false),
+            Field::new("label", DataType::Utf8, false),
+            Field::new("templates", DataType::Utf8, false),
+            Field::new("sort_order", DataType::Int32, false),
+        ],
+    ))
+}
+
+/// The `breakdowns` table's Arrow schema: the vocabulary of `facts.breakdown`.
+pub fn breakdowns_schema() -> SchemaRef {
+    Arc::new(described(
+        "breakdowns",
+        vec![
+            Field::new("breakdown", DataType::Utf8, false),
+            Field::new("label", DataType::Utf8, false),
+            Field::new("sort_order", DataType::Int32, false),
+        ],
+    ))
+}
+
+/// Writes the two vocabulary tables (`categories`, `breakdowns`) into `dir` under
+/// temporary names, so that an output read anywhere carries the words of its codes;
+/// returns the renames that put them in place.
+fn write_vocabulary(dir: &Path, formats: Formats) -> Result<Vec<(PathBuf, PathBuf)>> {
+    let entries = crate::categories::category_entries();
+    let categories = RecordBatch::try_new(
+        categories_schema(),
+        vec![
+            strings(entries.iter().map(|e| e.category.code())),
+            strings(entries.iter().map(|e| e.category.section().code())),
+            strings(entries.iter().map(|e| e.group)),
+            strings(entries.iter().map(|e| e.label)),
+            strings(entries.iter().map(|e| e.templates)),
+            Arc::new(Int32Array::from_iter_values(
+                entries.iter().map(|e| e.order),
+            )),
+        ],
+    )?;
+    let all = crate::categories::Breakdown::ALL;
+    let breakdowns = RecordBatch::try_new(
+        breakdowns_schema(),
+        vec![
+            strings(all.iter().map(|b| b.code())),
+            strings(all.iter().map(|b| b.label())),
+            Arc::new(Int32Array::from_iter_values(1..=all.len() as i32)),
+        ],
+    )?;
+    let mut renames = Vec::new();
+    for (name, batch) in [("categories", categories), ("breakdowns", breakdowns)] {
+        let mut sink = TableSink::create(dir, name, batch.schema(), formats, ROW_GROUP_ROWS)?;
+        sink.push_csv(&rows::batch_lines(&batch))?;
+        sink.push_batch(batch)?;
+        renames.extend(sink.finish()?);
+    }
+    Ok(renames)
+}
+
 fn strings<'a>(it: impl Iterator<Item = &'a str>) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(it))
 }
@@ -672,6 +736,15 @@ impl OutputWriter {
         for (_, tables) in partitions {
             renames.extend(tables.finish()?);
         }
+        // Once at the top, whatever the layout (a partitioned dataset is Parquet only).
+        let vocabulary_formats = match self.layout {
+            Layout::Single => self.formats,
+            Layout::ByYear { .. } => Formats {
+                parquet: true,
+                csv: false,
+            },
+        };
+        renames.extend(write_vocabulary(&self.dir, vocabulary_formats)?);
         for (temp, final_path) in &renames {
             fs::rename(temp, final_path)
                 .with_context(|| format!("cannot move {} into place", final_path.display()))?;

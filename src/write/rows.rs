@@ -114,6 +114,24 @@ pub fn diagnostic_line(out: &mut Vec<u8>, d: &Diagnostic) {
     end(out);
 }
 
+/// A small table's rows as CSV lines (text and 32-bit integer columns): the vocabulary
+/// tables, written once a run.
+pub fn batch_lines(batch: &arrow_array::RecordBatch) -> Vec<u8> {
+    use arrow_array::{Array, Int32Array, StringArray};
+    let mut out = Vec::new();
+    for row in 0..batch.num_rows() {
+        for column in batch.columns() {
+            if let Some(s) = column.as_any().downcast_ref::<StringArray>() {
+                text(&mut out, if s.is_null(row) { "" } else { s.value(row) });
+            } else if let Some(n) = column.as_any().downcast_ref::<Int32Array>() {
+                opt_int(&mut out, (!n.is_null(row)).then(|| n.value(row)));
+            }
+        }
+        end(&mut out);
+    }
+    out
+}
+
 /// A field and its delimiter; quoted (quotes doubled) when it holds a delimiter, a quote
 /// or a line break, as the `csv` crate does.
 fn text(out: &mut Vec<u8>, s: &str) {

@@ -212,3 +212,38 @@ def test_parquet_fields_say_what_they_are(table):
         meaning = (schema.field(name).metadata or {}).get(b"description", b"").decode()
         assert len(meaning) > 3 and "`" not in meaning, name
     assert schema.field("report_id").metadata[b"description"].decode()
+
+
+def test_facts_join_their_words_in_the_format_order(con):
+    # The output folder alone gives every fact its Chinese label, in the report's order.
+    rows = con.sql(
+        f"SELECT c.label, b.label, f.value, c.sort_order "
+        f"FROM read_parquet('{OUT / 'facts.parquet'}') f "
+        f"JOIN read_parquet('{OUT / 'categories.parquet'}') c USING (category) "
+        f"JOIN read_parquet('{OUT / 'breakdowns.parquet'}') b USING (breakdown) "
+        f"WHERE f.agency = '泉港区' ORDER BY c.sort_order, b.sort_order"
+    ).fetchall()
+    facts = con.sql(
+        f"SELECT count(*) FROM read_parquet('{OUT / 'facts.parquet'}') WHERE agency = '泉港区'"
+    ).fetchone()[0]
+    assert len(rows) == facts == 200
+    assert rows[0][:2] == ("规章", "本年制发件数")
+    assert ("本年新收政府信息公开申请数量", "自然人", 67.0) in [r[:3] for r in rows]
+    orders = [r[3] for r in rows]
+    assert orders == sorted(orders)
+    # The same from the CSV files with pandas.
+    facts_csv = pd.read_csv(OUT / "facts.csv", dtype=CSV_DTYPES["facts"], keep_default_na=False)
+    categories = pd.read_csv(OUT / "categories.csv", dtype=str, keep_default_na=False)
+    merged = facts_csv.merge(categories, on="category", how="left")
+    assert merged["label"].ne("").all() and len(merged) == len(facts_csv)
+
+
+def test_the_partitioned_dataset_holds_its_vocabulary_once_at_the_top(con):
+    for top in (PARTITIONED, SHARDED):
+        assert (top / "categories.parquet").exists() and (top / "breakdowns.parquet").exists()
+        assert not list(top.glob("*/**/categories.parquet"))
+        missing = con.sql(
+            f"SELECT count(*) FROM read_parquet('{top}/facts/*/*.parquet', hive_partitioning = true) f "
+            f"ANTI JOIN read_parquet('{top / 'categories.parquet'}') c USING (category)"
+        ).fetchone()[0]
+        assert missing == 0

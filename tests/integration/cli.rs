@@ -17,7 +17,7 @@ fn listing(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn ingest_the_samples_writes_six_files_and_a_summary() {
+fn ingest_the_samples_writes_ten_files_and_a_summary() {
     let out = tempfile::tempdir().unwrap();
     let raw = root().join("data/raw");
     let (code, stdout, stderr) = gongkai(&["ingest", s(&raw), "--out", s(out.path())]);
@@ -34,6 +34,10 @@ fn ingest_the_samples_writes_six_files_and_a_summary() {
     assert_eq!(
         listing(out.path()),
         [
+            "breakdowns.csv",
+            "breakdowns.parquet",
+            "categories.csv",
+            "categories.parquet",
             "diagnostics.csv",
             "diagnostics.parquet",
             "facts.csv",
@@ -100,7 +104,13 @@ fn pipeline_file_and_formats() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         listing(&dir.path().join("out")),
-        ["diagnostics.parquet", "facts.parquet", "reports.parquet"]
+        [
+            "breakdowns.parquet",
+            "categories.parquet",
+            "diagnostics.parquet",
+            "facts.parquet",
+            "reports.parquet"
+        ]
     );
     // The command line overrides the file.
     let (code, _, err) = gongkai(&[
@@ -115,7 +125,13 @@ fn pipeline_file_and_formats() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         listing(&dir.path().join("o2")),
-        ["diagnostics.csv", "facts.csv", "reports.csv"]
+        [
+            "breakdowns.csv",
+            "categories.csv",
+            "diagnostics.csv",
+            "facts.csv",
+            "reports.csv"
+        ]
     );
     // Every shipped pipeline parses.
     for entry in std::fs::read_dir(root().join("pipelines")).unwrap() {

@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 
 use arrow_schema::DataType;
-use gongkai::write::{diagnostics_schema, facts_schema, reports_schema};
+use gongkai::write::{
+    breakdowns_schema, categories_schema, diagnostics_schema, facts_schema, reports_schema,
+};
 
 use crate::util::root;
 
@@ -47,6 +49,8 @@ fn documented_columns_match_the_written_schema() {
         ("facts", facts_schema()),
         ("reports", reports_schema()),
         ("diagnostics", diagnostics_schema()),
+        ("categories", categories_schema()),
+        ("breakdowns", breakdowns_schema()),
     ] {
         let ours: Vec<(String, String)> = schema
             .fields()
