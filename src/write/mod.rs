@@ -57,6 +57,9 @@ pub struct Formats {
     pub csv: bool,
 }
 
+/// The byte order mark every CSV file starts with, so that Excel reads it as UTF-8.
+pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// `docs/schema.md`, the output contract: each column's meaning goes into the Parquet
 /// files' field metadata from here, so the files explain themselves.
 const SCHEMA_DOC: &str = include_str!("../../docs/schema.md");
@@ -408,7 +411,10 @@ impl TableSink {
         };
         let csv = if formats.csv {
             let mut file = BufWriter::with_capacity(1 << 20, open("csv")?);
-            file.write_all(&header(&schema))
+            // Excel on a Chinese Windows desktop reads a UTF-8 file without a byte order
+            // mark as GBK; DuckDB, pandas, polars, pyarrow and the `csv` crate skip it.
+            file.write_all(UTF8_BOM)
+                .and_then(|()| file.write_all(&header(&schema)))
                 .with_context(|| format!("cannot write {name}.csv"))?;
             Some(file)
         } else {

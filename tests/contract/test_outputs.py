@@ -247,3 +247,26 @@ def test_the_partitioned_dataset_holds_its_vocabulary_once_at_the_top(con):
             f"ANTI JOIN read_parquet('{top / 'categories.parquet'}') c USING (category)"
         ).fetchone()[0]
         assert missing == 0
+
+
+@pytest.mark.parametrize("table", list(SCHEMA) + ["categories", "breakdowns"])
+def test_csv_with_a_byte_order_mark_reads_the_same_everywhere(con, table):
+    # The BOM Excel needs: DuckDB, pandas, polars and pyarrow read the header and every
+    # column unchanged.
+    import polars as pl
+    import pyarrow.csv as pacsv
+    path = OUT / f"{table}.csv"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    names = pq.read_schema(OUT / f"{table}.parquet").names
+    duck = con.sql(f"SELECT * FROM read_csv('{path}', all_varchar = true)")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    polars = pl.read_csv(path, infer_schema=False)
+    arrow = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        column_types={n: "string" for n in names}, strings_can_be_null=False))
+    for columns in (duck.columns, list(frame.columns), polars.columns, arrow.column_names):
+        assert columns == names
+    first = names[0]
+    values = frame[first].tolist()
+    assert polars[first].to_list() == values
+    assert arrow.column(first).to_pylist() == values
+    assert [r[0] for r in duck.select(first).fetchall()] == values

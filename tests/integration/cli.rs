@@ -46,10 +46,26 @@ fn ingest_the_samples_writes_ten_files_and_a_summary() {
             "reports.parquet"
         ]
     );
+    // Every CSV starts with the UTF-8 byte order mark: the bytes Excel on a Chinese
+    // Windows desktop needs to read it as UTF-8 rather than GBK.
+    for table in [
+        "facts",
+        "reports",
+        "diagnostics",
+        "categories",
+        "breakdowns",
+    ] {
+        let bytes = std::fs::read(out.path().join(format!("{table}.csv"))).unwrap();
+        assert!(bytes.starts_with(b"\xef\xbb\xbf"), "{table}.csv");
+        assert!(
+            !bytes[3..].starts_with(b"\xef\xbb\xbf"),
+            "{table}.csv: one mark"
+        );
+    }
     let facts = std::fs::read_to_string(out.path().join("facts.csv")).unwrap();
     assert_eq!(
         facts.lines().next().unwrap(),
-        "report_id,agency,year,template,section,category,breakdown,value,unit,raw,line"
+        "\u{feff}report_id,agency,year,template,section,category,breakdown,value,unit,raw,line"
     );
     assert_eq!(facts.lines().count(), 986);
     assert!(facts.contains("6cf91c24e245acb5,泉港区,2021,2021,active,active.fees,fee_amount,225981.0,yuan,22.5981,64\n"));
