@@ -335,7 +335,11 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
     let meta = &seg.metadata;
     findings.append(&mut mapped.findings);
     // The lines outside the tables, as written and as label keys (for word matching).
-    let in_prose = |i: &usize| !seg.tables.iter().any(|t| t.lines.contains(i));
+    // The portal's header block is the site's, not the agency's: it is neither compared
+    // across reports nor checked for the agency's words.
+    let in_prose = |i: &usize| {
+        !seg.tables.iter().any(|t| t.lines.contains(i)) && !meta.portal.lines.contains(i)
+    };
     let prose: Vec<(i32, &str)> = (0..seg.lines.len())
         .filter(in_prose)
         .map(|i| (i as i32 + 1, seg.lines[i]))

@@ -284,3 +284,34 @@ fn a_report_flattened_onto_one_line() {
     // 980 of 985 today: seed 002's carried_forward row has two blank cells.
     assert!(read.0 >= 980, "{} of {} facts", read.0, read.1);
 }
+
+/// The portal's header block is the site's, not the agency's: what the cross-report
+/// checks compare (the prose signature for `near_duplicate`, the place names for
+/// `copied_text`) is the same with and without it, however much chrome it holds.
+#[test]
+fn the_portal_block_is_not_compared_across_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let chrome =
+        "本站栏目政府信息公开年报，本页面由某某市某某镇人民政府门户网站信息公开平台统一发布，\
+        转载请注明来源，页面链接与图片详见同目录下的链接清单文件，如有疑问请联系网站管理员。";
+    for name in SEEDS {
+        let clean = process_path(&raw(name));
+        let text = std::fs::read_to_string(raw(name)).unwrap();
+        let title = clean.report.title.clone().unwrap();
+        let dump = format!(
+            "标题: {title}\n发布时间: 2022-01-20 09:05\n栏目: {chrome}\n发布机构: {chrome}\n\
+             ==================== 正文 ====================\n{text}"
+        );
+        let doc = read_text(dir.path(), name, &dump);
+        assert!(clean.traces.signature.is_some(), "{name}");
+        assert_eq!(doc.traces.signature, clean.traces.signature, "{name}");
+        let places = |d: &DocResult| {
+            d.traces
+                .places
+                .iter()
+                .map(|(p, _)| p.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(places(&doc), places(&clean), "{name}");
+    }
+}
