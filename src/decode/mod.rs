@@ -5,7 +5,8 @@
 //! all happen. Text and HTML are decoded by BOM, then a declared charset (trusted only if
 //! the bytes decode cleanly under it), then strict UTF-8, then a statistical guess
 //! (chardetng, GB18030 family for Chinese). HTML and DOCX tables become tab-separated
-//! grids, PDF text comes from poppler with its layout. Undecodable bytes become U+FFFD
+//! grids; PDF text comes from poppler, and ruled PDF tables become the same grids by
+//! their geometry ([`pdf`]). Undecodable bytes become U+FFFD
 //! plus an `encoding` error (the report is then `partial`: lost bytes may be lost
 //! numbers); forms this stage cannot read give a finding and no text.
 
