@@ -25,14 +25,15 @@ enum Mark {
 /// How the page is written.
 #[derive(Clone, Copy)]
 struct Style {
-    /// `/Rotate 90`, with the drawing turned so that it reads upright on screen.
-    rotated: bool,
+    /// The page's `/Rotate` (0, 90, 180, 270), with the drawing turned so that it reads
+    /// upright on screen.
+    rotate: u16,
     /// The rulings drawn inside a Form XObject (`Do`) instead of the page's content.
     in_form: bool,
 }
 
 const PLAIN: Style = Style {
-    rotated: false,
+    rotate: 0,
     in_form: false,
 };
 
@@ -60,12 +61,14 @@ fn pdf(marks: &[Mark], style: Style) -> Vec<u8> {
             )),
         }
     }
-    // Landscape as shown: 842 × 595. A rotated page is portrait in user space, turned a
-    // quarter clockwise by the viewer; the drawing is turned back to read upright.
-    let (media, turn) = if style.rotated {
-        ("[0 0 595 842] /Rotate 90", "0 1 -1 0 595 0 cm\n")
-    } else {
-        ("[0 0 842 595]", "")
+    // Landscape as shown: 842 × 595. A page turned a quarter by `/Rotate` is portrait in
+    // user space; the viewer turns it clockwise by the angle, and the drawing is turned
+    // back (`cm`) so that it reads upright.
+    let (media, turn) = match style.rotate {
+        90 => ("[0 0 595 842] /Rotate 90", "0 1 -1 0 595 0 cm\n"),
+        180 => ("[0 0 842 595] /Rotate 180", "-1 0 0 -1 842 595 cm\n"),
+        270 => ("[0 0 595 842] /Rotate 270", "0 -1 1 0 0 842 cm\n"),
+        _ => ("[0 0 842 595]", ""),
     };
     let page_content = if style.in_form {
         format!("q {turn}/Fm1 Do Q\nq {turn}0 g {text}Q")
@@ -230,17 +233,15 @@ fn a_ruled_table_is_read_cell_by_cell() {
     if !poppler() {
         return;
     }
-    for style in [
-        PLAIN,
-        Style {
-            rotated: true,
-            in_form: false,
-        },
-        Style {
-            rotated: false,
-            in_form: true,
-        },
-    ] {
+    let rotated = [90, 180, 270].map(|rotate| Style {
+        rotate,
+        in_form: false,
+    });
+    let in_form = Style {
+        rotate: 0,
+        in_form: true,
+    };
+    for style in [PLAIN, in_form].into_iter().chain(rotated) {
         let doc = read(&review_report(0.0), style);
         assert_eq!(
             review_values(&doc),
@@ -256,6 +257,25 @@ fn a_ruled_table_is_read_cell_by_cell() {
             "{:#?}",
             doc.diagnostics
         );
+        // Read by its rulings (a grid row), not from the layout text.
+        let text = decoded_text(&review_report(0.0), style);
+        assert!(
+            text.contains("3\t1\t0\t2\t6\t1\t0\t0\t0\t1\t2\t0\t1\t9\t12"),
+            "rotate {}, in form {}: {text}",
+            style.rotate,
+            style.in_form
+        );
+    }
+}
+
+/// The text gongkai reads from the PDF of these marks.
+fn decoded_text(marks: &[Mark], style: Style) -> String {
+    match gongkai::decode::decode(
+        &pdf(marks, style),
+        &gongkai::decode::DecodeOptions::default(),
+    ) {
+        gongkai::decode::Content::Text(d) => d.text,
+        gongkai::decode::Content::Unreadable(f) => panic!("{f:?}"),
     }
 }
 
