@@ -27,7 +27,7 @@ const BAND_ROWS: usize = 4;
 const SHINGLE: usize = 8;
 /// Prose shorter than this (normalised characters) gets no signature: too little to tell
 /// a copy from the format's own fixed sentences.
-const MIN_PROSE_CHARS: usize = 200;
+pub const MIN_PROSE_CHARS: usize = 200;
 /// Estimated similarity at which two reports' prose is called a near duplicate.
 pub const NEAR_DUPLICATE: f64 = 0.8;
 /// Most other reports one report is compared with per LSH bucket: a bucket of thousands

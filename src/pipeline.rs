@@ -350,6 +350,19 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         .collect();
     findings.extend(validate(&mapped, template, meta.year, &prose_keys));
     let traces = ProseTraces::of(&prose);
+    if traces.signature.is_none() {
+        // Said, so that no finding is not read as "not copied".
+        findings.push(Finding::warning(
+            "near_duplicate_not_checked",
+            format!(
+                "the report has fewer than {} characters of prose of its own (outside its \
+                 tables and a portal's header block), too little to compare with other \
+                 reports for copied text",
+                crate::crossref::MIN_PROSE_CHARS
+            ),
+            None,
+        ));
+    }
     findings.extend(check_timeliness(
         meta.agency.as_deref(),
         meta.year,

@@ -315,3 +315,32 @@ fn the_portal_block_is_not_compared_across_reports() {
         assert_eq!(places(&doc), places(&clean), "{name}");
     }
 }
+
+/// A report with almost no prose of its own (its title and its tables) is not compared
+/// for copied text, and says so; a whole report is compared and says nothing.
+#[test]
+fn too_little_prose_is_said_not_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in SEEDS {
+        let clean = process_path(&raw(name));
+        assert!(
+            clean
+                .diagnostics
+                .iter()
+                .all(|d| d.code != "near_duplicate_not_checked"),
+            "{name}"
+        );
+        let text = std::fs::read_to_string(raw(name)).unwrap();
+        let tables = &text[text.find("二、主动公开").unwrap()..text.find("五、").unwrap()];
+        let title = clean.report.title.clone().unwrap();
+        let doc = read_text(dir.path(), name, &format!("{title}\n{tables}"));
+        assert!(
+            doc.diagnostics
+                .iter()
+                .any(|d| d.code == "near_duplicate_not_checked"),
+            "{name}: {:#?}",
+            doc.diagnostics
+        );
+        assert_eq!(cells(&doc), cells(&clean), "{name}: the tables still read");
+    }
+}
