@@ -118,26 +118,27 @@ fn memchr_lt(bytes: &[u8]) -> Option<usize> {
 /// Renders an HTML document's report text.
 pub fn html_to_text(html: &str) -> String {
     let doc = Html::parse_document(html);
-    if marked_tables(&doc).is_empty() {
+    let marked = marked_tables(&doc);
+    let page_root = article_root(&doc, &marked);
+    if marked.is_empty() {
         // Some portals deliver the article as a string in a script, drawn by the browser.
         if let Some(article) = script_article(&doc) {
             let inner = Html::parse_document(&article);
-            return render_page(&inner, &doc);
+            return render_page(
+                article_root(&inner, &marked_tables(&inner)),
+                &doc,
+                page_root,
+            );
         }
     }
-    render_page(&doc, &doc)
+    render_page(page_root, &doc, page_root)
 }
 
-/// Renders the article of `doc`; `page` is the page it came from (the same document, or
-/// the page whose script held it), for its metadata lines and `<title>`.
-fn render_page(doc: &Html, page: &Html) -> String {
-    let root = article_root(doc);
+/// Renders the article at `root`; `page` is the page it came from (the same document,
+/// or the page whose script held it), whose article is at `page_root`: its metadata
+/// lines and `<title>` are read from there.
+fn render_page(root: ElementRef<'_>, page: &Html, page_root: ElementRef<'_>) -> String {
     let mut out = Renderer::default();
-    let page_root = if std::ptr::eq(doc, page) {
-        root
-    } else {
-        article_root(page)
-    };
     for line in portal_lines(page, page_root) {
         out.push_str(&line);
         out.newline();
@@ -209,11 +210,6 @@ fn text_of(e: ElementRef<'_>) -> String {
     e.text().collect::<Vec<_>>().join("")
 }
 
-/// The nearest common ancestor of the statistics tables that also contains the title;
-/// the whole body when there are no such tables.
-///
-/// Climbing stops at the first ancestor whose text holds a title, so a sidebar listing
-/// other years' reports, further out, stays out.
 /// The statistics tables of a page: tables that hold no tables (a layout table holds
 /// the markers too, and with them the page's sidebar) and hold a marker word.
 fn marked_tables(doc: &Html) -> Vec<ElementRef<'_>> {
@@ -317,9 +313,13 @@ fn js_strings(code: &str) -> Vec<String> {
     out
 }
 
-fn article_root(doc: &Html) -> ElementRef<'_> {
+/// The nearest common ancestor of the statistics tables (`marked`, from
+/// [`marked_tables`]) that also contains the title; the whole body when there are none.
+///
+/// Climbing stops at the first ancestor whose text holds a title, so a sidebar listing
+/// other years' reports, further out, stays out.
+fn article_root<'a>(doc: &'a Html, marked: &[ElementRef<'a>]) -> ElementRef<'a> {
     let body = select_first(doc, "body").unwrap_or_else(|| doc.root_element());
-    let marked = marked_tables(doc);
     let Some(first) = marked.first() else {
         return body;
     };
