@@ -120,8 +120,9 @@ static HAN_DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
-/// A line longer than this may be a whole report flattened by a crawler.
-const FLATTENED_LINE: usize = 600;
+/// A line longer than this (in bytes; a long prose paragraph is a few hundred) may be a
+/// whole report flattened by a crawler.
+const FLATTENED_LINE: usize = 1800;
 
 /// Where a flattened report's parts begin: the section headings of the national format
 /// (typos such as 行政法复议 included) and table 二's sub-table headers.
@@ -139,7 +140,7 @@ static PART_START: LazyLock<Regex> = LazyLock::new(|| {
 pub fn unflatten(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     for line in text.split_inclusive('\n') {
-        if line.len() <= FLATTENED_LINE * 3 {
+        if line.len() <= FLATTENED_LINE {
             out.push_str(line);
             continue;
         }
@@ -159,7 +160,7 @@ pub fn unflatten(text: &str) -> String {
 impl Segmented<'_> {
     /// Whether a line is long enough to be a whole report flattened by a crawler.
     pub fn has_flattened_line(&self) -> bool {
-        self.lines.iter().any(|l| l.len() > FLATTENED_LINE * 3)
+        self.lines.iter().any(|l| l.len() > FLATTENED_LINE)
     }
 }
 
@@ -404,9 +405,6 @@ fn adopt_portal(meta: &mut Metadata, portal: Portal, findings: &mut Vec<Finding>
     meta.portal = portal;
 }
 
-/// The title: a short line near the top naming an annual disclosure report, possibly
-/// continued on the next line (`…政府信息公开工作` / `年度报告`), looked for from line
-/// `from` (after a portal's header block) to `head`.
 /// A title found in the text, with what it names.
 struct Title {
     /// 0-based line.
@@ -416,6 +414,9 @@ struct Title {
     year: Option<i32>,
 }
 
+/// The title: a short line near the top naming an annual disclosure report, possibly
+/// continued on the next line (`…政府信息公开工作` / `年度报告`), looked for from line
+/// `from` (after a portal's header block) to `head`.
 fn find_title(lines: &[&str], keys: &[String], from: usize, head: usize) -> Option<Title> {
     let is_topic = |k: &str| k.contains("信息公开") || k.contains("政务公开");
     let clean = |s: &str| {
@@ -427,11 +428,11 @@ fn find_title(lines: &[&str], keys: &[String], from: usize, head: usize) -> Opti
         if k.chars().count() > 60 || !is_topic(k) {
             return None;
         }
-        if k.contains("报告") && (k.contains("年度") || YEAR_IN_TITLE.is_match(&arabic_years(k)))
-        {
+        let years = k.contains("报告").then(|| arabic_years(k));
+        if let Some(k) = years.filter(|k| k.contains("年度") || YEAR_IN_TITLE.is_match(k)) {
             // `洪泽区人民政府` / `2023 年政府信息公开工作年度报告`: the agency on the line above,
             // unless that line is a site's navigation (`政府信息公开`, `首页`).
-            if agency_from_title(&arabic_years(k)).is_none() {
+            if agency_from_title(&k).is_none() {
                 if let Some(j) = (from..i).rev().find(|&j| !keys[j].is_empty()) {
                     let above = &keys[j];
                     let plain = above
