@@ -307,7 +307,7 @@ fn is_furniture(line: &str) -> bool {
 
 /// Whether a row holds a number.
 fn has_number(row: &[String]) -> bool {
-    row.iter().any(|c| parse_number(c).is_some())
+    first_number(row).is_some()
 }
 
 /// The first column of a row that holds a number.

@@ -80,18 +80,6 @@ pub struct PlacedCell {
     pub text: String,
 }
 
-impl Placed {
-    /// Whether any cell holds a number: fake tables (boxes behind prose) hold none.
-    pub fn has_number(&self) -> bool {
-        self.cells.iter().any(|c| parse_number(&c.text).is_some())
-    }
-
-    /// The number of columns.
-    pub fn width(&self) -> usize {
-        self.columns.len().saturating_sub(1)
-    }
-}
-
 /// An edge: a snapped, joined ruling.
 #[derive(Debug, Clone, Copy)]
 struct Edge {
@@ -570,7 +558,7 @@ mod tests {
         ];
         let refs: Vec<&Word> = words.iter().collect();
         let placed = f.place(&refs).unwrap();
-        assert_eq!((placed.rows, placed.width()), (3, 3));
+        assert_eq!((placed.rows, placed.columns.len() - 1), (3, 3));
         let at = |r: usize, c: usize| {
             placed
                 .cells
@@ -582,7 +570,7 @@ mod tests {
         assert_eq!(at(1, 1), Some(("1.属于国家", 1, 1)));
         assert_eq!(at(1, 2), Some(("2", 1, 1)));
         assert_eq!(at(2, 2), Some(("7", 1, 1)));
-        assert!(placed.has_number());
+        assert!(placed.cells.iter().any(|c| parse_number(&c.text).is_some()));
     }
 
     #[test]
