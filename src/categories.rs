@@ -357,24 +357,16 @@ impl Breakdown {
     }
 
     /// The column header that names this column of table 三 or 四 in the national format
-    /// (label-key form), where a grid prints it in a cell of its own.
+    /// (label-key form), where a grid prints it in a cell of its own: the printed label,
+    /// except the non-standard subtotal, which grids head `小计`.
     pub fn column_header(self) -> Option<&'static str> {
         use Breakdown::*;
-        Some(match self {
-            NaturalPerson => "自然人",
-            Commercial => "商业企业",
-            Research => "科研机构",
-            SocialWelfare => "社会公益组织",
-            LegalServices => "法律服务机构",
-            OtherOrg => "其他",
-            OrgSubtotal => "小计",
-            Total => "总计",
-            Upheld => "结果维持",
-            Corrected => "结果纠正",
-            Other => "其他结果",
-            Pending => "尚未审结",
-            _ => return None,
-        })
+        match self {
+            OrgSubtotal => Some("小计"),
+            NaturalPerson | Commercial | Research | SocialWelfare | LegalServices | OtherOrg
+            | Total | Upheld | Corrected | Other | Pending => Some(self.label()),
+            _ => None,
+        }
     }
 }
 
