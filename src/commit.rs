@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::write::Layout;
+use crate::write::{Layout, VOCABULARY_TABLES};
 
 /// The folder a run writes into, and how it becomes the output.
 #[derive(Debug)]
@@ -57,29 +57,23 @@ fn rewritten(relative: &Path, layout: &Layout, part: &str) -> bool {
         .map(|c| c.as_os_str().to_str().unwrap_or(""))
         .collect();
     let tables = ["facts", "reports", "diagnostics"];
-    // The vocabulary tables stand once at the top; every run and every part writes them.
-    let vocabulary = ["categories", "breakdowns"];
     let last = parts.last().copied().unwrap_or("");
+    let file_of = |names: &[&str]| {
+        names
+            .iter()
+            .any(|t| last == format!("{t}.csv") || last == format!("{t}.parquet"))
+    };
     if last.ends_with(".tmp") {
         return true; // a killed run's leftovers
     }
     if parts.len() >= 2 && parts[0] == ".gongkai" && parts[1] == part {
         return true; // this part's incremental state, written anew
     }
-    if parts.len() == 1
-        && vocabulary
-            .iter()
-            .any(|t| last == format!("{t}.csv") || last == format!("{t}.parquet"))
-    {
-        return true;
+    if parts.len() == 1 && file_of(&VOCABULARY_TABLES) {
+        return true; // once at the top: every run and every part writes them
     }
     match layout {
-        Layout::Single => {
-            parts.len() == 1
-                && tables
-                    .iter()
-                    .any(|t| last == format!("{t}.csv") || last == format!("{t}.parquet"))
-        }
+        Layout::Single => parts.len() == 1 && file_of(&tables),
         Layout::ByYear { part } => {
             parts.len() == 3
                 && tables.contains(&parts[0])

@@ -64,9 +64,20 @@ pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// files' field metadata from here, so the files explain themselves.
 const SCHEMA_DOC: &str = include_str!("../../docs/schema.md");
 
-/// The meaning of each column of `table`, from the `| column | type | meaning |` rows
-/// under its `## Table` heading in `docs/schema.md`, markdown backticks removed.
-fn column_meanings(table: &str) -> Vec<(String, String)> {
+/// One column as `docs/schema.md` documents it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentedColumn {
+    /// The column's name.
+    pub name: String,
+    /// Its type as the document names it (`string`, `int32`, `date`, …).
+    pub kind: String,
+    /// Its one-line meaning, markdown backticks removed.
+    pub meaning: String,
+}
+
+/// The columns of `table`: the `| column | type | meaning |` rows under its `## Table`
+/// heading in `docs/schema.md` (empty for a table the document does not have).
+pub fn documented_columns(table: &str) -> Vec<DocumentedColumn> {
     let heading = format!("## Table `{table}`");
     let Some(start) = SCHEMA_DOC.find(&heading) else {
         return Vec::new();
@@ -78,27 +89,28 @@ fn column_meanings(table: &str) -> Vec<(String, String)> {
         .take_while(|l| l.starts_with('|'))
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            Some((cells.get(1)?.to_string(), cells.get(3)?.replace('`', "")))
+            Some(DocumentedColumn {
+                name: cells.get(1)?.to_string(),
+                kind: cells.get(2)?.to_string(),
+                meaning: cells.get(3)?.replace('`', ""),
+            })
         })
         .collect()
 }
 
 /// A table's schema with each field's meaning in its metadata (`description`).
 fn described(table: &str, fields: Vec<Field>) -> Schema {
-    let meanings = column_meanings(table);
+    let documented = documented_columns(table);
     Schema::new(
         fields
             .into_iter()
-            .map(
-                |f| match meanings.iter().find(|(name, _)| name == f.name()) {
-                    Some((_, meaning)) => {
-                        let metadata =
-                            HashMap::from([("description".to_string(), meaning.clone())]);
-                        f.with_metadata(metadata)
-                    }
-                    None => f,
-                },
-            )
+            .map(|f| match documented.iter().find(|c| &c.name == f.name()) {
+                Some(c) => {
+                    let metadata = HashMap::from([("description".to_string(), c.meaning.clone())]);
+                    f.with_metadata(metadata)
+                }
+                None => f,
+            })
             .collect::<Vec<_>>(),
     )
 }
@@ -208,7 +220,10 @@ pub fn breakdowns_schema() -> SchemaRef {
     ))
 }
 
-/// Writes the two vocabulary tables (`categories`, `breakdowns`) into `dir` under
+/// The vocabulary tables, written once at the top of every output.
+pub const VOCABULARY_TABLES: [&str; 2] = ["categories", "breakdowns"];
+
+/// Writes the two vocabulary tables ([`VOCABULARY_TABLES`]) into `dir` under
 /// temporary names, so that an output read anywhere carries the words of its codes;
 /// returns the renames that put them in place.
 fn write_vocabulary(dir: &Path, formats: Formats) -> Result<Vec<(PathBuf, PathBuf)>> {
@@ -236,7 +251,7 @@ fn write_vocabulary(dir: &Path, formats: Formats) -> Result<Vec<(PathBuf, PathBu
         ],
     )?;
     let mut renames = Vec::new();
-    for (name, batch) in [("categories", categories), ("breakdowns", breakdowns)] {
+    for (name, batch) in VOCABULARY_TABLES.into_iter().zip([categories, breakdowns]) {
         let mut sink = TableSink::create(dir, name, batch.schema(), formats, ROW_GROUP_ROWS)?;
         sink.push_csv(&rows::batch_lines(&batch))?;
         sink.push_batch(batch)?;
