@@ -10,6 +10,6 @@ fn main() {
     let bytes = std::fs::read(&path).expect("read file");
     match gongkai::decode::decode(&bytes, &gongkai::decode::DecodeOptions::default()) {
         gongkai::decode::Content::Text(d) => print!("{}", d.text),
-        gongkai::decode::Content::Unreadable(f) => eprintln!("{}: {}", f.code, f.message),
+        gongkai::decode::Content::Unreadable(f) => eprintln!("{}: {}", f.code.code(), f.message),
     }
 }

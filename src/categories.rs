@@ -77,6 +77,7 @@ macro_rules! code_enum {
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum! {
     /// A table row: the `category` column (`docs/categories.csv`).

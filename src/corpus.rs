@@ -591,7 +591,7 @@ mod tests {
             let failed_check = doc
                 .diagnostics
                 .iter()
-                .any(|d| checks.contains(&d.code.as_str()));
+                .any(|d| checks.contains(&d.code.code()));
             assert!(!failed_check, "report {i}: {:#?}", doc.diagnostics);
             if doc.report.status == Status::Ok {
                 layouts_ok += 1;

@@ -16,7 +16,7 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::categories::{Breakdown, Category, APPLICANT_COLUMNS};
-use crate::model::{Diagnostic, DocResult, Finding, Status, Template};
+use crate::model::{Code, Diagnostic, DocResult, Finding, Status, Template};
 
 /// Hashes in a prose signature.
 pub const SIGNATURE_LEN: usize = 32;
@@ -373,7 +373,7 @@ impl Stored {
             report_id: self.report_id.clone(),
             source_path: self.source_path.clone(),
             severity: f.severity,
-            code: f.code.to_string(),
+            code: f.code,
             message: f.message,
             line: f.line,
         }
@@ -791,7 +791,7 @@ fn compare_years(r: &Stored, prev: &Stored, found: &mut Vec<Diagnostic>) {
         if let (Some((now, line)), Some((before, _))) = (now, before) {
             if now != before {
                 warn(Finding::warning(
-                    "carry_mismatch",
+                    Code::CarryMismatch,
                     format!(
                         "{}: 上年结转 is {now}, but {} carried {before} forward \
                          (结转下年度继续办理)",
@@ -815,7 +815,7 @@ fn compare_years(r: &Stored, prev: &Stored, found: &mut Vec<Diagnostic>) {
             let expected = before + issued - repealed;
             if in_force != expected {
                 warn(Finding::warning(
-                    "stock_chain_mismatch",
+                    Code::StockChainMismatch,
                     format!(
                         "{name}: 现行有效件数 is {in_force}, but {} had {before} in force, \
                          plus {issued} 制发 minus {repealed} 废止 this year makes {expected} \
@@ -829,7 +829,7 @@ fn compare_years(r: &Stored, prev: &Stored, found: &mut Vec<Diagnostic>) {
     }
     if r.cells == prev.cells && !r.all_zero && r.cell_count >= 10 {
         warn(Finding::warning(
-            "repeated_content",
+            Code::RepeatedContent,
             format!(
                 "all {} table cells are the same as in {}: the tables may have been \
                  copied from last year's report",
@@ -879,7 +879,7 @@ fn other_agencies_named_in(
         if let Some(other) = peers.iter().find(|p| p.key != key && p.kind == kind) {
             named.push(name);
             found.push(r.diagnostic(Finding::warning(
-                "copied_text",
+                Code::CopiedText,
                 format!(
                     "the text names {name}, another agency with a report in this \
                      corpus ({}), in {}'s report: copied from its report?",
@@ -963,7 +963,7 @@ fn near_duplicate(r: &Stored, near: &Near, other: &Stored, found: &mut Vec<Diagn
     };
     let s = f64::from(near.same) / SIGNATURE_LEN as f64;
     found.push(r.diagnostic(Finding::warning(
-        "near_duplicate",
+        Code::NearDuplicate,
         format!(
             "the prose is about {:.0}% the same as {whose}: {} ({})",
             s * 100.0,
@@ -1050,7 +1050,7 @@ mod tests {
         index
             .findings()
             .into_iter()
-            .map(|(_, d)| (d.report_id, d.code))
+            .map(|(_, d)| (d.report_id, d.code.code().to_string()))
             .collect()
     }
 
@@ -1203,7 +1203,7 @@ mod tests {
         let found = index.findings();
         assert_eq!(found.len(), 40 * MAX_NEAR_DUPLICATES);
         for (k, (_, d)) in found.iter().enumerate() {
-            assert_eq!(d.code, "near_duplicate");
+            assert_eq!(d.code, Code::NearDuplicate);
             assert_eq!(d.report_id, format!("r{:02}", k / MAX_NEAR_DUPLICATES));
         }
         // All equally similar: the earliest others each report was compared with are
@@ -1255,7 +1255,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         let (year, d) = &found[0];
         assert_eq!(
-            (*year, d.code.as_str(), d.line),
+            (*year, d.code.code(), d.line),
             (Some(2022), "carry_mismatch", Some(101))
         );
         assert!(
@@ -1361,7 +1361,7 @@ mod tests {
         let found = index.findings();
         let got: Vec<(&str, &str, Option<i32>)> = found
             .iter()
-            .map(|(_, d)| (d.report_id.as_str(), d.code.as_str(), d.line))
+            .map(|(_, d)| (d.report_id.as_str(), d.code.code(), d.line))
             .collect();
         // 仙都镇 is a town like 灵秀镇; 开元街道 and 泉港区 are other kinds; 泉港区 names a
         // town, not a district.
@@ -1394,7 +1394,7 @@ mod tests {
         let found = index.findings();
         let got: Vec<(&str, &str)> = found
             .iter()
-            .map(|(_, d)| (d.report_id.as_str(), d.code.as_str()))
+            .map(|(_, d)| (d.report_id.as_str(), d.code.code()))
             .collect();
         assert_eq!(got, [("a", "near_duplicate"), ("b", "near_duplicate")]);
         assert!(

@@ -17,7 +17,7 @@ use crate::categories::{
     ACTIVE_COLUMN_KEYS, ACTIVE_LABELS, APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS,
     REVIEW_ROWS,
 };
-use crate::model::{Finding, Template, Unit};
+use crate::model::{Code, Finding, Template, Unit};
 use crate::tables::{RawCell, RawRow};
 use crate::text::{label_key, parse_number, wan_to_yuan, whole_number, Word};
 
@@ -580,7 +580,7 @@ fn push_cells(
         let Some(slot) = slot else { continue };
         let Some(number) = slot.number else {
             out.findings.push(Finding::warning(
-                "unparsed_cell",
+                Code::UnparsedCell,
                 format!(
                     "{} / {}: cell {:?} is not a number; no fact is written (a dash or 无 is \
                      not taken as 0)",
@@ -615,7 +615,7 @@ fn money(col: Breakdown, number: Decimal, slot: &Slot, out: &mut Mapped) -> (Dec
         Breakdown::ProcurementAmount => {
             if !slot.has_unit {
                 out.findings.push(Finding::warning(
-                    "unit_assumed",
+                    Code::UnitAssumed,
                     format!("采购总金额 {:?} has no unit; it is taken as 元", slot.raw),
                     Some(slot.line),
                 ));
@@ -711,7 +711,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
         };
         if columns.is_empty() {
             out.findings.push(Finding::error(
-                "missing_header",
+                Code::MissingHeader,
                 format!(
                     "row {:?} of table 二 has no column header above it; its cells are not read",
                     row.label
@@ -743,7 +743,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
             Placement::Placed(arr, note) => {
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
-                        "cell_count_mismatch",
+                        Code::CellCountMismatch,
                         format!("{}: {}", category.code(), with_blanks(note, &arr, &columns)),
                         Some(row.line),
                     ));
@@ -752,7 +752,7 @@ fn map_active(rows: &[RawRow], out: &mut Mapped) {
             }
             Placement::Ambiguous(c) => out.findings.push(ambiguous(category, &c, row.line)),
             Placement::Unplaceable(m) => out.findings.push(Finding::error(
-                "cell_count_mismatch",
+                Code::CellCountMismatch,
                 format!("{}: {m}", category.code()),
                 Some(row.line),
             )),
@@ -810,7 +810,7 @@ fn unknown_row(row: &RawRow, section: Section) -> Finding {
     let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
     if row.label.trim().is_empty() {
         return Finding::warning(
-            "unknown_row",
+            Code::UnknownRow,
             format!(
                 "{}: a row of cells {cells:?} has no label (the conversion separated it from its \
                  label); rows are never named by position, so it is not read",
@@ -820,7 +820,7 @@ fn unknown_row(row: &RawRow, section: Section) -> Finding {
         );
     }
     Finding::warning(
-        "unknown_row",
+        Code::UnknownRow,
         format!(
             "{}: row label {:?} is not a known row; its cells {:?} are not read",
             section.name_zh(),
@@ -833,7 +833,7 @@ fn unknown_row(row: &RawRow, section: Section) -> Finding {
 
 fn duplicate_row(row: &RawRow, category: Category) -> Finding {
     Finding::warning(
-        "duplicate_row",
+        Code::DuplicateRow,
         format!(
             "{} appears a second time ({:?}); the first is kept",
             category.code(),
@@ -851,7 +851,7 @@ fn ambiguous(category: Category, candidates: &[Arrangement], line: i32) -> Findi
         .collect();
     let more = candidates.len().saturating_sub(6);
     Finding::error(
-        "ambiguous_cells",
+        Code::AmbiguousCells,
         format!(
             "{}: the digits fit {} different cell splits, so none is written: {}{}",
             category.code(),
@@ -914,7 +914,7 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
         let Some(category) = application_category(key, previous) else {
             if is_group_subtotal(key) {
                 out.findings.push(Finding::warning(
-                    "subtotal_row",
+                    Code::SubtotalRow,
                     format!("{:?} is a group subtotal row, which the national format does not have; not read", row.label),
                     Some(row.line),
                 ));
@@ -957,7 +957,7 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
                 }
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
-                        "cell_count_mismatch",
+                        Code::CellCountMismatch,
                         format!("{}: {}", category.code(), with_blanks(note, &arr, &columns)),
                         Some(row.line),
                     ));
@@ -966,7 +966,7 @@ fn map_applications(rows: &[RawRow], out: &mut Mapped) {
             }
             Placement::Ambiguous(c) => pending.push((category, c, row.line)),
             Placement::Unplaceable(m) => out.findings.push(Finding::error(
-                "cell_count_mismatch",
+                Code::CellCountMismatch,
                 format!("{}: {m}", category.code()),
                 Some(row.line),
             )),
@@ -1041,7 +1041,7 @@ fn resolve_jointly<'a>(
         if chosen.len() == 1 && combos <= MAX_COMBINATIONS {
             let pick = *chosen.iter().next().unwrap_or(&0);
             out.findings.push(Finding::warning(
-                "cell_count_mismatch",
+                Code::CellCountMismatch,
                 format!(
                     "{}: run-together digits fit {} splits; only [{}] keeps the table's column identities",
                     category.code(),
@@ -1166,7 +1166,7 @@ fn map_review(rows: &[RawRow], out: &mut Mapped) {
             out.tables_read.insert(Section::ReviewLitigation);
             if let Some(note) = note {
                 out.findings.push(Finding::warning(
-                    "cell_count_mismatch",
+                    Code::CellCountMismatch,
                     format!("table 四: {note}"),
                     Some(line),
                 ));
@@ -1186,7 +1186,7 @@ fn map_review(rows: &[RawRow], out: &mut Mapped) {
             out.findings.push(ambiguous(Category::Review, &c, line));
         }
         Placement::Unplaceable(m) => out.findings.push(Finding::error(
-            "cell_count_mismatch",
+            Code::CellCountMismatch,
             format!("table 四: {m}"),
             Some(line),
         )),
@@ -1290,7 +1290,7 @@ mod tests {
         let f = m
             .findings
             .iter()
-            .find(|f| f.code == "ambiguous_cells")
+            .find(|f| f.code == Code::AmbiguousCells)
             .unwrap();
         assert!(
             f.message.contains("[1 10 0 0 0 0 11]") && f.message.contains("[11 0 0 0 0 0 11]"),
@@ -1307,7 +1307,7 @@ mod tests {
             "{:?}",
             m.cells
         );
-        assert!(m.findings.iter().any(|f| f.code == "ambiguous_cells"));
+        assert!(m.findings.iter().any(|f| f.code == Code::AmbiguousCells));
     }
 
     #[test]
@@ -1319,7 +1319,7 @@ mod tests {
         assert!(m
             .findings
             .iter()
-            .any(|f| f.code == "cell_count_mismatch" && f.message.contains("too many")));
+            .any(|f| f.code == Code::CellCountMismatch && f.message.contains("too many")));
     }
 
     #[test]
@@ -1331,7 +1331,7 @@ mod tests {
         let f = m
             .findings
             .iter()
-            .find(|f| f.code == "cell_count_mismatch")
+            .find(|f| f.code == Code::CellCountMismatch)
             .unwrap();
         assert!(
             f.message

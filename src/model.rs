@@ -174,6 +174,146 @@ impl Severity {
     }
 }
 
+crate::categories::code_enum! {
+    /// A diagnostic's code: what kind of problem it is. The `diagnostics` table's `code`
+    /// column holds [`Code::code`]; `docs/schema.md` lists every code in this order (a
+    /// test holds them in step). Severity: the one a stage gives it (some codes are
+    /// errors in one place and warnings in another).
+    Code {
+        /// error: check 1: 本年新收 + 上年结转 ≠ （七）总计 + 结转下年度, for a column
+        IdentityMismatch => "identity_mismatch",
+        /// error: check 2: the six applicant columns do not sum to 总计, for a row
+        RowSumMismatch => "row_sum_mismatch",
+        /// error: check 3: the outcome rows do not sum to （七）总计, for a column
+        OutcomeSumMismatch => "outcome_sum_mismatch",
+        /// error: check 4: 维持 + 纠正 + 其他 + 尚未审结 ≠ 总计 in table 四
+        ReviewSumMismatch => "review_sum_mismatch",
+        /// error: table 二, 三 or 四 not found, or none of its rows readable
+        MissingTable => "missing_table",
+        /// error / warning: a row has more or fewer cells than columns: error if it could not
+        /// be placed (no facts), warning if it was placed the one possible way
+        CellCountMismatch => "cell_count_mismatch",
+        /// error: run-together digits split several ways; the candidates are listed, no facts
+        /// written
+        AmbiguousCells => "ambiguous_cells",
+        /// error: a table 二 row with no column header above it
+        MissingHeader => "missing_header",
+        /// error: a negative count (only 本年增/减 may be signed) or a fractional count; the fact
+        /// is kept as written
+        InvalidValue => "invalid_value",
+        /// error / warning: error: bytes that are not valid in the detected encoding were
+        /// replaced by U+FFFD; warning: a web page declares one charset but its bytes are in
+        /// another (they are read by their bytes)
+        Encoding => "encoding",
+        /// error: the file is empty or white space only
+        EmptyFile => "empty_file",
+        /// error: the file is an OLE2 document (.doc, .wps, .xls), an image, an archive (a zip
+        /// that is not a DOCX), RTF, MHT or other binary data; the message names the format and
+        /// what to do
+        UnsupportedFormat => "unsupported_format",
+        /// error: a PDF without text (a scan, 图片版): it needs OCR
+        NoTextLayer => "no_text_layer",
+        /// warning: the title in a crawler's header block or a saved page's metadata names
+        /// another agency or year than the report's own title; the report's is used
+        PortalTitleMismatch => "portal_title_mismatch",
+        /// error: pdftotext failed on the PDF (damaged or encrypted); the message has its error
+        /// output
+        UnreadablePdf => "unreadable_pdf",
+        /// error: a ruled PDF table (at least 2×2 cells, with numbers) whose words cannot be
+        /// placed in its cells with certainty (a word in no cell, a word across a column
+        /// border, a label among a row's numbers); the message names the page and the reason;
+        /// none of that table's text is read, so it gives no facts
+        PdfTableUnreadable => "pdf_table_unreadable",
+        /// warning: the word boxes of a PDF's table pages (`pdftotext -tsv`) could not be read;
+        /// its tables were read from the layout text as before the geometric reader
+        PdfTablesByLayout => "pdf_tables_by_layout",
+        /// error: a DOCX whose zip or XML is broken
+        UnreadableDocx => "unreadable_docx",
+        /// error: `pdftotext` is not installed (Debian: poppler-utils, poppler-data)
+        ExtractorMissing => "extractor_missing",
+        /// error: extracting a PDF took longer than the limit (`pdf-timeout-secs`)
+        Timeout => "timeout",
+        /// error: a DOCX over the decompressed-size or entry-count limits (a zip bomb), a web
+        /// page nested over 2000 levels deep, or a PDF whose extraction ran out of its memory
+        /// limit (`pdf-memory-mb`) or gave more text than `max-file-mb`
+        ResourceLimit => "resource_limit",
+        /// error: no report title and no statistics table
+        NotAReport => "not_a_report",
+        /// error: the file could not be read (permissions, vanished); its report_id is then the
+        /// hash of its path
+        UnreadableFile => "unreadable_file",
+        /// error: the file is over the size limit (`max-file-mb`, default 64) and was not read;
+        /// report_id is the hash of its path
+        TooLarge => "too_large",
+        /// error: gongkai failed on this file; please report it
+        InternalError => "internal_error",
+        /// warning: a table row whose label is not known; its cells are listed, not read
+        UnknownRow => "unknown_row",
+        /// warning: a row appears twice; the first is kept
+        DuplicateRow => "duplicate_row",
+        /// warning: a group subtotal row (（三）不予公开 with its own numbers), not in the national
+        /// format; not read
+        SubtotalRow => "subtotal_row",
+        /// warning: a dash, slash or 无 in a value cell; no fact
+        UnparsedCell => "unparsed_cell",
+        /// warning: 采购总金额 without a unit, taken as 元
+        UnitAssumed => "unit_assumed",
+        /// warning: the tables mix the 2019 and 2021 formats, or the format does not fit the
+        /// reporting year (2019 for 2019–2020, 2021 from 2021)
+        TemplateMismatch => "template_mismatch",
+        /// warning: table 二 uses the 本年项目数量 column set (neither national format)
+        TemplateVariant => "template_variant",
+        /// warning: a number the prose states (收到申请, 予以公开, 无法提供, 其他处理, 结转下年度, 行政复议, 行政诉讼 … N件)
+        /// differs from the table's 总计, or the prose says no application was received while the
+        /// table has some; both numbers are given. Also prose whose parts exceed its whole
+        /// (N件，其中 a件，b件 with a + b > N)
+        NarrativeMismatch => "narrative_mismatch",
+        /// warning: issued after the legal deadline: 31 January of the following year for
+        /// departments, 31 March for governments (an agency named …人民政府, …街道办事处, or ending in
+        /// 区/县/市/镇/乡/旗; a heuristic, local rules vary)
+        LatePublication => "late_publication",
+        /// warning: 本年新公开数量 above 对外公开总数量
+        ImplausibleValue => "implausible_value",
+        /// warning: the title's year and the statistics period's year differ (the title's is
+        /// used)
+        YearConflict => "year_conflict",
+        /// warning: the text ends inside a table, mid-line, or a web page ends in the middle of
+        /// a text: it was probably cut off, and its last line (text) is not read
+        Truncated => "truncated",
+        /// warning: no agency or no reporting year could be read; no date at the end of the
+        /// report (signature or 印发); or no statistics period (统计期限 …1月1日至12月31日) in the opening
+        /// paragraphs
+        MissingMetadata => "missing_metadata",
+        /// warning: no heading for section 一 (总体情况), 五 (存在的主要问题及改进情况) or 六 (其他需要报告的事项)
+        MissingSection => "missing_section",
+        /// warning: the prose uses a word for another kind of unit: 街道 (本街道, 街道信息公开 …) in a
+        /// town's (镇/乡) report, 本镇/镇政府 in a street office's, 全县 in a district's, 全区 in a
+        /// county's; or (across reports) it names another agency of the same kind (town, street
+        /// office, district, county) that has a report in the corpus; the phrase or name and
+        /// the line are given
+        CopiedText => "copied_text",
+        /// warning: a 本年收费金额 (万元 column) over 100 万元: probably entered in 元
+        UnitSuspect => "unit_suspect",
+        /// warning: across reports: 上年结转 differs from the same agency's previous-year
+        /// 结转下年度继续办理, for an applicant column; both numbers and the other report are given
+        CarryMismatch => "carry_mismatch",
+        /// warning: across reports (2021 format): 现行有效件数 differs from last year's plus this
+        /// year's 制发 minus 废止, for 规章 or 规范性文件
+        StockChainMismatch => "stock_chain_mismatch",
+        /// warning: across reports: every table cell equals the same agency's previous-year
+        /// report (all-zero tables excepted)
+        RepeatedContent => "repeated_content",
+        /// warning: the report has fewer than 200 characters of prose of its own (outside its
+        /// tables and a portal's header block): too little to compare for copied text, so the
+        /// absence of a `near_duplicate` finding says nothing
+        NearDuplicateNotChecked => "near_duplicate_not_checked",
+        /// warning: across reports: the prose is at least 80% the same (MinHash estimate of
+        /// 8-character shingles) as another agency's report or the same agency's report for
+        /// another year; the other report and the similarity are given
+        NearDuplicate => "near_duplicate",
+    }
+}
+
 /// One problem found in a report: a row of the `diagnostics` table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnostic {
@@ -183,8 +323,8 @@ pub struct Diagnostic {
     pub source_path: String,
     /// `error` or `warning`.
     pub severity: Severity,
-    /// A stable code, listed in `docs/schema.md`.
-    pub code: String,
+    /// What kind of problem it is.
+    pub code: Code,
     /// What is wrong, in words a person can act on.
     pub message: String,
     /// 1-based source line, where the problem has one.
@@ -196,8 +336,8 @@ pub struct Diagnostic {
 pub struct Finding {
     /// `error` or `warning`.
     pub severity: Severity,
-    /// A stable code, listed in `docs/schema.md`.
-    pub code: &'static str,
+    /// What kind of problem it is.
+    pub code: Code,
     /// What is wrong.
     pub message: String,
     /// 1-based source line, where the problem has one.
@@ -206,7 +346,7 @@ pub struct Finding {
 
 impl Finding {
     /// An error-severity finding.
-    pub fn error(code: &'static str, message: impl Into<String>, line: Option<i32>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>, line: Option<i32>) -> Self {
         Finding {
             severity: Severity::Error,
             code,
@@ -216,7 +356,7 @@ impl Finding {
     }
 
     /// A warning-severity finding.
-    pub fn warning(code: &'static str, message: impl Into<String>, line: Option<i32>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>, line: Option<i32>) -> Self {
         Finding {
             severity: Severity::Warning,
             code,

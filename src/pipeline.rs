@@ -25,7 +25,9 @@ use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::{first_missing, walk, Found};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateRows, StateWriter};
 use crate::map::{map_table, Mapped};
-use crate::model::{Diagnostic, DocResult, Fact, Finding, Report, Severity, Status, Template};
+use crate::model::{
+    Code, Diagnostic, DocResult, Fact, Finding, Report, Severity, Status, Template,
+};
 use crate::segment::segment;
 use crate::tables::recover_rows;
 use crate::text::decimal_to_f64;
@@ -166,7 +168,7 @@ fn caught(
         Err(panic) => {
             let what = panic_message(&*panic);
             let finding = Finding::error(
-                "internal_error",
+                Code::InternalError,
                 format!(
                     "gongkai failed on this file ({what}); please report it with the file attached"
                 ),
@@ -200,7 +202,7 @@ pub fn process_path_with(path: &Path, options: &DecodeOptions) -> DocResult {
     let limit = options.max_file_bytes;
     let too_large = |size: u64| {
         Finding::error(
-            "too_large",
+            Code::TooLarge,
             format!(
                 "the file is {} MB, over the {} MB limit for one report (`max-file-mb` in the \
                  pipeline file); it was not read",
@@ -212,7 +214,7 @@ pub fn process_path_with(path: &Path, options: &DecodeOptions) -> DocResult {
     };
     let unreadable = |e: std::io::Error| {
         Finding::error(
-            "unreadable_file",
+            Code::UnreadableFile,
             format!("cannot read the file: {e}; check its permissions"),
             None,
         )
@@ -274,7 +276,7 @@ fn diagnostic(id: &str, source_path: &str, f: Finding) -> Diagnostic {
         report_id: id.to_string(),
         source_path: source_path.to_string(),
         severity: f.severity,
-        code: f.code.to_string(),
+        code: f.code,
         message: f.message,
         line: f.line,
     }
@@ -296,7 +298,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
     let mut findings: Vec<Finding> = decoded.findings;
     if seg.metadata.title.is_none() && seg.tables.is_empty() {
         let finding = Finding::error(
-            "not_a_report",
+            Code::NotAReport,
             "no report title (…政府信息公开工作年度报告) and no statistics table found; this text \
              does not look like an annual disclosure report",
             None,
@@ -319,7 +321,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
         if lines.end == seg.lines.len() && !text.ends_with('\n') && lines.len() > 1 {
             lines.end -= 1;
             findings.push(Finding::warning(
-                "truncated",
+                Code::Truncated,
                 format!(
                     "the text ends inside table {} without a line break, so it was probably cut \
                      off; its last line is not read",
@@ -353,7 +355,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
     if traces.signature.is_none() {
         // Said, so that no finding is not read as "not copied".
         findings.push(Finding::warning(
-            "near_duplicate_not_checked",
+            Code::NearDuplicateNotChecked,
             format!(
                 "the report has fewer than {} characters of prose of its own (outside its \
                  tables and a portal's header block), too little to compare with other \
@@ -373,7 +375,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
     findings.extend(check_unit_words(meta.agency.as_deref(), &prose));
     if meta.issued_on.is_none() {
         findings.push(Finding::warning(
-            "missing_metadata",
+            Code::MissingMetadata,
             "no date at the end of the report (a signature or 印发 date): when it was issued \
              cannot be told",
             None,
@@ -381,14 +383,14 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
     }
     if !meta.period_stated {
         findings.push(Finding::warning(
-            "missing_metadata",
+            Code::MissingMetadata,
             "the opening paragraphs state no statistics period (统计期限 …年1月1日至12月31日)",
             meta.title_line,
         ));
     }
     if meta.agency.is_none() || meta.year.is_none() {
         findings.push(Finding::warning(
-            "missing_metadata",
+            Code::MissingMetadata,
             format!(
                 "could not read the {} from the title or the statistics period",
                 match (meta.agency.is_none(), meta.year.is_none()) {
@@ -979,7 +981,7 @@ mod tests {
         assert_eq!(doc.report.status, Status::Failed);
         assert_eq!(doc.report.source_path, "reports/x.txt");
         assert!(doc.facts.is_empty());
-        let codes: Vec<&str> = doc.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        let codes: Vec<&str> = doc.diagnostics.iter().map(|d| d.code.code()).collect();
         assert_eq!(codes, ["internal_error"]);
         assert!(doc.diagnostics[0].message.contains("index out of bounds"));
         // A formatted panic message is kept too.

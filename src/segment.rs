@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::categories::Section;
-use crate::model::Finding;
+use crate::model::{Code, Finding};
 use crate::text::{label_key, split_ascii, without_whitespace, Word};
 
 /// Metadata read from a report's text.
@@ -260,7 +260,7 @@ fn read_metadata(
     match (meta.year, period_year) {
         (None, Some(p)) => meta.year = Some(p),
         (Some(t), Some(p)) if t != p => findings.push(Finding::warning(
-            "year_conflict",
+            Code::YearConflict,
             format!("the title says {t} but the statistics period starts in {p}; {t} is used"),
             meta.title_line,
         )),
@@ -389,7 +389,7 @@ fn adopt_portal(meta: &mut Metadata, portal: Portal, findings: &mut Vec<Finding>
             || (year.is_some() && year != meta.year)
         {
             findings.push(Finding::warning(
-                "portal_title_mismatch",
+                Code::PortalTitleMismatch,
                 format!(
                     "the portal's title \"{title}\" disagrees with the report's own title \"{}\"; \
                      the report's is used",
@@ -696,7 +696,7 @@ mod tests {
         assert!(
             seg.findings
                 .iter()
-                .any(|f| f.code == "portal_title_mismatch"),
+                .any(|f| f.code == Code::PortalTitleMismatch),
             "{:?}",
             seg.findings
         );

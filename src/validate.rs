@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::categories::{Breakdown, Category, Section, APPLICANT_PARTS, REVIEW_ROWS};
 use crate::map::{CellFact, Evidence, Mapped};
-use crate::model::{Finding, Template, Unit};
+use crate::model::{Code, Finding, Template, Unit};
 use crate::text::{without_whitespace, Word};
 
 macro_rules! pattern {
@@ -146,7 +146,7 @@ pub fn check_unit_words(agency: Option<&str>, prose: &[(i32, &str)]) -> Vec<Find
                 if end < compact.len() { "…" } else { "" }
             );
             out.push(Finding::warning(
-                "copied_text",
+                Code::CopiedText,
                 format!(
                     "the text speaks of {:?} ({excerpt}) but the report is by {kind}, {agency}: \
                      copied from another agency's report?",
@@ -183,7 +183,7 @@ pub fn check_timeliness(
     // ISO dates compare as text.
     (issued > deadline.as_str()).then(|| {
         Finding::warning(
-            "late_publication",
+            Code::LatePublication,
             format!("{what} on {issued}, after the deadline for {kind} ({deadline}) for reporting year {year}"),
             None,
         )
@@ -299,7 +299,7 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
             continue;
         }
         out.push(Finding::warning(
-            "narrative_mismatch",
+            Code::NarrativeMismatch,
             format!(
                 "the text says {} {stated} but the table says {table}",
                 st.what
@@ -315,7 +315,7 @@ fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
     ) {
         if !new.is_zero() {
             out.push(Finding::warning(
-                "narrative_mismatch",
+                Code::NarrativeMismatch,
                 format!("the text says no application was received but the table has {new} new applications"),
                 Some(*line),
             ));
@@ -353,7 +353,7 @@ pub fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
             .any(|(_, key)| key.chars().count() <= 40 && words.iter().any(|w| key.contains(w)));
         if !found {
             out.push(Finding::warning(
-                "missing_section",
+                Code::MissingSection,
                 format!("the report has no section {name} (no heading naming it was found)"),
                 None,
             ));
@@ -378,7 +378,7 @@ fn check_prose_parts(prose: &[(i32, &str)], out: &mut Vec<Finding>) {
             if parts.len() >= 2 && sum > whole {
                 let shown: Vec<String> = parts.iter().map(u64::to_string).collect();
                 out.push(Finding::warning(
-                    "narrative_mismatch",
+                    Code::NarrativeMismatch,
                     format!(
                         "the text says {whole}{unit}, 其中 {} = {sum}{unit}: the parts exceed the whole",
                         shown.join(" + ")
@@ -447,7 +447,7 @@ fn check_tables_present(mapped: &Mapped, out: &mut Vec<Finding>) {
     ] {
         if !mapped.tables_read.contains(&section) {
             out.push(Finding::error(
-                "missing_table",
+                Code::MissingTable,
                 format!(
                     "table {} was not found or no row of it could be read",
                     section.name_zh()
@@ -471,7 +471,7 @@ fn check_identity(grid: &Grid, out: &mut Vec<Finding>) {
         };
         if n + o != t + f {
             out.push(Finding::error(
-                "identity_mismatch",
+                Code::IdentityMismatch,
                 format!(
                     "{}: 本年新收 {n} + 上年结转 {o} = {} but （七）总计 {t} + 结转下年度 {f} = {}",
                     b.code(),
@@ -502,7 +502,7 @@ fn check_row_sums(grid: &Grid, out: &mut Vec<Finding>) {
         if sum != total {
             let shown: Vec<String> = parts.iter().map(Decimal::to_string).collect();
             out.push(Finding::error(
-                "row_sum_mismatch",
+                Code::RowSumMismatch,
                 format!(
                     "{}: applicant columns {} sum to {sum} but 总计 is {total}",
                     c.code(),
@@ -558,7 +558,7 @@ fn check_outcome_sums(grid: &Grid, out: &mut Vec<Finding>) {
         let sum = common_sum + six;
         if sum != total {
             out.push(Finding::error(
-                "outcome_sum_mismatch",
+                Code::OutcomeSumMismatch,
                 format!(
                     "{}: the outcome rows （一）–（六） sum to {sum} but （七）总计 is {total}",
                     b.code()
@@ -587,7 +587,7 @@ fn check_review_sums(grid: &Grid, out: &mut Vec<Finding>) {
         let sum: Decimal = parts.iter().copied().sum();
         if sum != total {
             out.push(Finding::error(
-                "review_sum_mismatch",
+                Code::ReviewSumMismatch,
                 format!(
                     "{}: 维持 {} + 纠正 {} + 其他 {} + 尚未审结 {} = {sum} but 总计 is {total}",
                     c.code(),
@@ -615,7 +615,7 @@ fn check_domain(cells: &[CellFact], out: &mut Vec<Finding>) {
         };
         if let Some(p) = problem {
             out.push(Finding::error(
-                "invalid_value",
+                Code::InvalidValue,
                 format!(
                     "{} / {}: {:?} {p}; the fact is kept as written",
                     f.category.code(),
@@ -637,7 +637,7 @@ fn check_fee_unit(cells: &[CellFact], out: &mut Vec<Finding>) {
     for f in cells {
         if f.breakdown == Breakdown::FeeAmount && f.value > Decimal::from(FEE_PLAUSIBLE_YUAN) {
             out.push(Finding::warning(
-                "unit_suspect",
+                Code::UnitSuspect,
                 format!(
                     "{} / fee_amount: {:?} in a 万元 column is {} 元, far more than information \
                      fees come to; it was probably entered in 元 (then it is {} 元)",
@@ -661,7 +661,7 @@ fn check_published(grid: &Grid, out: &mut Vec<Finding>) {
         ) {
             if p > t {
                 out.push(Finding::warning(
-                    "implausible_value",
+                    Code::ImplausibleValue,
                     format!(
                         "{}: 本年新公开数量 {p} exceeds 对外公开总数量 {t}",
                         c.code()
@@ -678,7 +678,7 @@ fn check_template(mapped: &Mapped, template: Template, year: Option<i32>, out: &
         let a: Vec<&str> = mapped.signals_2019.iter().map(|(e, _)| e.code()).collect();
         let b: Vec<&str> = mapped.signals_2021.iter().map(|(e, _)| e.code()).collect();
         out.push(Finding::warning(
-            "template_mismatch",
+            Code::TemplateMismatch,
             format!("the tables mix formats: 2019 parts {a:?} and 2021 parts {b:?}; template {} is used", template.code()),
             mapped.signals_2019.first().map(|(_, l)| *l),
         ));
@@ -689,7 +689,7 @@ fn check_template(mapped: &Mapped, template: Template, year: Option<i32>, out: &
         .find(|(e, _)| *e == Evidence::Column(Breakdown::Items))
     {
         out.push(Finding::warning(
-            "template_variant",
+            Code::TemplateVariant,
             "table 二 uses the 本年项目数量 column set, which is in neither national format; read as 2019",
             Some(*l),
         ));
@@ -698,7 +698,7 @@ fn check_template(mapped: &Mapped, template: Template, year: Option<i32>, out: &
         let expected = Template::expected_for_year(y);
         if template != Template::None && expected != template {
             out.push(Finding::warning(
-                "template_mismatch",
+                Code::TemplateMismatch,
                 format!(
                     "the tables follow the {} format but reporting year {y} calls for {}",
                     template.code(),
@@ -740,7 +740,7 @@ mod tests {
     }
 
     fn codes(f: &[Finding]) -> Vec<&str> {
-        f.iter().map(|f| f.code).collect()
+        f.iter().map(|f| f.code.code()).collect()
     }
 
     #[test]
@@ -781,7 +781,7 @@ mod tests {
         assert!(codes(&f).contains(&"row_sum_mismatch"));
         let m = &f
             .iter()
-            .find(|f| f.code == "row_sum_mismatch")
+            .find(|f| f.code == Code::RowSumMismatch)
             .unwrap()
             .message;
         assert!(
@@ -815,7 +815,7 @@ mod tests {
         let key = crate::text::label_key(prose);
         validate(&mapped, mapped.template(), Some(2021), &[(5, &key)])
             .into_iter()
-            .filter(|f| f.code == "narrative_mismatch")
+            .filter(|f| f.code == Code::NarrativeMismatch)
             .collect()
     }
 
@@ -930,7 +930,7 @@ mod tests {
         assert_eq!(out, vec![]);
         check_fee_unit(&[fee("3940", 39_400_000)], &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].code, "unit_suspect");
+        assert_eq!(out[0].code, Code::UnitSuspect);
         assert_eq!(
             out[0].message,
             "active.fees / fee_amount: \"3940\" in a 万元 column is 39400000 元, far more than \
@@ -1038,7 +1038,7 @@ mod tests {
             None
         );
         let late = check_timeliness(dept, Some(2020), Some("2021-02-03"), None).unwrap();
-        assert_eq!(late.code, "late_publication");
+        assert_eq!(late.code, Code::LatePublication);
         assert!(
             late.message.contains("a department (2021-01-31)"),
             "{}",

@@ -21,7 +21,7 @@ use std::time::Duration;
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 use regex::bytes::Regex;
 
-use crate::model::Finding;
+use crate::model::{Code, Finding};
 
 /// The form a report was published in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ fn sniff_unsupported(bytes: &[u8]) -> Option<&'static str> {
 
 fn unsupported(format: &str, advice: &str) -> Content {
     Content::Unreadable(Finding::error(
-        "unsupported_format",
+        Code::UnsupportedFormat,
         format!("the file is a {format}, which gongkai does not read; {advice}"),
         None,
     ))
@@ -141,7 +141,7 @@ fn unsupported(format: &str, advice: &str) -> Content {
 pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Content::Unreadable(Finding::error(
-            "empty_file",
+            Code::EmptyFile,
             "the file is empty (or holds only white space); re-download the report",
             None,
         ));
@@ -185,7 +185,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
         let depth = html::nesting_depth(&text);
         if depth > html::MAX_NESTING {
             return Content::Unreadable(Finding::error(
-                "resource_limit",
+                Code::ResourceLimit,
                 format!(
                     "the web page nests its tags {depth} levels deep (the limit is {}): no report page \
                      does that, so it is not parsed",
@@ -205,7 +205,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
         let rendered = html::html_to_text(kept);
         if !whole && warning.is_none() {
             warning = Some(Finding::warning(
-                "truncated",
+                Code::Truncated,
                 "the web page ends in the middle of a text, so it was probably cut off; its \
                  last text is not read",
                 None,
@@ -236,27 +236,27 @@ fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
     match pdf::pdf_to_text(bytes, &options.pdftotext, limits) {
         Ok(pdf::PdfText { text, findings }) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, findings }),
         Err(pdf::PdfError::NoTextLayer) => Content::Unreadable(Finding::error(
-            "no_text_layer",
+            Code::NoTextLayer,
             "the PDF has no text layer (a scanned report, 图片版): it needs OCR before gongkai can read it",
             None,
         )),
         Err(pdf::PdfError::ExtractorMissing(e)) => Content::Unreadable(Finding::error(
-            "extractor_missing",
+            Code::ExtractorMissing,
             format!("cannot run pdftotext to read this PDF ({e}); install poppler-utils and poppler-data"),
             None,
         )),
         Err(pdf::PdfError::Timeout(t)) => Content::Unreadable(Finding::error(
-            "timeout",
+            Code::Timeout,
             format!("reading the PDF took longer than {}s and was stopped; the file may be damaged or huge", t.as_secs()),
             None,
         )),
         Err(pdf::PdfError::ResourceLimit(e)) => Content::Unreadable(Finding::error(
-            "resource_limit",
+            Code::ResourceLimit,
             format!("reading the PDF was stopped: {e}; the file may be damaged or built to exhaust memory (`pdf-memory-mb` in the pipeline file)"),
             None,
         )),
         Err(pdf::PdfError::Failed(e)) => Content::Unreadable(Finding::error(
-            "unreadable_pdf",
+            Code::UnreadablePdf,
             format!("pdftotext could not read the PDF ({e}); the file may be damaged or encrypted"),
             None,
         )),
@@ -268,17 +268,17 @@ fn decode_zip(bytes: &[u8]) -> Content {
         Ok(text) => Content::Text(Decoded { text, format: Format::Docx, encoding: None, findings: Vec::new() }),
         Err(docx::DocxError::NotDocx(what)) => unsupported(&what, "only .docx Word documents are read from zip containers"),
         Err(docx::DocxError::NotZip(e)) => Content::Unreadable(Finding::error(
-            "unreadable_docx",
+            Code::UnreadableDocx,
             format!("the file starts like a zip/DOCX container but cannot be opened ({e}); it may be truncated"),
             None,
         )),
         Err(docx::DocxError::BadXml(e)) => Content::Unreadable(Finding::error(
-            "unreadable_docx",
+            Code::UnreadableDocx,
             format!("word/document.xml in this DOCX is not well-formed ({e}); re-save the document"),
             None,
         )),
         Err(docx::DocxError::TooLarge(e)) => Content::Unreadable(Finding::error(
-            "resource_limit",
+            Code::ResourceLimit,
             format!("the DOCX is too large to read safely: {e}"),
             None,
         )),
@@ -351,7 +351,7 @@ fn decode_guessing(bytes: &[u8], html: bool) -> (String, &'static str, Option<Fi
     let warning = warning.or_else(|| {
         declared_note.map(|d| {
             Finding::warning(
-                "encoding",
+                Code::Encoding,
                 format!("the page declares charset {d} but its bytes are {encoding}; read as {encoding}"),
                 None,
             )
@@ -418,7 +418,7 @@ fn decode_with(
     let warning = had_errors.then(|| {
         let bad = text.chars().filter(|c| *c == '\u{FFFD}').count();
         Finding::error(
-            "encoding",
+            Code::Encoding,
             format!(
                 "{bad} byte sequences are not valid {}; they were replaced by U+FFFD and any \
                  number in them is lost: check the file against its source",
@@ -483,7 +483,7 @@ mod tests {
         let d = text(decode_default(&bytes));
         assert_eq!(d.encoding, Some("UTF-8"));
         assert!(d.text.contains("政府信息公开工作年度报告"));
-        assert_eq!(d.findings[0].code, "encoding");
+        assert_eq!(d.findings[0].code, Code::Encoding);
     }
 
     #[test]
@@ -494,7 +494,7 @@ mod tests {
         assert_eq!(d.format, Format::Html);
         assert_eq!(d.encoding, Some("UTF-8"));
         assert_eq!(d.text, "泉港区2021年政府信息公开工作年度报告\n");
-        assert_eq!(d.findings[0].code, "encoding");
+        assert_eq!(d.findings[0].code, Code::Encoding);
         // Declared and sent as GBK.
         let (gbk, _, _) = encoding_rs::GBK.encode(page);
         let d = text(decode_default(&gbk));
@@ -515,7 +515,7 @@ mod tests {
             (&b"  \n\n"[..], "empty_file"),
         ] {
             match decode_default(bytes) {
-                Content::Unreadable(f) => assert_eq!(f.code, code),
+                Content::Unreadable(f) => assert_eq!(f.code.code(), code),
                 Content::Text(_) => panic!("decoded {bytes:?}"),
             }
         }

@@ -350,7 +350,7 @@ fn diagnostics_batch(rows: &[Diagnostic]) -> Result<RecordBatch> {
         strings(rows.iter().map(|r| r.report_id.as_str())),
         strings(rows.iter().map(|r| r.source_path.as_str())),
         strings(rows.iter().map(|r| r.severity.code())),
-        strings(rows.iter().map(|r| r.code.as_str())),
+        strings(rows.iter().map(|r| r.code.code())),
         strings(rows.iter().map(|r| r.message.as_str())),
         Arc::new(Int32Array::from_iter(rows.iter().map(|r| r.line))),
     ];

@@ -108,7 +108,7 @@ pub fn diagnostic_line(out: &mut Vec<u8>, d: &Diagnostic) {
     text(out, &d.report_id);
     text(out, &d.source_path);
     text(out, d.severity.code());
-    text(out, &d.code);
+    code(out, d.code.code());
     text(out, &d.message);
     opt_int(out, d.line);
     end(out);
@@ -197,7 +197,7 @@ fn end(out: &mut [u8]) {
 mod tests {
     use super::*;
     use crate::categories::{Breakdown, Category, Section};
-    use crate::model::{Severity, Status, Template, Unit};
+    use crate::model::{Code, Severity, Status, Template, Unit};
 
     /// What the `csv` crate writes for the same rows, header included.
     fn by_csv_crate<T: serde::Serialize>(rows: &[T]) -> Vec<u8> {
@@ -290,7 +290,7 @@ mod tests {
                 report_id: "0123456789abcdef".to_string(),
                 source_path: "x.txt".to_string(),
                 severity: Severity::Error,
-                code: "balance_mismatch".to_string(),
+                code: Code::NarrativeMismatch,
                 message: "the text says \"42\", the table 40".to_string(),
                 line: Some(30),
             },
@@ -298,7 +298,7 @@ mod tests {
                 report_id: "0123456789abcdef".to_string(),
                 source_path: "x.txt".to_string(),
                 severity: Severity::Warning,
-                code: "missing_metadata".to_string(),
+                code: Code::MissingMetadata,
                 message: "no date".to_string(),
                 line: None,
             },

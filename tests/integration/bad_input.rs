@@ -13,7 +13,7 @@ fn seed_bytes(name: &str) -> Vec<u8> {
 }
 
 fn codes(doc: &DocResult) -> Vec<&str> {
-    doc.diagnostics.iter().map(|d| d.code.as_str()).collect()
+    doc.diagnostics.iter().map(|d| d.code.code()).collect()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
@@ -67,7 +67,7 @@ fn each_bad_file_gets_a_status_and_an_actionable_diagnostic() {
         let msg = &doc
             .diagnostics
             .iter()
-            .find(|x| x.code == *code)
+            .find(|x| x.code.code() == *code)
             .unwrap()
             .message;
         assert!(msg.len() > 30, "{name}: message too terse to act on: {msg}");

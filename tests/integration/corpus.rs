@@ -2,6 +2,7 @@
 //! against the numbers SOURCES.md lists for them. Where the folder does not exist the
 //! tests say so on stderr and pass without checking anything.
 
+use gongkai::model::Code;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -128,7 +129,7 @@ fn shanghai_office_2025_broken_layout() {
     let lost: Vec<_> = doc
         .diagnostics
         .iter()
-        .filter(|d| d.code == "cell_count_mismatch" && d.severity.code() == "error")
+        .filter(|d| d.code == Code::CellCountMismatch && d.severity.code() == "error")
         .collect();
     assert_eq!(lost.len(), 2, "{:#?}", doc.diagnostics);
     assert_eq!(doc.report.status, Status::Partial);
@@ -171,7 +172,7 @@ fn huaian_2024_truncated_excerpt() {
     let doc = process_path(&p);
     let g = grid(&doc);
     assert_eq!(doc.report.status, Status::Partial);
-    assert!(doc.diagnostics.iter().any(|d| d.code == "missing_table"));
+    assert!(doc.diagnostics.iter().any(|d| d.code == Code::MissingTable));
     assert_eq!(
         get(&g, "active.fees", "fee_amount"),
         Some(961_716_000.0),
@@ -189,7 +190,7 @@ fn huaian_2024_truncated_excerpt() {
         get(&g, "applications.outcome.withheld.query_matter", "total"),
         Some(105.0)
     );
-    assert!(doc.diagnostics.iter().any(|d| d.code == "truncated"));
+    assert!(doc.diagnostics.iter().any(|d| d.code == Code::Truncated));
 }
 
 /// The two real crawler dumps against their hand-checked facts (`*.expected.json`):

@@ -1,5 +1,6 @@
 //! Faults: a run killed at any moment leaves whole files, and the next run completes.
 
+use gongkai::model::Code;
 use std::path::Path;
 use std::time::Duration;
 
@@ -242,7 +243,7 @@ fn non_utf8_file_names_and_vanished_files_are_reported_not_fatal() {
     let gone = dir.path().join("gone.txt");
     let doc = gongkai::pipeline::process_path(&gone);
     assert_eq!(doc.report.status, gongkai::model::Status::Failed);
-    assert_eq!(doc.diagnostics[0].code, "unreadable_file");
+    assert_eq!(doc.diagnostics[0].code, Code::UnreadableFile);
     assert!(
         doc.diagnostics[0].message.contains("No such file"),
         "{}",

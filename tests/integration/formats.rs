@@ -5,6 +5,7 @@
 //! `generate.py` there, from the hand-verified expected tables). PDF tests need poppler's
 //! `pdftotext`, which `.ci/run` installs; without it they say so and check nothing.
 
+use gongkai::model::Code;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -215,7 +216,8 @@ fn scanned_pdf_needs_ocr_and_other_forms_are_named() {
         let doc = process_path(&path);
         assert_eq!(doc.report.status, Status::Failed, "{name}");
         assert_eq!(
-            doc.diagnostics[0].code, code,
+            doc.diagnostics[0].code.code(),
+            code,
             "{name}: {:?}",
             doc.diagnostics
         );
@@ -236,7 +238,7 @@ fn a_missing_pdftotext_is_reported_per_file() {
     let doc =
         gongkai::pipeline::process_path_with(&fixture("001_1f7e495e6ab563f2", "pdf"), &options);
     assert_eq!(doc.report.status, Status::Failed);
-    assert_eq!(doc.diagnostics[0].code, "extractor_missing");
+    assert_eq!(doc.diagnostics[0].code, Code::ExtractorMissing);
     assert!(doc.diagnostics[0].message.contains("poppler-utils"));
 }
 
@@ -304,7 +306,7 @@ fn real_pdfs_from_the_corpus() {
     assert!(d
         .diagnostics
         .iter()
-        .any(|x| x.code.as_str() == "template_mismatch"));
+        .any(|x| x.code.code() == "template_mismatch"));
 
     // The text layer of 洪泽区 2023 really does say 10 1 0 0 0: a real failed check.
     let d = process_path(&dir.join("hzq2023_working.pdf"));
@@ -314,7 +316,7 @@ fn real_pdfs_from_the_corpus() {
     let sums: Vec<&str> = d
         .diagnostics
         .iter()
-        .filter(|x| x.code.as_str() == "review_sum_mismatch")
+        .filter(|x| x.code.code() == "review_sum_mismatch")
         .map(|x| x.message.as_str())
         .collect();
     assert_eq!(sums.len(), 2, "{sums:?}");
@@ -386,7 +388,7 @@ fn pdf_extraction_is_bounded_in_time_memory_and_output() {
             ..Default::default()
         },
     );
-    assert_eq!(d.code, "timeout", "{}", d.message);
+    assert_eq!(d.code, Code::Timeout, "{}", d.message);
     assert!(took < Duration::from_secs(10), "{took:?}");
     // Allocates 2 GB for real: refused by the 256 MB address-space limit.
     if cfg!(target_os = "linux") {
@@ -397,7 +399,7 @@ fn pdf_extraction_is_bounded_in_time_memory_and_output() {
                 ..Default::default()
             },
         );
-        assert_eq!(d.code, "resource_limit", "{}", d.message);
+        assert_eq!(d.code, Code::ResourceLimit, "{}", d.message);
         assert!(d.message.contains("268 MB memory limit"), "{}", d.message);
     }
     // Endless text: cut off at the output cap (the file size limit).
@@ -408,14 +410,14 @@ fn pdf_extraction_is_bounded_in_time_memory_and_output() {
             ..Default::default()
         },
     );
-    assert_eq!(d.code, "resource_limit", "{}", d.message);
+    assert_eq!(d.code, Code::ResourceLimit, "{}", d.message);
     assert!(d.message.contains("over 1 MB of text"), "{}", d.message);
     // A program that fails for other reasons is not called a memory problem.
     let (d, _) = run(
         "echo 'Syntax Error: damaged' >&2; exit 1",
         Default::default(),
     );
-    assert_eq!(d.code, "unreadable_pdf", "{}", d.message);
+    assert_eq!(d.code, Code::UnreadablePdf, "{}", d.message);
     assert!(d.message.contains("damaged"), "{}", d.message);
     // The real pdftotext reads the fixture within the default limits.
     if pdftotext_available() {

@@ -3,6 +3,7 @@
 //! decoding called directly (where no panic catch would hide a crash).
 
 use gongkai::map::{map_table, Mapped};
+use gongkai::model::Code;
 use gongkai::segment::segment;
 use gongkai::tables::recover_rows;
 use gongkai::validate::validate;
@@ -22,7 +23,9 @@ fn inputs_that_once_crashed_give_a_result() {
         let bytes = std::fs::read(&path).unwrap();
         let doc = gongkai::pipeline::process_bytes("fuzzed", &bytes);
         assert!(
-            doc.diagnostics.iter().all(|d| d.code != "internal_error"),
+            doc.diagnostics
+                .iter()
+                .all(|d| d.code != Code::InternalError),
             "{}: {:?}",
             path.display(),
             doc.diagnostics

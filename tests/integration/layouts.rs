@@ -2,6 +2,7 @@
 //! tab-separated sample by re-rendering its table lines, written to a real file, and read
 //! back: it must give the sample's facts (the crawler variant: never a different number).
 
+use gongkai::model::Code;
 use gongkai::pipeline::{process_bytes, process_path};
 
 use crate::util::{fact_keys, raw, FactKey};
@@ -165,7 +166,7 @@ fn run_together_crawler_text_never_gives_a_wrong_number() {
     let flagged = variant
         .diagnostics
         .iter()
-        .filter(|d| d.code == "ambiguous_cells")
+        .filter(|d| d.code == Code::AmbiguousCells)
         .count();
     let expected_cells = original.facts.len();
     assert_eq!(
@@ -179,7 +180,7 @@ fn run_together_crawler_text_never_gives_a_wrong_number() {
 fn flagged_cells(doc: &gongkai::model::DocResult) -> usize {
     doc.diagnostics
         .iter()
-        .filter(|d| d.code == "ambiguous_cells")
+        .filter(|d| d.code == Code::AmbiguousCells)
         .map(|d| {
             let first = d.message.split('[').nth(1).unwrap_or("");
             first

@@ -5,6 +5,7 @@
 //! readers supply (poppler-data), so the files need no embedded font. Needs poppler's
 //! `pdftotext`, which `.ci/run` installs.
 
+use gongkai::model::Code;
 use std::path::Path;
 
 use gongkai::model::DocResult;
@@ -253,7 +254,7 @@ fn a_ruled_table_is_read_cell_by_cell() {
         assert!(
             doc.diagnostics
                 .iter()
-                .all(|d| d.code != "pdf_table_unreadable"),
+                .all(|d| d.code != Code::PdfTableUnreadable),
             "{:#?}",
             doc.diagnostics
         );
@@ -290,7 +291,7 @@ fn a_number_across_a_border_gives_a_diagnostic_and_no_numbers() {
     let finding = doc
         .diagnostics
         .iter()
-        .find(|d| d.code == "pdf_table_unreadable")
+        .find(|d| d.code == Code::PdfTableUnreadable)
         .unwrap_or_else(|| panic!("{:#?}", doc.diagnostics));
     assert_eq!(finding.severity.code(), "error");
     assert!(finding.message.contains("page 1"), "{}", finding.message);

@@ -3,6 +3,7 @@
 //! letter's title. Each gives the clean sample's facts, agency and year, and the portal's
 //! record lands in `reports` (`source_url`, `published_at`, `publisher`).
 
+use gongkai::model::Code;
 use std::path::Path;
 
 use gongkai::model::DocResult;
@@ -84,7 +85,7 @@ fn crawler_dumps_read_as_the_clean_report() {
         assert!(
             doc.diagnostics
                 .iter()
-                .all(|d| d.code != "portal_title_mismatch"),
+                .all(|d| d.code != Code::PortalTitleMismatch),
             "{name}"
         );
 
@@ -129,7 +130,7 @@ fn a_block_that_disagrees_with_the_report_loses_with_a_diagnostic() {
     let d = doc
         .diagnostics
         .iter()
-        .find(|d| d.code == "portal_title_mismatch")
+        .find(|d| d.code == Code::PortalTitleMismatch)
         .expect("a portal_title_mismatch diagnostic");
     assert!(d.message.contains("某某局2019年"), "{}", d.message);
 }
@@ -327,7 +328,7 @@ fn too_little_prose_is_said_not_compared() {
             clean
                 .diagnostics
                 .iter()
-                .all(|d| d.code != "near_duplicate_not_checked"),
+                .all(|d| d.code != Code::NearDuplicateNotChecked),
             "{name}"
         );
         let text = std::fs::read_to_string(raw(name)).unwrap();
@@ -337,7 +338,7 @@ fn too_little_prose_is_said_not_compared() {
         assert!(
             doc.diagnostics
                 .iter()
-                .any(|d| d.code == "near_duplicate_not_checked"),
+                .any(|d| d.code == Code::NearDuplicateNotChecked),
             "{name}: {:#?}",
             doc.diagnostics
         );

@@ -33,7 +33,7 @@ fn real_files() -> Vec<(String, Vec<u8>)> {
 }
 
 fn assert_no_internal_error(doc: &DocResult, what: &str) {
-    let codes: Vec<&str> = doc.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let codes: Vec<&str> = doc.diagnostics.iter().map(|d| d.code.code()).collect();
     assert!(!codes.contains(&"internal_error"), "{what}: {codes:?}");
 }
 

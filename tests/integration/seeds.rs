@@ -143,7 +143,7 @@ fn every_seed_gives_its_expected_report_row() {
         assert_eq!(r.issued_on, opt(f[5]), "{}", f[0]);
         assert_eq!(r.status.code(), f[6], "{}: {:?}", f[0], doc.diagnostics);
         assert_eq!(r.facts.to_string(), f[7], "{}", f[0]);
-        let codes: Vec<&str> = doc.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        let codes: Vec<&str> = doc.diagnostics.iter().map(|d| d.code.code()).collect();
         let want: Vec<&str> = f[8].split_whitespace().collect();
         assert_eq!(codes, want, "{}: {:?}", f[0], doc.diagnostics);
     }

@@ -9,7 +9,7 @@
 use super::lattice::{self, is_value, starts_numbered, Frame, Placed, Rect};
 use super::words::Word;
 use crate::decode::grid::Grid;
-use crate::model::Finding;
+use crate::model::{Code, Finding};
 use crate::text::{is_page_number, label_key, parse_number};
 
 /// Tables on consecutive pages whose left and right edges agree within this many points
@@ -172,7 +172,7 @@ pub fn compose(frames: &[Vec<Frame>], words: &[Vec<Word>]) -> (Vec<String>, Vec<
 
 fn unreadable(page: usize, reason: &str) -> Finding {
     Finding::error(
-        "pdf_table_unreadable",
+        Code::PdfTableUnreadable,
         format!(
             "the ruled table on page {page} cannot be read cell by cell ({reason}); its numbers \
              are not read: check this table in the PDF"

@@ -26,7 +26,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::model::Finding;
+use crate::model::{Code, Finding};
 
 /// Why a PDF gave no text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub fn pdf_to_text(bytes: &[u8], program: &str, limits: PdfLimits) -> Result<Pdf
         }
         Err(e) => {
             let why = Finding::warning(
-                "pdf_tables_by_layout",
+                Code::PdfTablesByLayout,
                 format!(
                     "the word boxes of this PDF could not be read ({e:?}); its tables were \
                      read from the layout text"
