@@ -21,8 +21,8 @@ use std::time::UNIX_EPOCH;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::crossref::ProseTraces;
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status};
+use crate::prose::ProseTraces;
 use crate::write::{
     diagnostics_schema, facts_schema, header, reports_schema, sync_buffered, CsvRows,
 };

@@ -30,6 +30,7 @@ pub mod incremental;
 pub mod map;
 pub mod model;
 pub mod pipeline;
+pub mod prose;
 pub mod quality;
 #[cfg(feature = "query")]
 pub mod query;

@@ -377,5 +377,5 @@ pub struct DocResult {
     pub diagnostics: Vec<Diagnostic>,
     /// What the checks across reports need of the prose (not written to the tables; kept
     /// in the incremental state).
-    pub traces: crate::crossref::ProseTraces,
+    pub traces: crate::prose::ProseTraces,
 }

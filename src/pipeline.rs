@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::commit::Staging;
-use crate::crossref::{CrossIndex, ProseTraces, ReportSummary};
+use crate::crossref::{CrossIndex, ReportSummary};
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::discover::{first_missing, walk, Found};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateRows, StateWriter};
@@ -28,6 +28,7 @@ use crate::map::{map_table, Mapped};
 use crate::model::{
     Code, Diagnostic, DocResult, Fact, Finding, Report, Severity, Status, Template,
 };
+use crate::prose::ProseTraces;
 use crate::segment::segment;
 use crate::tables::recover_rows;
 use crate::text::decimal_to_f64;
@@ -360,7 +361,7 @@ fn process_inner(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpti
                 "the report has fewer than {} characters of prose of its own (outside its \
                  tables and a portal's header block), too little to compare with other \
                  reports for copied text",
-                crate::crossref::MIN_PROSE_CHARS
+                crate::prose::MIN_PROSE_CHARS
             ),
             None,
         ));

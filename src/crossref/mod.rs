@@ -1,0 +1,312 @@
+//! crossref: checks across reports, run once the whole corpus has been read.
+//!
+//! Each report leaves a small summary here (its carry-over and stock cells, a hash of all
+//! its cells, a MinHash signature of its prose); after the last file, the summaries of
+//! the same agency's consecutive years are compared, reports whose prose is nearly the
+//! same are found by locality-sensitive hashing, in time linear in the corpus, and the
+//! place names each report's prose mentions are looked up among the corpus's agencies.
+//!
+//! The same agency across years: names are compared after [`agency_key`] (white space
+//! and 关于 removed, 人民政府 dropped: 丰泽区人民政府 = 丰泽区); where a year has no report
+//! under that key, a key without its leading province and city (泉州市丰泽区 → 丰泽区) is
+//! tried, but only if just one report of that year has it (every city has a 行政服务中心).
+
+mod checks;
+mod names;
+mod record;
+mod similar;
+#[cfg(test)]
+mod tests;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use crate::categories::{Breakdown, Category, APPLICANT_COLUMNS};
+use crate::model::{Diagnostic, DocResult, Status, Template};
+use crate::prose::{fnv1a, mix, Signature};
+
+use checks::{compare_years, near_duplicate, other_agencies_named_in};
+pub use names::{agency_key, short_key};
+use names::{hash_text, place_kind, place_names};
+use record::{KeyEntry, PlaceEntry, ReportRecord, SignatureRecord};
+use similar::similar_reports;
+
+/// What the cross-report checks need of one report: made by the worker that read it
+/// ([`ReportSummary::of`]), handed to [`CrossIndex::push`].
+#[derive(Debug, Clone)]
+pub struct ReportSummary {
+    stored: ReportRecord,
+    signature: Option<Signature>,
+}
+
+impl ReportSummary {
+    /// The summary of a report; `None` for a report that could not be read.
+    pub fn of(doc: &DocResult) -> Option<ReportSummary> {
+        let r = &doc.report;
+        if r.status == Status::Failed {
+            return None;
+        }
+        let (agency, year) = (r.agency.as_deref()?, r.year?);
+        let key = agency_key(agency);
+        let mut s = ReportRecord {
+            report_id: r.report_id.clone(),
+            source_path: r.source_path.clone(),
+            agency: agency.to_string(),
+            year,
+            y2021: r.template == Template::Y2021,
+            carried_over: [None; 7],
+            carried_forward: [None; 7],
+            stock: [[None; 3]; 2],
+            cells: 0,
+            cell_count: doc.facts.len() as u32,
+            all_zero: doc.facts.iter().all(|f| f.value == 0.0),
+            // Only a place agency's report is checked for other places' names: a
+            // department's places are not kept (most reports, and most of this space).
+            places: if place_kind(&key).is_some() {
+                doc.traces.places.clone()
+            } else {
+                Vec::new()
+            },
+            key,
+        };
+        for f in &doc.facts {
+            // Order-independent (a sum of cell hashes): the same cells in any order match.
+            let cell_hash = (f.category as u64) << 40 | (f.breakdown as u64) << 32;
+            s.cells = s
+                .cells
+                .wrapping_add(mix(fnv1a(cell_hash, f.value.to_bits())));
+            let cell = Some((f.value, f.line));
+            let applicant = APPLICANT_COLUMNS.iter().position(|b| *b == f.breakdown);
+            let stock_row = match f.category {
+                Category::ActiveRules => Some(0),
+                Category::ActiveNormativeDocs => Some(1),
+                _ => None,
+            };
+            let stock_col = match f.breakdown {
+                Breakdown::Issued => Some(0),
+                Breakdown::Repealed => Some(1),
+                Breakdown::InForce => Some(2),
+                _ => None,
+            };
+            match (f.category, applicant, stock_row, stock_col) {
+                (Category::CarriedOver, Some(i), ..) => s.carried_over[i] = cell,
+                (Category::CarriedForward, Some(i), ..) => s.carried_forward[i] = cell,
+                (_, _, Some(row), Some(col)) => s.stock[row][col] = cell,
+                _ => {}
+            }
+        }
+        Some(ReportSummary {
+            stored: s,
+            signature: doc.traces.signature,
+        })
+    }
+}
+
+/// Reads `buf.len()` bytes at `offset` (a seek and a read: the file is the index's own).
+fn read_at(mut file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
+}
+
+/// Flushes a temporary file's buffer and hands the file back for reading.
+fn finish(file: BufWriter<File>) -> io::Result<File> {
+    file.into_inner().map_err(io::IntoInnerError::into_error)
+}
+
+/// Collects report summaries as the run writes them, and compares them once all are in
+/// ([`CrossIndex::for_each_finding`]).
+///
+/// The summaries go to two unnamed temporary files (beside the output: the same disk,
+/// and gone when the run ends however it ends), not to memory: while the corpus is read,
+/// the index holds nothing per report. The comparisons at the end read the files back
+/// and hold arrays of 8 to 36 bytes a report (where each summary is, its keys' and place
+/// names' hashes, its nearest others), made when the workers' memory is free again.
+#[derive(Debug)]
+pub struct CrossIndex {
+    /// Each report's [`ReportRecord`] record, its length (`u32`) before it.
+    records: BufWriter<File>,
+    /// Each report's [`SignatureRecord`] record.
+    signed: BufWriter<File>,
+    reports: u32,
+    /// A record being encoded (kept to reuse its allocation).
+    scratch: Vec<u8>,
+}
+
+impl CrossIndex {
+    /// An empty index whose temporary files are made in `dir`.
+    pub fn create_in(dir: &Path) -> io::Result<CrossIndex> {
+        Ok(CrossIndex {
+            records: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
+            signed: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
+            reports: 0,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Records one report (failed reports and those without agency or year are skipped);
+    /// the pipeline pushes summaries its workers made instead.
+    #[cfg(test)]
+    fn add(&mut self, doc: &DocResult) {
+        self.push(ReportSummary::of(doc))
+            .expect("writing a temporary file");
+    }
+
+    /// Adds a report's summary, made beforehand ([`ReportSummary::of`]).
+    pub fn push(&mut self, summary: Option<ReportSummary>) -> io::Result<()> {
+        let Some(ReportSummary { stored, signature }) = summary else {
+            return Ok(());
+        };
+        self.scratch.clear();
+        self.scratch.extend([0; 4]);
+        stored.encode(&mut self.scratch);
+        let len = (self.scratch.len() - 4) as u32;
+        self.scratch[..4].copy_from_slice(&len.to_le_bytes());
+        self.records.write_all(&self.scratch)?;
+        let signed = SignatureRecord {
+            key: hash_text(&stored.key),
+            year: stored.year,
+            signature,
+        };
+        self.signed.write_all(&signed.encode())?;
+        self.reports += 1;
+        Ok(())
+    }
+
+    /// The cross-report diagnostics, in the order their reports were added, each with its
+    /// report's year (for the partitioned layout), handed to `emit` one by one: a large
+    /// corpus has hundreds of thousands, which are not held at once.
+    pub fn for_each_finding(
+        self,
+        mut emit: impl FnMut(Option<i32>, Diagnostic) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let reports = self.reports as usize;
+        let signed = finish(self.signed)?;
+        let (records, keys, mut places) = Records::scan(finish(self.records)?, reports)?;
+        let previous = previous_years(keys);
+        let nearest = similar_reports(&signed, reports)?;
+        drop(signed);
+        places.sort_unstable();
+        let mut found: Vec<Diagnostic> = Vec::new();
+        for i in 0..reports {
+            let r = records.get(i as u32)?;
+            if let Some(p) = previous[i] {
+                compare_years(&r, &records.get(p)?, &mut found);
+            }
+            for near in nearest[i].iter().flatten() {
+                near_duplicate(&r, near, &records.get(near.other)?, &mut found);
+            }
+            other_agencies_named_in(&r, &places, &records, &mut found)?;
+            for d in found.drain(..) {
+                emit(Some(r.year), d)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// All of [`CrossIndex::for_each_finding`]'s diagnostics at once.
+    #[cfg(test)]
+    fn findings(self) -> Vec<(Option<i32>, Diagnostic)> {
+        let mut all = Vec::new();
+        self.for_each_finding(|year, d| {
+            all.push((year, d));
+            Ok(())
+        })
+        .expect("collecting into a Vec cannot fail");
+        all
+    }
+}
+
+/// The index's record file, read back report by report.
+struct Records {
+    file: File,
+    /// Where each report's record (its length first) starts, and where the last ends.
+    offsets: Vec<u64>,
+}
+
+impl Records {
+    /// Reads the record file through once: where each record is, and each report's keys
+    /// and place names (hashed) to sort.
+    fn scan(file: File, reports: usize) -> io::Result<(Records, Vec<KeyEntry>, Vec<PlaceEntry>)> {
+        let (mut offsets, mut keys, mut places) = (
+            Vec::with_capacity(reports + 1),
+            Vec::with_capacity(reports),
+            Vec::new(),
+        );
+        let mut reader = io::BufReader::with_capacity(1 << 16, &file);
+        reader.seek(SeekFrom::Start(0))?;
+        let mut at = 0u64;
+        let mut record = Vec::new();
+        for report in 0..reports as u32 {
+            let mut len = [0u8; 4];
+            reader.read_exact(&mut len)?;
+            let len = u32::from_le_bytes(len);
+            record.resize(len as usize, 0);
+            reader.read_exact(&mut record)?;
+            offsets.push(at);
+            at += 4 + u64::from(len);
+            let stored = ReportRecord::decode(&record).ok_or_else(damaged)?;
+            let key = hash_text(&stored.key);
+            let short = short_key(&stored.key).map_or(key, hash_text);
+            keys.push(KeyEntry {
+                short,
+                year: stored.year,
+                key,
+                report,
+            });
+            if let Some(kind) = place_kind(&stored.key) {
+                for name in place_names(&stored.key) {
+                    let name = hash_text(name);
+                    places.push(PlaceEntry {
+                        name,
+                        report,
+                        key,
+                        kind,
+                    });
+                }
+            }
+        }
+        offsets.push(at);
+        drop(reader);
+        Ok((Records { file, offsets }, keys, places))
+    }
+
+    fn get(&self, report: u32) -> io::Result<ReportRecord> {
+        let i = report as usize;
+        let (start, end) = (self.offsets[i] + 4, self.offsets[i + 1]);
+        let mut record = vec![0u8; (end - start) as usize];
+        read_at(&self.file, start, &mut record)?;
+        ReportRecord::decode(&record).ok_or_else(damaged)
+    }
+}
+
+/// The error for a temporary file that does not read back as written.
+fn damaged() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "the cross-report index's temporary file was changed while the run read it",
+    )
+}
+
+/// For each report, the report of the same agency for the year before, if one: the
+/// first one with its key, or else the only agency of that year with its short key.
+fn previous_years(mut keys: Vec<KeyEntry>) -> Vec<Option<u32>> {
+    let mut previous = vec![None; keys.len()];
+    keys.sort_unstable();
+    for e in &keys {
+        let year = e.year - 1;
+        let from = keys.partition_point(|k| (k.short, k.year) < (e.short, year));
+        let to = keys.partition_point(|k| (k.short, k.year) <= (e.short, year));
+        let group = &keys[from..to];
+        // The first report met is the one compared with (a report published twice, as
+        // PDF and as a web page, is one report).
+        let same_key = group.iter().find(|k| k.key == e.key);
+        let only_key = match group {
+            [first, .., last] if first.key != last.key => None,
+            [first, ..] => Some(first),
+            [] => None,
+        };
+        previous[e.report as usize] = same_key.or(only_key).map(|k| k.report);
+    }
+    previous
+}

@@ -1,0 +1,212 @@
+//! The records the index keeps per report in its temporary files: a hand-written
+//! little-endian format (a few hundred bytes a report, read back by offset), not a
+//! serde format, because the index reads one field of millions of records at a time.
+
+use super::names::PlaceKind;
+use crate::model::{Diagnostic, Finding};
+use crate::prose::{Signature, SIGNATURE_LEN};
+
+/// A cell value with its source line.
+pub(super) type NumberAt = Option<(f64, i32)>;
+
+/// The part of a summary the index keeps in its record file, read back for the checks.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ReportRecord {
+    pub(super) report_id: String,
+    pub(super) source_path: String,
+    pub(super) agency: String,
+    /// [`agency_key`] of the agency.
+    pub(super) key: String,
+    pub(super) year: i32,
+    /// Whether the report has the 2021 tables (the stock rows are compared only then).
+    pub(super) y2021: bool,
+    pub(super) carried_over: [NumberAt; 7],
+    pub(super) carried_forward: [NumberAt; 7],
+    /// 规章, 规范性文件: (本年制发, 本年废止, 现行有效).
+    pub(super) stock: [[NumberAt; 3]; 2],
+    /// A hash of every cell (category, breakdown, value), in a fixed order.
+    pub(super) cells: u64,
+    /// How many cells, and whether all are zero (small agencies report all-zero tables
+    /// every year, which is no sign of copying).
+    pub(super) cell_count: u32,
+    pub(super) all_zero: bool,
+    pub(super) places: Vec<(String, i32)>,
+}
+
+impl ReportRecord {
+    pub(super) fn diagnostic(&self, f: Finding) -> Diagnostic {
+        Diagnostic {
+            report_id: self.report_id.clone(),
+            source_path: self.source_path.clone(),
+            severity: f.severity,
+            code: f.code,
+            message: f.message,
+            line: f.line,
+        }
+    }
+
+    pub(super) fn name(&self) -> String {
+        format!("{} {} (report {})", self.agency, self.year, self.report_id)
+    }
+
+    pub(super) fn cells(&self) -> impl Iterator<Item = &NumberAt> {
+        let stock = self.stock.iter().flatten();
+        self.carried_over
+            .iter()
+            .chain(&self.carried_forward)
+            .chain(stock)
+    }
+
+    /// Appends the record: texts with their length before them, numbers little-endian.
+    pub(super) fn encode(&self, out: &mut Vec<u8>) {
+        let text = |out: &mut Vec<u8>, text: &str| {
+            out.extend((text.len() as u32).to_le_bytes());
+            out.extend(text.as_bytes());
+        };
+        for field in [&self.report_id, &self.source_path, &self.agency, &self.key] {
+            text(out, field);
+        }
+        out.extend(self.year.to_le_bytes());
+        out.push(u8::from(self.y2021));
+        for cell in self.cells() {
+            match cell {
+                Some((value, line)) => {
+                    out.push(1);
+                    out.extend(value.to_le_bytes());
+                    out.extend(line.to_le_bytes());
+                }
+                None => out.push(0),
+            }
+        }
+        out.extend(self.cells.to_le_bytes());
+        out.extend(self.cell_count.to_le_bytes());
+        out.push(u8::from(self.all_zero));
+        out.extend((self.places.len() as u32).to_le_bytes());
+        for (name, line) in &self.places {
+            text(out, name);
+            out.extend(line.to_le_bytes());
+        }
+    }
+
+    /// Reads [`ReportRecord::encode`]'s record; `None` if it is cut short or not one.
+    pub(super) fn decode(record: &[u8]) -> Option<ReportRecord> {
+        let mut r = RecordReader(record);
+        let mut s = ReportRecord {
+            report_id: r.text()?,
+            source_path: r.text()?,
+            agency: r.text()?,
+            key: r.text()?,
+            year: i32::from_le_bytes(r.array()?),
+            y2021: r.byte()? == 1,
+            carried_over: [None; 7],
+            carried_forward: [None; 7],
+            stock: [[None; 3]; 2],
+            cells: 0,
+            cell_count: 0,
+            all_zero: false,
+            places: Vec::new(),
+        };
+        let stock = s.stock.iter_mut().flatten();
+        for cell in s
+            .carried_over
+            .iter_mut()
+            .chain(&mut s.carried_forward)
+            .chain(stock)
+        {
+            if r.byte()? == 1 {
+                *cell = Some((
+                    f64::from_le_bytes(r.array()?),
+                    i32::from_le_bytes(r.array()?),
+                ));
+            }
+        }
+        s.cells = u64::from_le_bytes(r.array()?);
+        s.cell_count = u32::from_le_bytes(r.array()?);
+        s.all_zero = r.byte()? == 1;
+        for _ in 0..u32::from_le_bytes(r.array()?) {
+            s.places.push((r.text()?, i32::from_le_bytes(r.array()?)));
+        }
+        r.0.is_empty().then_some(s)
+    }
+}
+
+/// The fields of a record, read in order.
+pub(super) struct RecordReader<'a>(&'a [u8]);
+
+impl<'a> RecordReader<'a> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let head = self.0.get(..n)?;
+        self.0 = &self.0[n..];
+        Some(head)
+    }
+
+    pub(super) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    pub(super) fn byte(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    pub(super) fn text(&mut self) -> Option<String> {
+        let len = u32::from_le_bytes(self.array()?) as usize;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+}
+
+/// Bytes per report in the signature file: a signature or not, the agency key's hash,
+/// the year, the signature (zeros for none).
+pub(super) const SIGNED_RECORD: usize = 1 + 8 + 4 + 4 * SIGNATURE_LEN;
+
+/// What the near-duplicate search reads of a report: fixed-size, so that report `i`'s
+/// is at `i * SIGNED_RECORD`.
+pub(super) struct SignatureRecord {
+    pub(super) key: u64,
+    pub(super) year: i32,
+    pub(super) signature: Option<Signature>,
+}
+
+impl SignatureRecord {
+    pub(super) fn encode(&self) -> [u8; SIGNED_RECORD] {
+        let mut record = [0u8; SIGNED_RECORD];
+        record[0] = u8::from(self.signature.is_some());
+        record[1..9].copy_from_slice(&self.key.to_le_bytes());
+        record[9..13].copy_from_slice(&self.year.to_le_bytes());
+        let hashes = self.signature.map_or([0; SIGNATURE_LEN], |s| s.0);
+        for (bytes, h) in record[13..].chunks_exact_mut(4).zip(hashes) {
+            bytes.copy_from_slice(&h.to_le_bytes());
+        }
+        record
+    }
+
+    pub(super) fn decode(record: &[u8; SIGNED_RECORD]) -> SignatureRecord {
+        let mut hashes = [0u32; SIGNATURE_LEN];
+        for (h, bytes) in hashes.iter_mut().zip(record[13..].chunks_exact(4)) {
+            *h = u32::from_le_bytes(bytes.try_into().expect("four bytes"));
+        }
+        SignatureRecord {
+            key: u64::from_le_bytes(record[1..9].try_into().expect("eight bytes")),
+            year: i32::from_le_bytes(record[9..13].try_into().expect("four bytes")),
+            signature: (record[0] == 1).then_some(Signature(hashes)),
+        }
+    }
+}
+
+/// A report's agency key and year, as the index sorts them to find the same agency's
+/// year before: by short key, year, key, then report (field order is sort order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct KeyEntry {
+    pub(super) short: u64,
+    pub(super) year: i32,
+    pub(super) key: u64,
+    pub(super) report: u32,
+}
+
+/// One name of a place agency with a report, sorted by name, then report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct PlaceEntry {
+    pub(super) name: u64,
+    pub(super) report: u32,
+    pub(super) key: u64,
+    pub(super) kind: PlaceKind,
+}
