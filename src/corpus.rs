@@ -569,8 +569,8 @@ pub fn generate(dir: &Path, count: u64, seed: u64) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::process_bytes;
     use crate::model::Status;
-    use crate::pipeline::process_bytes;
 
     #[test]
     fn generated_reports_are_read_with_their_identities_intact() {

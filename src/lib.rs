@@ -11,7 +11,7 @@
 //!   + CSV, in input order) ─► commit (the new output replaces the old at once)
 //! ```
 //!
-//! [`pipeline::process_bytes`] runs every stage on one report; [`pipeline::run`] runs a
+//! [`extract::process_bytes`] runs every stage on one report; [`pipeline::run`] runs a
 //! whole job: the walk streams files to workers on a rayon pool, one writer thread writes
 //! the results in input order, and [`incremental`] keeps what the next run needs to redo
 //! nothing. [`corpus`] makes synthetic reports for benchmarks. Data problems are rows in
@@ -26,6 +26,7 @@ pub mod corpus;
 pub mod crossref;
 pub mod decode;
 pub mod discover;
+pub mod extract;
 pub mod incremental;
 pub mod map;
 pub mod model;

@@ -17,34 +17,15 @@ use crate::categories::{
     ACTIVE_COLUMN_KEYS, ACTIVE_LABELS, APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS,
     REVIEW_ROWS,
 };
-use crate::model::{Code, Finding, Template, Unit};
+use crate::model::{Code, Finding, PlacedCell, Template, Unit};
 use crate::tables::{RawCell, RawRow};
 use crate::text::{label_key, parse_number, wan_to_yuan, whole_number, Word};
-
-/// One cell placed in the grid of categories and breakdowns, value exact.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellFact {
-    /// Which table.
-    pub section: Section,
-    /// The row.
-    pub category: Category,
-    /// The column.
-    pub breakdown: Breakdown,
-    /// The value as written, money in 元.
-    pub value: Decimal,
-    /// `count` or `yuan`.
-    pub unit: Unit,
-    /// The cell text exactly as written.
-    pub raw: String,
-    /// 1-based source line.
-    pub line: i32,
-}
 
 /// What the mapping of one report's tables produced.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mapped {
     /// Cells in source order.
-    pub cells: Vec<CellFact>,
+    pub cells: Vec<PlacedCell>,
     /// Problems found while mapping.
     pub findings: Vec<Finding>,
     /// Evidence for the 2019 format (columns or rows only it has), with a line.
@@ -593,7 +574,7 @@ fn push_cells(
             continue;
         };
         let (value, unit) = money(*col, number, slot, out);
-        out.cells.push(CellFact {
+        out.cells.push(PlacedCell {
             section,
             category,
             breakdown: *col,

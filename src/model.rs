@@ -5,7 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use rust_decimal::Decimal;
+
 use crate::categories::{Breakdown, Category, Section};
+use crate::prose::ProseTraces;
+use crate::text::decimal_to_f64;
 
 /// Which national table format a report follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +89,25 @@ pub struct Fact {
     /// The cell text exactly as written.
     pub raw: String,
     /// 1-based line of the source text the value was read from.
+    pub line: i32,
+}
+
+/// One cell placed in the grid of categories and breakdowns, value exact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedCell {
+    /// Which table.
+    pub section: Section,
+    /// The row.
+    pub category: Category,
+    /// The column.
+    pub breakdown: Breakdown,
+    /// The value as written, money in 元.
+    pub value: Decimal,
+    /// `count` or `yuan`.
+    pub unit: Unit,
+    /// The cell text exactly as written.
+    pub raw: String,
+    /// 1-based source line.
     pub line: i32,
 }
 
@@ -377,5 +400,111 @@ pub struct DocResult {
     pub diagnostics: Vec<Diagnostic>,
     /// What the checks across reports need of the prose (not written to the tables; kept
     /// in the incremental state).
-    pub traces: crate::prose::ProseTraces,
+    pub traces: ProseTraces,
+}
+
+impl Fact {
+    /// A placed cell as a row of `facts`, with what every fact repeats of its report.
+    pub fn of(report: &Report, cell: &PlacedCell) -> Fact {
+        Fact {
+            report_id: report.report_id.clone(),
+            agency: report.agency.clone(),
+            year: report.year,
+            template: report.template,
+            section: cell.section,
+            category: cell.category,
+            breakdown: cell.breakdown,
+            value: decimal_to_f64(cell.value),
+            unit: cell.unit,
+            raw: cell.raw.clone(),
+            line: cell.line,
+        }
+    }
+}
+
+impl Report {
+    /// The row of a file nothing could be read from: what is known of the file, and why.
+    pub fn failed(report_id: &str, source_path: &str, bytes: usize, error: &str) -> Report {
+        Report {
+            report_id: report_id.to_string(),
+            source_path: source_path.to_string(),
+            bytes: bytes as i64,
+            agency: None,
+            year: None,
+            template: Template::None,
+            title: None,
+            doc_number: None,
+            issued_on: None,
+            status: Status::Failed,
+            facts: 0,
+            warnings: 0,
+            error: Some(error.to_string()),
+            format: None,
+            encoding: None,
+            source_url: None,
+            published_at: None,
+            publisher: None,
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A stage's finding, tied to the report it was found in.
+    pub fn of(report_id: &str, source_path: &str, finding: Finding) -> Diagnostic {
+        Diagnostic {
+            report_id: report_id.to_string(),
+            source_path: source_path.to_string(),
+            severity: finding.severity,
+            code: finding.code,
+            message: finding.message,
+            line: finding.line,
+        }
+    }
+}
+
+impl DocResult {
+    /// A file nothing could be read from: its `failed` row and the finding that says why.
+    pub fn failed(report_id: &str, source_path: &str, bytes: usize, finding: Finding) -> DocResult {
+        DocResult {
+            report: Report::failed(report_id, source_path, bytes, &finding.message),
+            facts: Vec::new(),
+            diagnostics: vec![Diagnostic::of(report_id, source_path, finding)],
+            traces: ProseTraces::default(),
+        }
+    }
+
+    /// A report that was read. Its row's counts and status follow from its cells and
+    /// findings: `partial` where any finding is an error (the first one's message is the
+    /// row's `error`), `ok` otherwise.
+    pub fn read(
+        mut report: Report,
+        cells: &[PlacedCell],
+        findings: Vec<Finding>,
+        traces: ProseTraces,
+    ) -> DocResult {
+        let facts: Vec<Fact> = cells.iter().map(|c| Fact::of(&report, c)).collect();
+        let first_error = findings.iter().find(|f| f.severity == Severity::Error);
+        report.status = if first_error.is_some() {
+            Status::Partial
+        } else {
+            Status::Ok
+        };
+        report.error = first_error.map(|f| f.message.clone());
+        report.facts = facts.len() as i32;
+        report.warnings = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count() as i32;
+        let (id, path) = (&report.report_id, &report.source_path);
+        let diagnostics = findings
+            .into_iter()
+            .map(|f| Diagnostic::of(id, path, f))
+            .collect();
+        DocResult {
+            report,
+            facts,
+            diagnostics,
+            traces,
+        }
+    }
 }

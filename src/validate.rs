@@ -13,8 +13,9 @@ use regex::Regex;
 use rust_decimal::Decimal;
 
 use crate::categories::{Breakdown, Category, Section, APPLICANT_PARTS, REVIEW_ROWS};
-use crate::map::{CellFact, Evidence, Mapped};
-use crate::model::{Code, Finding, Template, Unit};
+use crate::map::{Evidence, Mapped};
+use crate::model::{Code, Finding, PlacedCell, Template, Unit};
+use crate::segment::Metadata;
 use crate::text::{without_whitespace, Word};
 
 macro_rules! pattern {
@@ -26,16 +27,16 @@ macro_rules! pattern {
 /// A report's cells by row and column: one slot per (category, breakdown) pair, so a
 /// lookup is an index (the checks make hundreds per report). A later cell for the same
 /// pair replaces an earlier one, as in a map.
-struct Grid<'a> {
-    cells: Vec<Option<&'a CellFact>>,
+struct CellIndex<'a> {
+    cells: Vec<Option<&'a PlacedCell>>,
 }
 
-impl<'a> Grid<'a> {
+impl<'a> CellIndex<'a> {
     fn slot(c: Category, b: Breakdown) -> usize {
         c as usize * Breakdown::ALL.len() + b as usize
     }
 
-    fn get(&self, c: Category, b: Breakdown) -> Option<&'a CellFact> {
+    fn get(&self, c: Category, b: Breakdown) -> Option<&'a PlacedCell> {
         self.cells[Self::slot(c, b)]
     }
 
@@ -47,9 +48,9 @@ impl<'a> Grid<'a> {
     }
 }
 
-impl<'a> FromIterator<&'a CellFact> for Grid<'a> {
-    fn from_iter<I: IntoIterator<Item = &'a CellFact>>(cells: I) -> Self {
-        let mut grid = Grid {
+impl<'a> FromIterator<&'a PlacedCell> for CellIndex<'a> {
+    fn from_iter<I: IntoIterator<Item = &'a PlacedCell>>(cells: I) -> Self {
+        let mut grid = CellIndex {
             cells: vec![None; Category::ALL.len() * Breakdown::ALL.len()],
         };
         for cell in cells {
@@ -59,16 +60,65 @@ impl<'a> FromIterator<&'a CellFact> for Grid<'a> {
     }
 }
 
-/// Runs every per-report check. `prose` holds the [`label_key`](crate::text::label_key)s of
-/// the report's lines outside its tables, with their 1-based line numbers, for the
-/// prose-against-table checks.
-pub fn validate(
+/// A report as the per-report checks see it: its cells, and what was read around them.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The cells the tables gave, and what mapping them found.
+    pub mapped: &'a Mapped,
+    /// The national format the tables follow.
+    pub template: Template,
+    /// Title, agency, year, dates and the portal's record.
+    pub metadata: &'a Metadata,
+    /// The lines outside the tables and a portal's header block, as written, with their
+    /// 1-based line numbers.
+    pub prose: &'a [(i32, &'a str)],
+    /// The same lines as [`label_key`](crate::text::label_key)s, for word matching.
+    pub prose_keys: &'a [(i32, &'a str)],
+    /// Whether the prose was long enough to compare across reports (it has a signature).
+    pub prose_compared: bool,
+}
+
+/// Runs every per-report check, in a fixed order: the tables' own identities and
+/// domains, the prose against the tables, then the report as a whole (its sections,
+/// dates and metadata).
+pub fn validate(input: &Input) -> Vec<Finding> {
+    let meta = input.metadata;
+    let mut out = check_cells(input.mapped, input.template, meta.year, input.prose_keys);
+    if !input.prose_compared {
+        // Said, so that no finding is not read as "not copied".
+        out.push(Finding::warning(
+            Code::NearDuplicateNotChecked,
+            format!(
+                "the report has fewer than {} characters of prose of its own (outside its \
+                 tables and a portal's header block), too little to compare with other \
+                 reports for copied text",
+                crate::prose::MIN_PROSE_CHARS
+            ),
+            None,
+        ));
+    }
+    out.extend(check_timeliness(
+        meta.agency.as_deref(),
+        meta.year,
+        meta.issued_on.as_deref(),
+        meta.portal.published_at.as_deref(),
+    ));
+    out.extend(check_sections(input.prose_keys));
+    out.extend(check_unit_words(meta.agency.as_deref(), input.prose));
+    check_metadata(meta, &mut out);
+    out
+}
+
+/// The checks of the cells: the four identities of the output contract, the tables'
+/// presence, value domains, the template, and the prose's numbers against the tables.
+/// `prose` holds the label keys of the lines outside the tables.
+fn check_cells(
     mapped: &Mapped,
     template: Template,
     year: Option<i32>,
     prose: &[(i32, &str)],
 ) -> Vec<Finding> {
-    let grid: Grid = mapped.cells.iter().collect();
+    let grid: CellIndex = mapped.cells.iter().collect();
     let mut out = Vec::new();
     check_tables_present(mapped, &mut out);
     check_identity(&grid, &mut out);
@@ -82,6 +132,40 @@ pub fn validate(
     check_narrative(&grid, prose, &mut out);
     check_prose_parts(prose, &mut out);
     out
+}
+
+/// What the report does not say about itself: its date, its statistics period, its
+/// agency or year.
+fn check_metadata(meta: &Metadata, out: &mut Vec<Finding>) {
+    if meta.issued_on.is_none() {
+        out.push(Finding::warning(
+            Code::MissingMetadata,
+            "no date at the end of the report (a signature or 印发 date): when it was issued \
+             cannot be told",
+            None,
+        ));
+    }
+    if !meta.period_stated {
+        out.push(Finding::warning(
+            Code::MissingMetadata,
+            "the opening paragraphs state no statistics period (统计期限 …年1月1日至12月31日)",
+            meta.title_line,
+        ));
+    }
+    if meta.agency.is_none() || meta.year.is_none() {
+        out.push(Finding::warning(
+            Code::MissingMetadata,
+            format!(
+                "could not read the {} from the title or the statistics period",
+                match (meta.agency.is_none(), meta.year.is_none()) {
+                    (true, true) => "agency or the reporting year",
+                    (true, false) => "agency",
+                    _ => "reporting year",
+                }
+            ),
+            meta.title_line,
+        ));
+    }
 }
 
 /// Whether an agency is a government (人民政府, a district, county, town or street office)
@@ -110,7 +194,7 @@ pattern!(DISTRICT_WORDS, r"(?:本|全|我)区");
 /// (seed 003, line 115), 全县 in a district's. The usual trace of a report copied from
 /// another agency's and not fully edited. Only the kinds whose words cannot be meant of
 /// the agency itself are compared: towns and street offices, districts and counties.
-pub fn check_unit_words(agency: Option<&str>, prose: &[(i32, &str)]) -> Vec<Finding> {
+fn check_unit_words(agency: Option<&str>, prose: &[(i32, &str)]) -> Vec<Finding> {
     let Some(agency) = agency else {
         return Vec::new();
     };
@@ -163,7 +247,7 @@ pub fn check_unit_words(agency: Option<&str>, prose: &[(i32, &str)]) -> Vec<Find
 /// the following year for departments, 31 March for governments. A warning, with both
 /// dates; nothing is said where the date, year or agency is missing. A report with no
 /// date of its own is judged by the portal's publication time, where a crawler kept it.
-pub fn check_timeliness(
+fn check_timeliness(
     agency: Option<&str>,
     year: Option<i32>,
     issued_on: Option<&str>,
@@ -272,7 +356,7 @@ static STATEMENTS: [Statement; 7] = [
 /// 行政复议N件 …) and "未收到申请" must agree with the table's 总计 column. A warning: the
 /// prose may count differently (a whole area, or new plus carried over), so both numbers
 /// are given for the analyst to judge. A statement whose rows are all blank is skipped.
-fn check_narrative(grid: &Grid, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
+fn check_narrative(grid: &CellIndex, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
     let total_of = |rows: &[Category]| -> Option<Decimal> {
         let values: Vec<Decimal> = rows
             .iter()
@@ -345,7 +429,7 @@ const SECTIONS: [(&str, &[&str]); 3] = [
 
 /// Warns of each required prose section that has no heading. `prose`: label keys of the
 /// lines outside the tables, as for [`validate`].
-pub fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
+fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, words) in SECTIONS {
         let found = prose
@@ -420,15 +504,15 @@ fn list_parts(tail: &str, unit: &str) -> Vec<u64> {
     parts
 }
 
-fn value(grid: &Grid, c: Category, b: Breakdown) -> Option<Decimal> {
+fn value(grid: &CellIndex, c: Category, b: Breakdown) -> Option<Decimal> {
     grid.get(c, b).map(|f| f.value)
 }
 
-fn line(grid: &Grid, c: Category, b: Breakdown) -> Option<i32> {
+fn line(grid: &CellIndex, c: Category, b: Breakdown) -> Option<i32> {
     grid.get(c, b).map(|f| f.line)
 }
 
-fn columns_of(grid: &Grid, section: Section) -> Vec<Breakdown> {
+fn columns_of(grid: &CellIndex, section: Section) -> Vec<Breakdown> {
     let mut cols: Vec<Breakdown> = grid
         .keys()
         .filter(|(c, _)| c.section() == section)
@@ -459,7 +543,7 @@ fn check_tables_present(mapped: &Mapped, out: &mut Vec<Finding>) {
 }
 
 /// Check 1: 新收 + 上年结转 = （七）总计 + 结转下年度, per column.
-fn check_identity(grid: &Grid, out: &mut Vec<Finding>) {
+fn check_identity(grid: &CellIndex, out: &mut Vec<Finding>) {
     for b in columns_of(grid, Section::Applications) {
         let (Some(n), Some(o), Some(t), Some(f)) = (
             value(grid, Category::New, b),
@@ -485,7 +569,7 @@ fn check_identity(grid: &Grid, out: &mut Vec<Finding>) {
 }
 
 /// Check 2: the six applicant columns sum to 总计, per row.
-fn check_row_sums(grid: &Grid, out: &mut Vec<Finding>) {
+fn check_row_sums(grid: &CellIndex, out: &mut Vec<Finding>) {
     let mut rows: Vec<Category> = grid
         .keys()
         .filter(|(c, _)| c.section() == Section::Applications)
@@ -516,7 +600,7 @@ fn check_row_sums(grid: &Grid, out: &mut Vec<Finding>) {
 
 /// Check 3: （七）总计 is the sum of the outcome rows, per column. The single 2019 （六）
 /// row and the three 2021 rows are alternatives; whichever the report has is counted once.
-fn check_outcome_sums(grid: &Grid, out: &mut Vec<Finding>) {
+fn check_outcome_sums(grid: &CellIndex, out: &mut Vec<Finding>) {
     let common: Vec<Category> = Category::ALL
         .iter()
         .copied()
@@ -570,7 +654,7 @@ fn check_outcome_sums(grid: &Grid, out: &mut Vec<Finding>) {
 }
 
 /// Check 4: 维持 + 纠正 + 其他 + 尚未审结 = 总计, for 复议 and both kinds of 诉讼.
-fn check_review_sums(grid: &Grid, out: &mut Vec<Finding>) {
+fn check_review_sums(grid: &CellIndex, out: &mut Vec<Finding>) {
     for c in REVIEW_ROWS {
         let parts: Option<Vec<Decimal>> = [
             Breakdown::Upheld,
@@ -603,7 +687,7 @@ fn check_review_sums(grid: &Grid, out: &mut Vec<Finding>) {
 }
 
 /// Counts are whole and non-negative; only 本年增/减 may carry a sign; money is ≥ 0.
-fn check_domain(cells: &[CellFact], out: &mut Vec<Finding>) {
+fn check_domain(cells: &[PlacedCell], out: &mut Vec<Finding>) {
     for f in cells {
         let negative_ok = f.breakdown == Breakdown::ItemsChange;
         let problem = if f.value.is_sign_negative() && !f.value.is_zero() && !negative_ok {
@@ -633,7 +717,7 @@ fn check_domain(cells: &[CellFact], out: &mut Vec<Finding>) {
 const FEE_PLAUSIBLE_YUAN: i64 = 1_000_000;
 
 /// 本年收费金额 is printed in 万元; a value entered in 元 comes out 10 000 times too large.
-fn check_fee_unit(cells: &[CellFact], out: &mut Vec<Finding>) {
+fn check_fee_unit(cells: &[PlacedCell], out: &mut Vec<Finding>) {
     for f in cells {
         if f.breakdown == Breakdown::FeeAmount && f.value > Decimal::from(FEE_PLAUSIBLE_YUAN) {
             out.push(Finding::warning(
@@ -653,7 +737,7 @@ fn check_fee_unit(cells: &[CellFact], out: &mut Vec<Finding>) {
 }
 
 /// 本年新公开数量 cannot exceed 对外公开总数量, which is cumulative (2019 format).
-fn check_published(grid: &Grid, out: &mut Vec<Finding>) {
+fn check_published(grid: &CellIndex, out: &mut Vec<Finding>) {
     for c in [Category::ActiveRules, Category::ActiveNormativeDocs] {
         if let (Some(p), Some(t)) = (
             value(grid, c, Breakdown::Published),
@@ -736,7 +820,7 @@ mod tests {
     /// Seed 001's table 三 and 四 with one number changed.
     fn findings_after(from: &str, to: &str) -> Vec<Finding> {
         let mapped = mapped(&SEED_001.replacen(from, to, 1));
-        validate(&mapped, mapped.template(), Some(2021), &[])
+        check_cells(&mapped, mapped.template(), Some(2021), &[])
     }
 
     fn codes(f: &[Finding]) -> Vec<&str> {
@@ -813,7 +897,7 @@ mod tests {
     fn narrative_findings(prose: &str) -> Vec<Finding> {
         let mapped = mapped(SEED_001);
         let key = crate::text::label_key(prose);
-        validate(&mapped, mapped.template(), Some(2021), &[(5, &key)])
+        check_cells(&mapped, mapped.template(), Some(2021), &[(5, &key)])
             .into_iter()
             .filter(|f| f.code == Code::NarrativeMismatch)
             .collect()
@@ -821,7 +905,7 @@ mod tests {
 
     #[test]
     fn grid_keys_come_in_category_then_breakdown_order_and_the_last_cell_wins() {
-        let cell = |category, breakdown, value: i64| CellFact {
+        let cell = |category, breakdown, value: i64| PlacedCell {
             section: Section::Applications,
             category,
             breakdown,
@@ -836,7 +920,7 @@ mod tests {
             cell(Category::New, Breakdown::NaturalPerson, 3),
             cell(Category::CarriedOver, Breakdown::Total, 4),
         ];
-        let grid: Grid = cells.iter().collect();
+        let grid: CellIndex = cells.iter().collect();
         let mut expected = vec![
             (Category::CarriedOver, Breakdown::Total),
             (Category::New, Breakdown::Total),
@@ -862,7 +946,7 @@ mod tests {
 
     #[test]
     fn new_publications_above_the_cumulative_total_both_ways() {
-        let cell = |breakdown, value: i64| CellFact {
+        let cell = |breakdown, value: i64| PlacedCell {
             section: Section::Active,
             category: Category::ActiveRules,
             breakdown,
@@ -876,7 +960,7 @@ mod tests {
                 cell(Breakdown::Published, published),
                 cell(Breakdown::TotalPublished, total),
             ];
-            let grid: Grid = cells.iter().collect();
+            let grid: CellIndex = cells.iter().collect();
             let mut out = Vec::new();
             check_published(&grid, &mut out);
             out.into_iter().map(|f| f.message).collect::<Vec<_>>()
@@ -916,7 +1000,7 @@ mod tests {
 
     #[test]
     fn fee_amounts_too_large_for_wanyuan_both_ways() {
-        let fee = |raw: &str, yuan: i64| CellFact {
+        let fee = |raw: &str, yuan: i64| PlacedCell {
             section: Section::Active,
             category: Category::ActiveFees,
             breakdown: Breakdown::FeeAmount,
@@ -1084,7 +1168,7 @@ mod tests {
     #[test]
     fn template_against_year() {
         let mapped = mapped(SEED_001);
-        let f = validate(&mapped, mapped.template(), Some(2020), &[]);
+        let f = check_cells(&mapped, mapped.template(), Some(2020), &[]);
         assert_eq!(codes(&f), ["template_mismatch"]);
     }
 }

@@ -2,7 +2,7 @@
 //! `internal_error` row; libFuzzer's panic hook aborts first, so a panic is still a crash.
 #![no_main]
 use gongkai::decode::DecodeOptions;
-use gongkai::pipeline::process_bytes_with;
+use gongkai::extract::process_bytes_with;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -34,17 +34,12 @@ pub(super) struct ReportRecord {
 }
 
 impl ReportRecord {
+    /// A finding about this report, as its diagnostic.
     pub(super) fn diagnostic(&self, f: Finding) -> Diagnostic {
-        Diagnostic {
-            report_id: self.report_id.clone(),
-            source_path: self.source_path.clone(),
-            severity: f.severity,
-            code: f.code,
-            message: f.message,
-            line: f.line,
-        }
+        Diagnostic::of(&self.report_id, &self.source_path, f)
     }
 
+    /// How the report is named in messages about another one.
     pub(super) fn name(&self) -> String {
         format!("{} {} (report {})", self.agency, self.year, self.report_id)
     }

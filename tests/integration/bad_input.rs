@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use gongkai::extract::process_path;
 use gongkai::model::{DocResult, Status};
-use gongkai::pipeline::process_path;
 
 use crate::util::{fact_keys, gongkai, raw, root, s, SEEDS};
 
@@ -165,7 +165,7 @@ fn truncating_a_report_anywhere_never_changes_a_fact() {
         let full = fact_keys(&process_path(&raw(name)));
         let mut cuts = 0;
         for (at, _) in text.char_indices().step_by(23) {
-            let doc = gongkai::pipeline::process_bytes(name, &text.as_bytes()[..at]);
+            let doc = gongkai::extract::process_bytes(name, &text.as_bytes()[..at]);
             assert!(
                 !codes(&doc).contains(&"internal_error"),
                 "{name} cut at {at}: {:?}",
@@ -198,7 +198,7 @@ fn a_web_page_cut_anywhere_never_gives_half_a_number() {
         };
         let full = keys(&process_path(&path));
         for at in (0..bytes.len()).step_by(101) {
-            let doc = gongkai::pipeline::process_bytes(stem, &bytes[..at]);
+            let doc = gongkai::extract::process_bytes(stem, &bytes[..at]);
             for f in keys(&doc) {
                 assert!(full.contains(&f), "{stem}.html cut at byte {at} gave {f:?}");
             }
@@ -277,7 +277,7 @@ fn a_file_over_the_size_limit_is_not_read() {
         max_file_bytes: 1000,
         ..Default::default()
     };
-    let doc = gongkai::pipeline::process_path_with(&raw("001_1f7e495e6ab563f2.txt"), &options);
+    let doc = gongkai::extract::process_path_with(&raw("001_1f7e495e6ab563f2.txt"), &options);
     assert_eq!(codes(&doc), ["too_large"]);
 }
 
@@ -303,7 +303,7 @@ fn zip_bombs_shaped_like_word_files_are_refused() {
         z.start_file(format!("media/{i}"), stored).unwrap();
     }
     z.finish().unwrap();
-    let doc = gongkai::pipeline::process_bytes("many.docx", &buf.into_inner());
+    let doc = gongkai::extract::process_bytes("many.docx", &buf.into_inner());
     assert_eq!(codes(&doc), ["resource_limit"], "{:?}", doc.diagnostics);
     assert!(
         doc.diagnostics[0].message.contains("10000"),

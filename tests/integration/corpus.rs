@@ -6,8 +6,8 @@ use gongkai::model::Code;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use gongkai::extract::process_path;
 use gongkai::model::{DocResult, Status};
-use gongkai::pipeline::process_path;
 
 use crate::util::root;
 

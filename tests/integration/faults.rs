@@ -241,7 +241,7 @@ fn non_utf8_file_names_and_vanished_files_are_reported_not_fatal() {
 
     // A file listed by the walk but gone when read.
     let gone = dir.path().join("gone.txt");
-    let doc = gongkai::pipeline::process_path(&gone);
+    let doc = gongkai::extract::process_path(&gone);
     assert_eq!(doc.report.status, gongkai::model::Status::Failed);
     assert_eq!(doc.diagnostics[0].code, Code::UnreadableFile);
     assert!(

@@ -9,8 +9,8 @@ use gongkai::model::Code;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use gongkai::extract::process_path;
 use gongkai::model::{DocResult, Status};
-use gongkai::pipeline::process_path;
 
 use crate::util::{raw, root, SEEDS};
 
@@ -236,7 +236,7 @@ fn a_missing_pdftotext_is_reported_per_file() {
         ..Default::default()
     };
     let doc =
-        gongkai::pipeline::process_path_with(&fixture("001_1f7e495e6ab563f2", "pdf"), &options);
+        gongkai::extract::process_path_with(&fixture("001_1f7e495e6ab563f2", "pdf"), &options);
     assert_eq!(doc.report.status, Status::Failed);
     assert_eq!(doc.diagnostics[0].code, Code::ExtractorMissing);
     assert!(doc.diagnostics[0].message.contains("poppler-utils"));
@@ -376,7 +376,7 @@ fn pdf_extraction_is_bounded_in_time_memory_and_output() {
             ..options
         };
         let started = std::time::Instant::now();
-        let doc = gongkai::pipeline::process_path_with(&pdf, &options);
+        let doc = gongkai::extract::process_path_with(&pdf, &options);
         assert_eq!(doc.report.status, Status::Failed, "{body}");
         (doc.diagnostics[0].clone(), started.elapsed())
     };
@@ -421,7 +421,7 @@ fn pdf_extraction_is_bounded_in_time_memory_and_output() {
     assert!(d.message.contains("damaged"), "{}", d.message);
     // The real pdftotext reads the fixture within the default limits.
     if pdftotext_available() {
-        let doc = gongkai::pipeline::process_path(&pdf);
+        let doc = gongkai::extract::process_path(&pdf);
         assert_eq!(doc.facts.len(), 200);
     }
 }

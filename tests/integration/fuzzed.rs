@@ -6,7 +6,7 @@ use gongkai::map::{map_table, Mapped};
 use gongkai::model::Code;
 use gongkai::segment::segment;
 use gongkai::tables::recover_rows;
-use gongkai::validate::validate;
+use gongkai::validate::{validate, Input};
 
 use crate::util::root;
 
@@ -21,7 +21,7 @@ fn inputs_that_once_crashed_give_a_result() {
         }
         found += 1;
         let bytes = std::fs::read(&path).unwrap();
-        let doc = gongkai::pipeline::process_bytes("fuzzed", &bytes);
+        let doc = gongkai::extract::process_bytes("fuzzed", &bytes);
         assert!(
             doc.diagnostics
                 .iter()
@@ -38,7 +38,14 @@ fn inputs_that_once_crashed_give_a_result() {
             let rows = recover_rows(&segmented.lines[table.lines.clone()], table.lines.start + 1);
             map_table(table.section, &rows, &mut mapped);
         }
-        let _ = validate(&mapped, mapped.template(), segmented.metadata.year, &[]);
+        let _ = validate(&Input {
+            mapped: &mapped,
+            template: mapped.template(),
+            metadata: &segmented.metadata,
+            prose: &[],
+            prose_keys: &[],
+            prose_compared: false,
+        });
     }
     assert!(found >= 1, "no fuzzer findings in {}", dir.display());
 }

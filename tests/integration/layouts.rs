@@ -2,8 +2,8 @@
 //! tab-separated sample by re-rendering its table lines, written to a real file, and read
 //! back: it must give the sample's facts (the crawler variant: never a different number).
 
+use gongkai::extract::{process_bytes, process_path};
 use gongkai::model::Code;
-use gongkai::pipeline::{process_bytes, process_path};
 
 use crate::util::{fact_keys, raw, FactKey};
 

@@ -8,8 +8,8 @@
 use gongkai::model::Code;
 use std::path::Path;
 
+use gongkai::extract::process_path;
 use gongkai::model::DocResult;
-use gongkai::pipeline::process_path;
 
 /// Something drawn on the page, in points with the origin at the bottom left.
 enum Mark {

@@ -6,8 +6,8 @@
 use gongkai::model::Code;
 use std::path::Path;
 
+use gongkai::extract::process_path;
 use gongkai::model::DocResult;
-use gongkai::pipeline::process_path;
 
 use gongkai::text::label_key;
 

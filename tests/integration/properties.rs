@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use gongkai::extract::process_bytes;
 use gongkai::model::DocResult;
-use gongkai::pipeline::process_bytes;
 use proptest::prelude::*;
 use proptest::sample::Index;
 

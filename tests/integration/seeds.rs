@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use gongkai::pipeline::process_path;
+use gongkai::extract::process_path;
 
 use crate::util::{fact_keys, format_value, raw, root, FactKey, SEEDS};
 
