@@ -1,0 +1,167 @@
+//! Table 二 (主动公开): rows named by label, columns by the header rows above them.
+
+use super::*;
+
+/// A grid's header line of table 二 (`信息内容 | 本年制发件数 | …`): the last line among a
+/// row's label cells whose cells are column headers, each whole; its columns in order
+/// and where they stand.
+pub(super) fn active_grid_header(row: &RawRow) -> Option<(Vec<Breakdown>, Reference)> {
+    let headers: Vec<(&crate::tables::LabelCell, Breakdown)> = row
+        .label_cells
+        .iter()
+        .filter_map(|c| {
+            let key = label_key(&row.label[c.text.clone()]);
+            match header_columns(&key).as_slice() {
+                [(b, end)] if *end == key.len() => Some((c, *b)),
+                _ => None,
+            }
+        })
+        .collect();
+    let line = headers.iter().map(|(c, _)| c.line).max()?;
+    let mut on_line: Vec<_> = headers
+        .into_iter()
+        .filter(|(c, _)| c.line == line)
+        .collect();
+    on_line.sort_by_key(|(c, _)| c.position);
+    let line_cells = on_line.first()?.0.line_cells;
+    Some((
+        on_line.iter().map(|(_, b)| *b).collect(),
+        Reference {
+            positions: on_line.iter().map(|(c, _)| c.position).collect(),
+            line_cells,
+            from_headers: true,
+        },
+    ))
+}
+
+pub(super) fn map_active(rows: &[RawRow], out: &mut Mapped) {
+    let mut columns: Vec<Breakdown> = Vec::new();
+    // The header line's cells, where the table is a grid.
+    let mut grid: Option<Reference> = None;
+    let mut seen = BTreeSet::new();
+    for row in rows {
+        let key = label_key(&row.label);
+        let header = header_columns(&key);
+        let mut label_from = 0;
+        if !header.is_empty() {
+            label_from = header.last().map_or(0, |(_, end)| *end);
+            columns = header.iter().map(|(b, _)| *b).collect();
+            grid = None;
+            // In a grid, the last header line names the columns, even where blank rows
+            // before it left an earlier sub-table's headers in the same label.
+            if let Some((grid_columns, reference)) = active_grid_header(row) {
+                if columns.ends_with(&grid_columns) {
+                    columns = grid_columns;
+                    grid = Some(reference);
+                }
+            }
+            for b in &columns {
+                note_active_signal(*b, row.line, out);
+            }
+        }
+        if row.cells.is_empty() {
+            continue;
+        }
+        let label = &key[label_from..];
+        let found = anchored_label(label, RowLabels::Active)
+            .or_else(|| last_match(label, ACTIVE_LABELS).map(|(c, _)| c));
+        let Some(category) = found else {
+            out.findings.push(unknown_row(row, Section::Active));
+            continue;
+        };
+        if columns.is_empty() {
+            out.findings.push(Finding::error(
+                Code::MissingHeader,
+                format!(
+                    "row {:?} of table 二 has no column header above it; its cells are not read",
+                    row.label
+                ),
+                Some(row.line),
+            ));
+            continue;
+        }
+        if !seen.insert(category) {
+            out.findings.push(duplicate_row(row, category));
+            continue;
+        }
+        out.tables_read.insert(Section::Active);
+        if matches!(
+            category,
+            Category::ActiveOtherServices | Category::ActiveProcurement
+        ) {
+            out.signals_2019.push((Evidence::Row(category), row.line));
+        }
+        let width = columns.len();
+        // Cells sit right of the label cell, one column each, where the line kept them all.
+        let relative = row.label_position.map(|lp| Reference {
+            positions: (lp + 1..lp + 1 + width).collect(),
+            line_cells: lp + 1 + width,
+            from_headers: false,
+        });
+        let references: Vec<&Reference> = grid.iter().chain(relative.iter()).collect();
+        match place(&row.cells, width, &references, None, &|_| true) {
+            Placement::Placed(arr, note) => {
+                if let Some(note) = note {
+                    out.findings.push(Finding::warning(
+                        Code::CellCountMismatch,
+                        format!("{}: {}", category.code(), with_blanks(note, &arr, &columns)),
+                        Some(row.line),
+                    ));
+                }
+                push_cells(out, Section::Active, category, &columns, &arr);
+            }
+            Placement::Ambiguous(c) => out.findings.push(ambiguous(category, &c, row.line)),
+            Placement::Unplaceable(m) => out.findings.push(Finding::error(
+                Code::CellCountMismatch,
+                format!("{}: {m}", category.code()),
+                Some(row.line),
+            )),
+        }
+    }
+}
+
+pub(super) fn header_columns(key: &str) -> Vec<(Breakdown, usize)> {
+    // Every column header has 数, 增 or 额; most rows have none, and skip 14 searches.
+    if !key.contains(['数', '增', '额']) {
+        return Vec::new();
+    }
+    static HEADERS: std::sync::LazyLock<Vec<(Word, Breakdown)>> = std::sync::LazyLock::new(|| {
+        ACTIVE_COLUMN_KEYS
+            .iter()
+            .map(|&(k, b)| (Word::new(k), b))
+            .collect()
+    });
+    let mut found: Vec<(usize, usize, Breakdown)> = Vec::new();
+    for (word, b) in HEADERS.iter() {
+        let k = word.as_str();
+        let mut from = 0;
+        while let Some(p) = word.find_in(&key[from..]) {
+            found.push((from + p, from + p + k.len(), *b));
+            from += p + k.len();
+        }
+    }
+    found.sort();
+    let mut out: Vec<(Breakdown, usize)> = Vec::new();
+    let mut last_end = 0;
+    for (start, end, b) in found {
+        if start >= last_end {
+            out.push((b, end));
+            last_end = end;
+        }
+    }
+    out
+}
+
+pub(super) fn note_active_signal(b: Breakdown, line: i32, out: &mut Mapped) {
+    use Breakdown::*;
+    match b {
+        Made | Published | TotalPublished | ItemsPrevYear | ItemsChange | Items
+        | ProcurementItems | ProcurementAmount => {
+            out.signals_2019.push((Evidence::Column(b), line))
+        }
+        Issued | Repealed | InForce | FeeAmount => {
+            out.signals_2021.push((Evidence::Column(b), line))
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,240 @@
+//! map: raw rows → cells with a category, a breakdown, a value and a unit.
+//!
+//! Rows are named by their label text alone ([`crate::categories`] holds the words), never
+//! by position. Cells go to columns in order where a row has as many cells as columns.
+//! Where it has more or fewer, or where digits ran together, every arrangement the format
+//! allows is tried (no leading zeros, the six applicant columns sum to 总计, table 四's
+//! sums, and then the column identities across rows). Only an arrangement that is the one
+//! possibility becomes facts; otherwise the row gives no facts and a diagnostic lists the
+//! candidates, so no analyst reads a guessed number.
+
+mod active;
+mod applications;
+mod review;
+mod solve;
+#[cfg(test)]
+mod tests;
+
+use active::map_active;
+use applications::map_applications;
+use review::map_review;
+use solve::{
+    describe, header_reference, place, slot_of, with_blanks, Arrangement, Columns, Placement,
+    Reference, Slot, MAX_COMBINATIONS,
+};
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use crate::categories::{
+    anchored_label, application_row_order, Breakdown, Category, RowLabels, Section,
+    ACTIVE_COLUMN_KEYS, ACTIVE_LABELS, APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS,
+    REVIEW_ROWS,
+};
+use crate::model::{Code, Finding, PlacedCell, Template, Unit};
+use crate::tables::{RawCell, RawRow};
+use crate::text::{label_key, parse_number, wan_to_yuan, whole_number, Word};
+
+/// What the mapping of one report's tables produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mapped {
+    /// Cells in source order.
+    pub cells: Vec<PlacedCell>,
+    /// Problems found while mapping.
+    pub findings: Vec<Finding>,
+    /// Evidence for the 2019 format (columns or rows only it has), with a line.
+    pub signals_2019: Vec<(Evidence, i32)>,
+    /// Evidence for the 2021 format.
+    pub signals_2021: Vec<(Evidence, i32)>,
+    /// Tables from which at least one row was recognised.
+    pub tables_read: BTreeSet<Section>,
+}
+
+/// A part of a table that only one national format has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// A table 二 column header (本年新制作数量 is 2019, 本年制发件数 is 2021, …).
+    Column(Breakdown),
+    /// A row: 其他对外管理服务事项 and 政府集中采购 (2019), the （六） rows of table 三.
+    Row(Category),
+}
+
+impl Evidence {
+    /// Whether the evidence comes from table 二, where the formats differ most.
+    fn in_active_table(self) -> bool {
+        match self {
+            Evidence::Column(_) => true,
+            Evidence::Row(c) => c.section() == Section::Active,
+        }
+    }
+
+    /// The code of the column or row, for messages.
+    pub fn code(self) -> &'static str {
+        match self {
+            Evidence::Column(b) => b.code(),
+            Evidence::Row(c) => c.code(),
+        }
+    }
+}
+
+impl Mapped {
+    /// The format the tables follow: table 二's columns decide where present (they differ
+    /// most), else table 三's （六） rows, else `none`.
+    pub fn template(&self) -> Template {
+        let active_2019 = self.signals_2019.iter().any(|(e, _)| e.in_active_table());
+        let active_2021 = self.signals_2021.iter().any(|(e, _)| e.in_active_table());
+        match (active_2019, active_2021) {
+            (true, false) => Template::Y2019,
+            (false, true) => Template::Y2021,
+            _ if !self.signals_2021.is_empty() && self.signals_2019.is_empty() => Template::Y2021,
+            _ if !self.signals_2019.is_empty() => Template::Y2019,
+            _ => Template::None,
+        }
+    }
+}
+
+/// Maps the raw rows of one table.
+pub fn map_table(section: Section, rows: &[RawRow], out: &mut Mapped) {
+    match section {
+        Section::Active => map_active(rows, out),
+        Section::Applications => map_applications(rows, out),
+        Section::ReviewLitigation => map_review(rows, out),
+    }
+}
+
+fn push_cells(
+    out: &mut Mapped,
+    section: Section,
+    category: Category,
+    columns: &[Breakdown],
+    arr: &Arrangement,
+) {
+    for (col, slot) in columns.iter().zip(arr) {
+        let Some(slot) = slot else { continue };
+        let Some(number) = slot.number else {
+            out.findings.push(Finding::warning(
+                Code::UnparsedCell,
+                format!(
+                    "{} / {}: cell {:?} is not a number; no fact is written (a dash or 无 is \
+                     not taken as 0)",
+                    category.code(),
+                    col.code(),
+                    slot.raw
+                ),
+                Some(slot.line),
+            ));
+            continue;
+        };
+        let (value, unit) = money(*col, number, slot, out);
+        out.cells.push(PlacedCell {
+            section,
+            category,
+            breakdown: *col,
+            value,
+            unit,
+            raw: slot.raw.to_string(),
+            line: slot.line,
+        });
+    }
+}
+
+/// Converts money to 元: 本年收费金额 is printed in 万元; 采购总金额 has no printed unit, so a
+/// bare number is taken as 元 and flagged, and a cell that says 万元 is converted.
+fn money(col: Breakdown, number: Decimal, slot: &Slot, out: &mut Mapped) -> (Decimal, Unit) {
+    match col {
+        Breakdown::FeeAmount if slot.has_unit && !slot.wan_yuan => (number, Unit::Yuan),
+        Breakdown::FeeAmount => (wan_to_yuan(number), Unit::Yuan),
+        Breakdown::ProcurementAmount if slot.wan_yuan => (wan_to_yuan(number), Unit::Yuan),
+        Breakdown::ProcurementAmount => {
+            if !slot.has_unit {
+                out.findings.push(Finding::warning(
+                    Code::UnitAssumed,
+                    format!("采购总金额 {:?} has no unit; it is taken as 元", slot.raw),
+                    Some(slot.line),
+                ));
+            }
+            (number, Unit::Yuan)
+        }
+        _ => (number, Unit::Count),
+    }
+}
+
+/// Finds the key whose match ends last in `key` (longest on ties).
+fn last_match<T: Copy>(key: &str, table: &[(&str, T)]) -> Option<(T, usize)> {
+    let mut best: Option<(T, usize, usize)> = None;
+    for (k, v) in table {
+        if let Some(pos) = key.rfind(k) {
+            let end = pos + k.len();
+            if best.is_none_or(|(_, e, l)| end > e || (end == e && k.len() > l)) {
+                best = Some((*v, end, k.len()));
+            }
+        }
+    }
+    best.map(|(v, e, _)| (v, e))
+}
+
+// ---------------------------------------------------------------- table 二
+
+fn unknown_row(row: &RawRow, section: Section) -> Finding {
+    let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
+    if row.label.trim().is_empty() {
+        return Finding::warning(
+            Code::UnknownRow,
+            format!(
+                "{}: a row of cells {cells:?} has no label (the conversion separated it from its \
+                 label); rows are never named by position, so it is not read",
+                section.name_zh()
+            ),
+            Some(row.line),
+        );
+    }
+    Finding::warning(
+        Code::UnknownRow,
+        format!(
+            "{}: row label {:?} is not a known row; its cells {:?} are not read",
+            section.name_zh(),
+            row.label,
+            cells
+        ),
+        Some(row.line),
+    )
+}
+
+fn duplicate_row(row: &RawRow, category: Category) -> Finding {
+    Finding::warning(
+        Code::DuplicateRow,
+        format!(
+            "{} appears a second time ({:?}); the first is kept",
+            category.code(),
+            row.label
+        ),
+        Some(row.line),
+    )
+}
+
+fn ambiguous(category: Category, candidates: &[Arrangement], line: i32) -> Finding {
+    let shown: Vec<String> = candidates
+        .iter()
+        .take(6)
+        .map(|a| format!("[{}]", describe(a)))
+        .collect();
+    let more = candidates.len().saturating_sub(6);
+    Finding::error(
+        Code::AmbiguousCells,
+        format!(
+            "{}: the digits fit {} different cell splits, so none is written: {}{}",
+            category.code(),
+            candidates.len(),
+            shown.join(" or "),
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            }
+        ),
+        Some(line),
+    )
+}
+
+// ---------------------------------------------------------------- table 三

@@ -1,0 +1,163 @@
+//! Mapping rows to cells, on rows as the seed reports and their renderings give them.
+
+use super::solve::{count_splits, split_cells, split_digits, ways_to_split};
+use super::*;
+use crate::tables::recover_rows;
+
+fn map(section: Section, text: &str) -> Mapped {
+    let lines: Vec<&str> = text.lines().collect();
+    let rows = recover_rows(&lines, 1);
+    let mut m = Mapped::default();
+    map_table(section, &rows, &mut m);
+    m
+}
+
+fn values(m: &Mapped, c: Category) -> Vec<String> {
+    m.cells
+        .iter()
+        .filter(|f| f.category == c)
+        .map(|f| f.value.to_string())
+        .collect()
+}
+
+#[test]
+fn digit_splits_respect_leading_zeros() {
+    let mut all = Vec::new();
+    split_digits("3100003", 6, &mut Vec::new(), &mut |s| {
+        all.push(s.join(","))
+    });
+    assert_eq!(all, vec!["3,10,0,0,0,3", "31,0,0,0,0,3"]);
+}
+
+#[test]
+fn split_counts_match_enumeration() {
+    let mut n = 0;
+    split_digits("3100003", 6, &mut Vec::new(), &mut |_| n += 1);
+    assert_eq!(ways_to_split(b"3100003", 7)[6], n as u128);
+    assert_eq!(ways_to_split(b"000", 3), vec![0, 0, 0, 1]);
+}
+
+/// The search skips part counts the later cells cannot make up; it must still find
+/// every split the count says there is.
+#[test]
+fn split_search_finds_every_split_it_counts() {
+    let cell = |raw: &str, splittable: bool| RawCell {
+        raw: raw.to_string(),
+        line: 1,
+        position: None,
+        line_cells: None,
+        span: None,
+        splittable,
+        placeholder: false,
+    };
+    let rows = [
+        vec![cell("001000", true), cell("1", true)],
+        vec![cell("3100003", true), cell("34", true)],
+        vec![cell("12", true), cell("5", false), cell("1203", true)],
+        vec![
+            cell("7", false),
+            cell("105", true),
+            cell("2", false),
+            cell("99", true),
+        ],
+    ];
+    for cells in &rows {
+        for width in 2..=8 {
+            let mut found = Vec::new();
+            split_cells(cells, 0, width, &mut Vec::new(), &|_| true, &mut found);
+            let raws: Vec<&str> = cells.iter().map(|c| c.raw.as_str()).collect();
+            assert_eq!(
+                found.len() as u128,
+                count_splits(cells, width),
+                "{raws:?} into {width}"
+            );
+        }
+    }
+}
+
+#[test]
+fn run_together_row_splits_one_way() {
+    let m = map(
+        Section::Applications,
+        "一、本年新收政府信息公开申请数量3100003 34二、上年结转政府信息公开申请数量0000000",
+    );
+    assert_eq!(
+        values(&m, Category::New),
+        vec!["31", "0", "0", "0", "0", "3", "34"]
+    );
+    assert_eq!(values(&m, Category::CarriedOver), vec!["0"; 7]);
+}
+
+#[test]
+fn ambiguous_split_writes_nothing() {
+    // 1|10|0|0|0|0 and 11|0|0|0|0|0 both sum to 11: neither is written.
+    let m = map(Section::Applications, "(一)予以公开1100000 11");
+    assert!(values(&m, Category::Disclosed).is_empty(), "{:?}", m.cells);
+    let f = m
+        .findings
+        .iter()
+        .find(|f| f.code == Code::AmbiguousCells)
+        .unwrap();
+    assert!(
+        f.message.contains("[1 10 0 0 0 0 11]") && f.message.contains("[11 0 0 0 0 0 11]"),
+        "{}",
+        f.message
+    );
+    // 1|2|12, 1|21|2 and 12|1|2 all fit table 二's three columns.
+    let m = map(
+        Section::Active,
+        "信息内容本年新制作数量本年新公开数量对外公开总数量规章1212",
+    );
+    assert!(
+        values(&m, Category::ActiveRules).is_empty(),
+        "{:?}",
+        m.cells
+    );
+    assert!(m.findings.iter().any(|f| f.code == Code::AmbiguousCells));
+}
+
+#[test]
+fn too_many_splits_is_never_a_choice() {
+    // 45 digits into 7 numbers: far more splits than are enumerated.
+    let digits = "1".repeat(45);
+    let m = map(Section::Applications, &format!("(一)予以公开{digits}"));
+    assert!(m.cells.is_empty());
+    assert!(m
+        .findings
+        .iter()
+        .any(|f| f.code == Code::CellCountMismatch && f.message.contains("too many")));
+}
+
+#[test]
+fn a_short_row_reports_its_blank_columns() {
+    let t = "→(七)总计→→0→0→0→0→0→0→0\n四、结转下年度继续办理→→→→→0→0→0→0→0\n".replace('→', "\t");
+    let m = map(Section::Applications, &t);
+    assert_eq!(values(&m, Category::CarriedForward), vec!["0"; 5]);
+    let f = m
+        .findings
+        .iter()
+        .find(|f| f.code == Code::CellCountMismatch)
+        .unwrap();
+    assert!(
+        f.message
+            .ends_with("no fact for the blank columns natural_person, commercial"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn every_column_header_has_a_character_the_header_search_looks_for_first() {
+    for (key, _) in ACTIVE_COLUMN_KEYS {
+        assert!(key.contains(['数', '增', '额']), "{key}");
+    }
+}
+
+#[test]
+fn active_header_decides_columns_and_units() {
+    let m = map(Section::Active, "第二十条第（八）项\t\t\t\n信息内容\t本年收费金额（单位：万元）\t\t\n行政事业性收费\t22.5981\t\t\n");
+    assert_eq!(m.cells.len(), 1);
+    assert_eq!(m.cells[0].breakdown, Breakdown::FeeAmount);
+    assert_eq!(m.cells[0].value.to_string(), "225981");
+    assert_eq!(m.template(), Template::Y2021);
+}
