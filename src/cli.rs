@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::{resolve, CliSettings, PipelineFile};
 use crate::pipeline::{run, Summary};
-use crate::write::Layout;
+use crate::write::Table;
 
 /// gongkai: government information disclosure annual reports → validated Parquet and CSV.
 #[derive(Debug, Parser)]
@@ -263,7 +263,7 @@ impl Log {
         self.format == LogFormat::Json
     }
 
-    fn start(&self, settings: &crate::pipeline::Settings) {
+    fn start(&self, settings: &crate::config::Settings) {
         if self.json() {
             self.event(serde_json::json!({
                 "event": "start",
@@ -361,8 +361,10 @@ fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
     };
     let bar = ProgressBar::with_draw_target(None, target);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} files  {rate}  ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
+        // No total and no ETA: the walk streams, and counting the files first would walk
+        // a large archive twice.
+        ProgressStyle::with_template("{spinner} {pos} files  {rate}  {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
             // Whole files a second (indicatif's own `{per_sec}` prints `1,925.2956/s`).
             .with_key(
                 "rate",
@@ -374,13 +376,6 @@ fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
                 },
             ),
     );
-    if draw {
-        // The walk streams, so the total for the bar takes one counting pass of its own.
-        let total = crate::discover::walk(&settings.inputs, &settings.out)
-            .filter(|f| matches!(f, crate::discover::Found::File { relative, .. } if settings.shard.contains(relative)))
-            .count();
-        bar.set_length(total as u64);
-    }
     log.start(&settings);
     let started = Instant::now();
     let last_event = std::sync::Mutex::new(0.0f64);
@@ -401,11 +396,9 @@ fn ingest(args: IngestArgs, log: &Log) -> anyhow::Result<u8> {
     if let Some(reason) = &summary.full_run_reason {
         log.warning(&format!("--incremental read every file: {reason}"));
     }
-    let diagnostics = match (&settings.layout, settings.formats.csv) {
-        (Layout::ByYear { .. }, _) => settings.out.join("diagnostics"),
-        (Layout::Single, true) => settings.out.join("diagnostics.csv"),
-        (Layout::Single, false) => settings.out.join("diagnostics.parquet"),
-    };
+    let diagnostics = settings
+        .layout
+        .path_of(&settings.out, Table::Diagnostics, settings.formats);
     let code = if summary.partial + summary.failed > 0 {
         1
     } else {

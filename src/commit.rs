@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::write::{Layout, VOCABULARY_TABLES};
+use crate::write::{Layout, Table};
 
 /// The folder a run writes into, and how it becomes the output.
 #[derive(Debug)]
@@ -56,7 +56,8 @@ fn rewritten(relative: &Path, layout: &Layout, part: &str) -> bool {
         .components()
         .map(|c| c.as_os_str().to_str().unwrap_or(""))
         .collect();
-    let tables = ["facts", "reports", "diagnostics"];
+    let tables = Table::DATA.map(Table::name);
+    let vocabulary = Table::VOCABULARY.map(Table::name);
     let last = parts.last().copied().unwrap_or("");
     let file_of = |names: &[&str]| {
         names
@@ -69,7 +70,7 @@ fn rewritten(relative: &Path, layout: &Layout, part: &str) -> bool {
     if parts.len() >= 2 && parts[0] == ".gongkai" && parts[1] == part {
         return true; // this part's incremental state, written anew
     }
-    if parts.len() == 1 && file_of(&VOCABULARY_TABLES) {
+    if parts.len() == 1 && file_of(&vocabulary) {
         return true; // once at the top: every run and every part writes them
     }
     match layout {

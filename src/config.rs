@@ -11,8 +11,39 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::decode::DecodeOptions;
-use crate::pipeline::{Settings, Shard};
+use crate::discover::Shard;
 use crate::write::{Formats, Layout};
+
+/// Everything a run needs, already resolved from CLI, pipeline file and defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Files and folders to read.
+    pub inputs: Vec<PathBuf>,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Which files to write.
+    pub formats: Formats,
+    /// PDF extraction settings.
+    pub decode: DecodeOptions,
+    /// One file per table, or Hive-style partitions by year.
+    pub layout: Layout,
+    /// The part of the corpus this run reads.
+    pub shard: Shard,
+    /// Reuse the previous run's rows for unchanged files.
+    pub incremental: bool,
+}
+
+impl Settings {
+    /// The name of this run's part of the output (its state folder, its lock).
+    pub fn part(&self) -> String {
+        match &self.layout {
+            Layout::Single => "all".to_string(),
+            Layout::ByYear { part } => part.clone(),
+        }
+    }
+}
 
 /// The contents of a pipeline file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

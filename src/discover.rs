@@ -80,6 +80,10 @@ pub struct Walk<'a> {
     current: Option<(usize, bool, walkdir::IntoIter)>,
     /// This run's output folder, canonical (when it exists).
     out: Option<PathBuf>,
+    /// The part of the corpus yielded.
+    shard: Shard,
+    /// Files found so far, in every shard.
+    files_found: usize,
     /// Every file yielded so far (a few bytes each: the walk stays light).
     seen: HashSet<FileId>,
     /// Files met again.
@@ -87,15 +91,47 @@ pub struct Walk<'a> {
     said_twice: bool,
 }
 
-/// Walks the inputs, yielding files and problems in walk order. Each file is yielded
+/// Which part of the corpus a run reads: shard `index` of `count` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u32,
+    /// How many shards the corpus is cut into.
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole corpus.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether a file belongs to this shard: by a stable hash (FNV-1a) of its path
+    /// relative to its input root, so every machine cuts the archive the same way
+    /// wherever it is mounted.
+    pub fn contains(self, relative: &Path) -> bool {
+        if self.count <= 1 {
+            return true;
+        }
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in relative.to_string_lossy().bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+/// Walks the inputs, yielding the files of one shard and problems in walk order. Each file is yielded
 /// once, at the first place it is reached (an input given twice, inputs inside one
 /// another, a link to a file already met). Folders of gongkai's output are not entered:
 /// `out` (this run's output folder) and any folder holding [`OUTPUT_MARKER`] (another
 /// shard's or an older run's output); each is said once, as [`Found::Skipped`], and so
-/// are the files met twice, at the end.
-pub fn walk<'a>(inputs: &'a [PathBuf], out: &Path) -> Walk<'a> {
+/// are the files met twice, at the end. Files of other shards are counted
+/// ([`Walk::files_found`]), not yielded.
+pub fn walk<'a>(inputs: &'a [PathBuf], out: &Path, shard: Shard) -> Walk<'a> {
     Walk {
         inputs,
+        shard,
+        files_found: 0,
         next_input: 0,
         current: None,
         out: std::fs::canonicalize(out).ok(),
@@ -106,6 +142,12 @@ pub fn walk<'a>(inputs: &'a [PathBuf], out: &Path) -> Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// How many input files the walk has found so far, in every shard (a shard may hold
+    /// none of a small corpus's files: that is no reason to say there was no input).
+    pub fn files_found(&self) -> usize {
+        self.files_found
+    }
+
     /// Why a folder is gongkai's output, if it is.
     fn output_folder(&self, dir: &Path) -> Option<&'static str> {
         if dir.join(OUTPUT_MARKER).is_dir() {
@@ -190,6 +232,10 @@ impl Iterator for Walk<'_> {
                     .strip_prefix(root)
                     .map_or_else(|_| entry.path().to_path_buf(), Path::to_path_buf)
             };
+            self.files_found += 1;
+            if !self.shard.contains(&relative) {
+                continue;
+            }
             return Some(Found::File {
                 root: index,
                 path: entry.into_path(),
@@ -237,7 +283,7 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
-        let found: Vec<String> = walk(&[d.to_path_buf()], &d.join("out"))
+        let found: Vec<String> = walk(&[d.to_path_buf()], &d.join("out"), Shard::ALL)
             .map(|f| match f {
                 Found::File { relative, .. } => relative.display().to_string(),
                 Found::Problem(p) | Found::Skipped(p) => panic!("{p}"),

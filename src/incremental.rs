@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status};
 use crate::prose::ProseTraces;
 use crate::write::{
-    diagnostics_schema, facts_schema, header, reports_schema, sync_buffered, CsvRows,
+    diagnostics_schema, facts_schema, header, reports_schema, sync_buffered, CsvRows, Table,
 };
 
 /// One input as the manifest records it.
@@ -129,7 +129,12 @@ pub struct Meta {
 /// `facts.csv` has them.
 pub const STATE_VERSION: u32 = 3;
 
-const STATE_FILES: [&str; 4] = ["manifest", "reports", "facts", "diagnostics"];
+const STATE_FILES: [&str; 4] = [
+    "manifest",
+    Table::Reports.name(),
+    Table::Facts.name(),
+    Table::Diagnostics.name(),
+];
 
 /// The state folder of one output part.
 pub fn state_dir(out: &Path, part: &str) -> PathBuf {
@@ -234,7 +239,11 @@ impl StateWriter {
             open("manifest")?,
             STATE_LEVEL,
         )?);
-        let mut tables = [open("reports")?, open("facts")?, open("diagnostics")?];
+        let mut tables = [
+            open(Table::Reports.name())?,
+            open(Table::Facts.name())?,
+            open(Table::Diagnostics.name())?,
+        ];
         let schemas = [reports_schema(), facts_schema(), diagnostics_schema()];
         for (table, schema) in tables.iter_mut().zip(&schemas) {
             table.write_all(&frame(&header(schema))?)?;
@@ -294,15 +303,18 @@ type FactsReader = csv::Reader<Box<dyn std::io::Read + Send>>;
 
 /// Reads a previous run's state as streams, in walk order.
 pub struct StateReader {
-    manifest: csv::DeserializeRecordsIntoIter<
-        zstd::stream::read::Decoder<'static, BufReader<File>>,
-        Entry,
-    >,
+    manifest: Manifest,
     reports: ZReader,
     facts: FactsReader,
     diagnostics: ZReader,
     peeked: Option<Entry>,
+    /// The manifest again, read ahead of the rows: while every file is as the previous
+    /// run left it, nothing needs reading or writing, and the rows are not touched.
+    ahead: Option<Manifest>,
 }
+
+type Manifest =
+    csv::DeserializeRecordsIntoIter<zstd::stream::read::Decoder<'static, BufReader<File>>, Entry>;
 
 impl StateReader {
     /// Opens the state of one output part, if it exists and was made with the same
@@ -336,9 +348,9 @@ impl StateReader {
             Ok(csv::Reader::from_reader(decoder))
         };
         let facts: FactsReader = match old.facts_csv {
-            None => csv::Reader::from_reader(Box::new(open("facts")?.into_inner())),
+            None => csv::Reader::from_reader(Box::new(open(Table::Facts.name())?.into_inner())),
             Some(written) => {
-                let path = out.join("facts.csv");
+                let path = out.join(Table::Facts.file("csv"));
                 let Some(stat) = FileStat::of(&path) else {
                     return Err("the previous output files are missing".to_string());
                 };
@@ -356,10 +368,11 @@ impl StateReader {
         };
         Ok(StateReader {
             manifest: open("manifest")?.into_deserialize(),
-            reports: open("reports")?,
+            reports: open(Table::Reports.name())?,
             facts,
-            diagnostics: open("diagnostics")?,
+            diagnostics: open(Table::Diagnostics.name())?,
             peeked: None,
+            ahead: Some(open("manifest")?.into_deserialize()),
         })
     }
 
@@ -371,11 +384,19 @@ impl StateReader {
         Ok(self.peeked.as_ref())
     }
 
-    /// The next manifest entry, consuming it without reading its rows (for a pass over
-    /// the manifest alone).
-    pub fn next_entry(&mut self) -> Result<Option<Entry>> {
-        self.peek()?;
-        Ok(self.peeked.take())
+    /// The next entry of the manifest read ahead of the rows (see [`StateReader::take`]),
+    /// while the files walked so far are all as the previous run left them. `None` once
+    /// the read-ahead has been given up ([`StateReader::stop_ahead`]) or is at its end.
+    pub fn next_ahead(&mut self) -> Result<Option<Entry>> {
+        match &mut self.ahead {
+            Some(ahead) => Ok(ahead.next().transpose()?),
+            None => Ok(None),
+        }
+    }
+
+    /// Gives up the read-ahead: a file changed, so the rows are read from here on.
+    pub fn stop_ahead(&mut self) {
+        self.ahead = None;
     }
 
     /// Consumes the next entry and its rows: returns them as a result to reuse, or drops

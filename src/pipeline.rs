@@ -19,83 +19,26 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use anyhow::{Context, Result};
 
 use crate::commit::Staging;
+use crate::config::Settings;
 use crate::crossref::{CrossIndex, ReportSummary};
 use crate::decode::DecodeOptions;
 use crate::discover::{first_missing, walk, Found};
 use crate::extract::{panic_message, process_path_with};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateRows, StateWriter};
 use crate::model::{DocResult, Status};
-use crate::write::{Formats, Layout, OutputLock, OutputWriter, Prepared, Preparer};
+use crate::write::{OutputLock, OutputWriter, Prepared, Preparer, Table};
 
-/// Everything a run needs, already resolved from CLI, pipeline file and defaults.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Files and folders to read.
-    pub inputs: Vec<PathBuf>,
-    /// Output folder.
-    pub out: PathBuf,
-    /// Worker threads (0: one per core).
-    pub threads: usize,
-    /// Which files to write.
-    pub formats: Formats,
-    /// PDF extraction settings.
-    pub decode: DecodeOptions,
-    /// One file per table, or Hive-style partitions by year.
-    pub layout: Layout,
-    /// The part of the corpus this run reads.
-    pub shard: Shard,
-    /// Reuse the previous run's rows for unchanged files.
-    pub incremental: bool,
-}
-
-impl Settings {
-    /// The name of this run's part of the output (its state folder, its lock).
-    pub fn part(&self) -> String {
-        match &self.layout {
-            Layout::Single => "all".to_string(),
-            Layout::ByYear { part } => part.clone(),
-        }
-    }
-
-    /// Everything that must match for a previous run's rows to be reused.
-    fn meta(&self) -> Meta {
-        Meta {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            schema_version: crate::write::SCHEMA_VERSION.to_string(),
-            state_version: crate::incremental::STATE_VERSION,
-            settings: format!(
-                "inputs={:?} formats={:?} layout={:?} shard={:?} decode={:?}",
-                self.inputs, self.formats, self.layout, self.shard, self.decode
-            ),
-            facts_csv: None,
-        }
-    }
-
-    /// Whether the output has one `facts.csv`, which holds the facts for the next
-    /// incremental run, so that the state need not keep a copy.
-    fn facts_csv_in_output(&self) -> bool {
-        matches!(self.layout, Layout::Single) && self.formats.csv
-    }
-
-    /// Whether the output files a previous run wrote are all there.
-    fn outputs_exist(&self) -> bool {
-        match &self.layout {
-            Layout::ByYear { .. } => ["facts", "reports", "diagnostics"]
-                .iter()
-                .all(|t| self.out.join(t).is_dir()),
-            Layout::Single => {
-                let exts: Vec<&str> =
-                    [(self.formats.parquet, "parquet"), (self.formats.csv, "csv")]
-                        .iter()
-                        .filter(|(on, _)| *on)
-                        .map(|(_, e)| *e)
-                        .collect();
-                ["facts", "reports", "diagnostics"].iter().all(|t| {
-                    exts.iter()
-                        .all(|e| self.out.join(format!("{t}.{e}")).is_file())
-                })
-            }
-        }
+/// Everything that must match for a previous run's rows to be reused.
+fn state_meta(settings: &Settings) -> Meta {
+    Meta {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        schema_version: crate::write::SCHEMA_VERSION.to_string(),
+        state_version: crate::incremental::STATE_VERSION,
+        settings: format!(
+            "inputs={:?} formats={:?} layout={:?} shard={:?} decode={:?}",
+            settings.inputs, settings.formats, settings.layout, settings.shard, settings.decode
+        ),
+        facts_csv: None,
     }
 }
 
@@ -138,35 +81,6 @@ const WINDOW_PER_THREAD: usize = 32;
 /// these virtual machines (`perf stat -e context-switches`, `perf record`).
 const HANDOFF_FILES: usize = 8;
 
-/// Which part of the corpus a run reads: shard `index` of `count` (0-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// This shard, `0..count`.
-    pub index: u32,
-    /// How many shards the corpus is cut into.
-    pub count: u32,
-}
-
-impl Shard {
-    /// The whole corpus.
-    pub const ALL: Shard = Shard { index: 0, count: 1 };
-
-    /// Whether a file belongs to this shard: by a stable hash (FNV-1a) of its path
-    /// relative to its input root, so every machine cuts the archive the same way
-    /// wherever it is mounted.
-    pub fn contains(self, relative: &Path) -> bool {
-        if self.count <= 1 {
-            return true;
-        }
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in relative.to_string_lossy().bytes() {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        hash % u64::from(self.count) == u64::from(self.index)
-    }
-}
-
 /// One file done: its manifest entry, its rows ready to write (output and state), and its
 /// summary for the checks across reports. Made by the worker that read it, in parallel,
 /// so that the one writer thread only appends.
@@ -189,7 +103,10 @@ impl Done {
             };
             let prepared = preparer.prepare(&doc)?;
             Ok(Done {
-                state: StateRows::of(&prepared.csv, !settings.facts_csv_in_output())?,
+                state: StateRows::of(
+                    &prepared.csv,
+                    !settings.layout.keeps_facts_csv(settings.formats),
+                )?,
                 summary: ReportSummary::of(&doc),
                 entry,
                 prepared,
@@ -241,30 +158,26 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         .build()
         .context("cannot start worker threads")?;
     let part = settings.part();
-    let meta = settings.meta();
+    let meta = state_meta(settings);
     let mut summary = Summary::default();
     let mut previous: Option<StateReader> = None;
     if settings.incremental {
         match StateReader::open(&settings.out, &part, &meta) {
-            Ok(_) if !settings.outputs_exist() => {
+            Ok(_)
+                if !settings
+                    .layout
+                    .outputs_exist(&settings.out, settings.formats) =>
+            {
                 summary.full_run_reason = Some("the previous output files are missing".to_string());
             }
-            Ok(manifest) => {
-                if let Some(unchanged) = unchanged_summary(settings, manifest)? {
-                    return Ok(unchanged);
-                }
-                // Something changed: read the state again from its start, rows and all.
-                let reader =
-                    StateReader::open(&settings.out, &part, &meta).map_err(anyhow::Error::msg)?;
-                previous = Some(reader);
-            }
+            Ok(reader) => previous = Some(reader),
             Err(reason) => summary.full_run_reason = Some(reason),
         }
     }
     let window = WINDOW_PER_THREAD * pool.current_num_threads().max(1);
     // The pool's threads read files as they come; one thread writes the results in input
-    // order. Writers are created at the first file, so a run that finds nothing leaves
-    // the output untouched.
+    // order. Writers are created at the first file, so a run that finds nothing (or
+    // nothing changed) leaves the output untouched.
     let (done_sender, done_receiver) =
         std::sync::mpsc::sync_channel::<Vec<(u64, Result<Done>)>>(window.div_ceil(HANDOFF_FILES));
     let (credits, credit) = credits(window.div_ceil(HANDOFF_FILES));
@@ -288,9 +201,8 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     let writing = || format!("cannot write the output to {}", settings.out.display());
     // A write error explains a failed send, so it is reported first.
     let (writers, tally) = written.with_context(writing)?;
-    let any_file = walked?;
-    summary.add_tally(&tally);
-    if !any_file {
+    let walked = walked?;
+    if walked.files_found == 0 {
         let shown: Vec<String> = settings
             .inputs
             .iter()
@@ -298,6 +210,14 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
             .collect();
         anyhow::bail!("no input files found in {}", shown.join(", "));
     }
+    if let Some(unchanged) = walked.unchanged {
+        // Every file is as the previous run left it: the output stays as it is.
+        summary.unchanged = true;
+        summary.reused = unchanged.reused;
+        summary.add_tally(&unchanged);
+        return Ok(summary);
+    }
+    summary.add_tally(&tally);
     // A shard may hold no file of a small corpus: it writes nothing and clears its parts.
     let (out, state, staging) = match writers {
         Some(w) => w,
@@ -305,11 +225,19 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     };
     out.finish().with_context(writing)?;
     let facts_csv = settings
-        .facts_csv_in_output()
-        .then(|| staging.dir().join("facts.csv"));
+        .layout
+        .keeps_facts_csv(settings.formats)
+        .then(|| staging.dir().join(Table::Facts.file("csv")));
     state.finish(facts_csv.as_deref()).with_context(writing)?;
     staging.commit().with_context(writing)?;
     Ok(summary)
+}
+
+/// What the walk found: how many input files (in every shard), and, when every file is
+/// as the previous run left it, that run's counts (nothing was handed to the workers).
+struct Walked {
+    files_found: usize,
+    unchanged: Option<Summary>,
 }
 
 /// A bounded supply of credits, each for [`HANDOFF_FILES`] files: one is taken before
@@ -324,9 +252,34 @@ fn credits(window: usize) -> (SyncSender<()>, Receiver<()>) {
     (give, take)
 }
 
-/// Walks the inputs and hands each file (to read, or to reuse) to the pool's threads as
-/// soon as a credit allows; they send what they made, numbered in walk order, to the
-/// writer. Returns whether any input file was found.
+/// Numbers the jobs in walk order and hands them to the workers as credits allow.
+struct Handout<'a> {
+    jobs: std::sync::mpsc::Sender<(u64, Job)>,
+    credit: &'a Receiver<()>,
+    number: u64,
+}
+
+impl Handout<'_> {
+    /// Hands out one job; `false` when the writer has stopped (on an error it reports).
+    fn send(&mut self, job: Job) -> bool {
+        let needs_credit = self.number.is_multiple_of(HANDOFF_FILES as u64);
+        if (needs_credit && self.credit.recv().is_err())
+            || self.jobs.send((self.number, job)).is_err()
+        {
+            return false;
+        }
+        self.number += 1;
+        true
+    }
+}
+
+/// Walks the inputs, once, and hands each file (to read, or to reuse) to the pool's
+/// threads as soon as a credit allows; they send what they made, numbered in walk order,
+/// to the writer.
+///
+/// In an incremental run, files are first compared with the previous run's manifest
+/// alone; only at the first change are the files before it handed out (their rows
+/// reused), so a run where nothing changed reads and writes nothing.
 fn read_all(
     settings: &Settings,
     pool: &rayon::ThreadPool,
@@ -334,7 +287,7 @@ fn read_all(
     summary: &mut Summary,
     done: SyncSender<Vec<(u64, Result<Done>)>>,
     credit: Receiver<()>,
-) -> Result<bool> {
+) -> Result<Walked> {
     let preparer = Preparer::new(settings.formats, &settings.layout);
     let (job_sender, job_receiver) = std::sync::mpsc::channel::<(u64, Job)>();
     let jobs = std::sync::Mutex::new(job_receiver);
@@ -345,19 +298,17 @@ fn read_all(
         for _ in 0..pool.current_num_threads() {
             scope.spawn(|_| work());
         }
-        let mut any_file = false;
-        let mut number = 0u64;
-        for found in walk(&settings.inputs, &settings.out) {
+        let mut handout = Handout {
+            jobs: job_sender,
+            credit: &credit,
+            number: 0,
+        };
+        // The counts of the files met unchanged before the first change, while none.
+        let mut unchanged: Option<Summary> = previous.is_some().then(Summary::default);
+        let mut files = walk(&settings.inputs, &settings.out, settings.shard);
+        for found in files.by_ref() {
             let (root, path) = match found {
-                Found::File {
-                    root,
-                    path,
-                    relative,
-                } if settings.shard.contains(&relative) => (root, path),
-                Found::File { .. } => {
-                    any_file = true;
-                    continue;
-                }
+                Found::File { root, path, .. } => (root, path),
                 Found::Problem(p) => {
                     summary.walk_problems.push(p);
                     continue;
@@ -367,26 +318,79 @@ fn read_all(
                     continue;
                 }
             };
-            any_file = true;
             let stat = FileStat::of(&path);
-            let job = match previous.as_deref_mut() {
-                Some(prev) => next_job(prev, root, path, stat, summary)?,
-                None => Job::Read { root, path, stat },
+            let Some(prev) = previous.as_deref_mut() else {
+                if !handout.send(Job::Read { root, path, stat }) {
+                    break; // The writer stopped on an error.
+                }
+                continue;
             };
-            let needs_credit = number.is_multiple_of(HANDOFF_FILES as u64);
-            if (needs_credit && credit.recv().is_err()) || job_sender.send((number, job)).is_err() {
-                return Ok(any_file); // The writer stopped on an error.
+            if let Some(so_far) = unchanged.as_mut() {
+                let entry = prev.next_ahead()?;
+                let same = entry.as_ref().is_some_and(|e| {
+                    e.key_cmp(root, &path) == std::cmp::Ordering::Equal
+                        && stat.is_some_and(|s| e.unchanged(s))
+                });
+                if let (true, Some(e)) = (same, entry) {
+                    so_far.reused += 1;
+                    so_far.tally(e.status, e.facts as usize, e.diagnostics as usize);
+                    continue;
+                }
+                // The first change: the files before it are reused.
+                let before = so_far.reused;
+                unchanged = None;
+                prev.stop_ahead();
+                if !reuse_unchanged(prev, before, &mut handout, summary)? {
+                    break;
+                }
             }
-            number += 1;
+            if !handout.send(next_job(prev, root, path, stat, summary)?) {
+                break;
+            }
         }
-        drop(job_sender);
+        let files_found = files.files_found();
+        if let (Some(so_far), Some(prev)) = (unchanged.as_ref(), previous.as_deref_mut()) {
+            if prev.next_ahead()?.is_none() {
+                return Ok(Walked {
+                    files_found,
+                    unchanged: Some(so_far.clone()),
+                });
+            }
+            // The previous run had more files: some are gone.
+            prev.stop_ahead();
+            reuse_unchanged(prev, so_far.reused, &mut handout, summary)?;
+        }
+        drop(handout);
         if let Some(prev) = previous {
             while prev.take(false)?.is_some() {
                 summary.removed += 1;
             }
         }
-        Ok(any_file)
+        Ok(Walked {
+            files_found,
+            unchanged: None,
+        })
     })
+}
+
+/// Hands out the first `count` files of the previous run's state for reuse (the files
+/// met unchanged before the first change). `false` when the writer has stopped.
+fn reuse_unchanged(
+    prev: &mut StateReader,
+    count: usize,
+    handout: &mut Handout,
+    summary: &mut Summary,
+) -> Result<bool> {
+    for _ in 0..count {
+        let Some((entry, Some(doc))) = prev.take(true)? else {
+            anyhow::bail!("state: the manifest ended before the files it listed");
+        };
+        summary.reused += 1;
+        if !handout.send(Job::Reuse(Box::new((entry, doc)))) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// One worker's loop: takes numbered jobs until there are no more, and sends what
@@ -534,49 +538,6 @@ fn next_job(
         }
         _ => Ok(Job::Read { root, path, stat }),
     }
-}
-
-/// When every file is as the previous run recorded it, and none is new or gone: that
-/// run's summary, read from its manifest alone. The output stays as it is.
-fn unchanged_summary(settings: &Settings, mut manifest: StateReader) -> Result<Option<Summary>> {
-    let mut summary = Summary {
-        unchanged: true,
-        ..Summary::default()
-    };
-    for found in walk(&settings.inputs, &settings.out) {
-        let (root, path, relative) = match found {
-            Found::File {
-                root,
-                path,
-                relative,
-            } => (root, path, relative),
-            Found::Skipped(note) => {
-                summary.walk_notes.push(note);
-                continue;
-            }
-            Found::Problem(_) => continue,
-        };
-        if !settings.shard.contains(&relative) {
-            continue;
-        }
-        let Some(entry) = manifest.next_entry()? else {
-            return Ok(None);
-        };
-        let same = entry.key_cmp(root, &path) == std::cmp::Ordering::Equal;
-        if !same || !FileStat::of(&path).is_some_and(|s| entry.unchanged(s)) {
-            return Ok(None);
-        }
-        summary.reused += 1;
-        summary.tally(
-            entry.status,
-            entry.facts as usize,
-            entry.diagnostics as usize,
-        );
-    }
-    if manifest.next_entry()?.is_some() {
-        return Ok(None);
-    }
-    Ok(Some(summary))
 }
 
 impl Summary {

@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 use crate::categories::{Breakdown, Category, OUTCOME_GROUPS, REVIEW_COLUMNS, REVIEW_ROWS};
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::readback::for_each_batch;
+use crate::write::Table;
 
 /// How many agencies the "most failed checks" list shows.
 pub const TOP_AGENCIES: usize = 20;
@@ -73,7 +74,7 @@ pub fn gather(dir: &Path) -> Result<Quality> {
     let mut q = Quality::default();
     // report_id → (agency, year).
     let mut reports: HashMap<String, (Option<String>, Option<i32>)> = HashMap::new();
-    for_each_batch(dir, "reports", |rows| {
+    for_each_batch(dir, Table::Reports, |rows| {
         for i in 0..rows.len() {
             let year = rows.year(i)?;
             let status = match rows.str("status", i)? {
@@ -88,7 +89,7 @@ pub fn gather(dir: &Path) -> Result<Quality> {
         }
         Ok(())
     })?;
-    for_each_batch(dir, "facts", |rows| {
+    for_each_batch(dir, Table::Facts, |rows| {
         for i in 0..rows.len() {
             let Some(year) = rows.year(i)? else { continue };
             let category = rows.str("category", i)?.and_then(Category::from_code);
@@ -125,7 +126,7 @@ pub fn gather(dir: &Path) -> Result<Quality> {
         }
     };
     let mut by_agency: HashMap<String, AgencyFindings> = HashMap::new();
-    for_each_batch(dir, "diagnostics", |rows| {
+    for_each_batch(dir, Table::Diagnostics, |rows| {
         for i in 0..rows.len() {
             let code = rows.str("code", i)?.unwrap_or_default();
             let severity = rows.str("severity", i)?.unwrap_or_default();
@@ -160,7 +161,7 @@ pub fn gather(dir: &Path) -> Result<Quality> {
         .enumerate()
         .map(|(i, a)| (a.agency.clone(), i))
         .collect();
-    for_each_batch(dir, "diagnostics", |rows| {
+    for_each_batch(dir, Table::Diagnostics, |rows| {
         for i in 0..rows.len() {
             let id = rows.str("report_id", i)?.unwrap_or_default();
             let path = rows.str("source_path", i)?.unwrap_or_default();

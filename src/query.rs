@@ -17,9 +17,7 @@ use polars::prelude::{
 use polars::sql::SQLContext;
 
 use crate::readback::{locate, TableLocation};
-
-/// The tables a query can name.
-pub const TABLES: [&str; 3] = ["facts", "reports", "diagnostics"];
+use crate::write::Table;
 
 fn scan(dir: &Path, table: &str) -> Result<LazyFrame> {
     let (path, hive) = match locate(dir, table)? {
@@ -47,8 +45,9 @@ fn scan(dir: &Path, table: &str) -> Result<LazyFrame> {
 /// Runs one SQL query over the output folder `dir`.
 pub fn run(dir: &Path, sql: &str) -> Result<DataFrame> {
     let mut ctx = SQLContext::new();
-    for table in TABLES {
-        ctx.register(table, scan(dir, table)?);
+    // The tables a query can name.
+    for table in Table::DATA {
+        ctx.register(table.name(), scan(dir, table.name())?);
     }
     let frame = ctx
         .execute(sql)

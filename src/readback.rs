@@ -11,6 +11,8 @@ use anyhow::{Context, Result};
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::write::Table;
+
 /// Where one table of an output folder is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableLocation {
@@ -115,10 +117,10 @@ impl Rows<'_> {
 /// Calls `f` with every batch of a table, in file order.
 pub fn for_each_batch(
     dir: &Path,
-    table: &str,
+    table: Table,
     mut f: impl FnMut(&Rows<'_>) -> Result<()>,
 ) -> Result<()> {
-    for (path, partition_year) in table_files(dir, table)? {
+    for (path, partition_year) in table_files(dir, table.name())? {
         let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
             .and_then(|b| b.build())

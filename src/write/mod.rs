@@ -120,7 +120,7 @@ pub fn facts_schema() -> SchemaRef {
     // Built once: every report's batch carries it.
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Arc::new(described(
-            "facts",
+            Table::Facts.name(),
             vec![
                 Field::new("report_id", DataType::Utf8, false),
                 Field::new("agency", DataType::Utf8, true),
@@ -144,7 +144,7 @@ pub fn reports_schema() -> SchemaRef {
     // Built once: every report's batch carries it.
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Arc::new(described(
-            "reports",
+            Table::Reports.name(),
             vec![
                 Field::new("report_id", DataType::Utf8, false),
                 Field::new("source_path", DataType::Utf8, false),
@@ -179,7 +179,7 @@ pub fn diagnostics_schema() -> SchemaRef {
     // Built once: every report's batch carries it.
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Arc::new(described(
-            "diagnostics",
+            Table::Diagnostics.name(),
             vec![
                 Field::new("report_id", DataType::Utf8, false),
                 Field::new("source_path", DataType::Utf8, false),
@@ -196,7 +196,7 @@ pub fn diagnostics_schema() -> SchemaRef {
 /// The `categories` table's Arrow schema: the vocabulary of `facts.category`.
 pub fn categories_schema() -> SchemaRef {
     Arc::new(described(
-        "categories",
+        Table::Categories.name(),
         vec![
             Field::new("category", DataType::Utf8, false),
             Field::new("section", DataType::Utf8, false),
@@ -211,7 +211,7 @@ pub fn categories_schema() -> SchemaRef {
 /// The `breakdowns` table's Arrow schema: the vocabulary of `facts.breakdown`.
 pub fn breakdowns_schema() -> SchemaRef {
     Arc::new(described(
-        "breakdowns",
+        Table::Breakdowns.name(),
         vec![
             Field::new("breakdown", DataType::Utf8, false),
             Field::new("label", DataType::Utf8, false),
@@ -220,10 +220,7 @@ pub fn breakdowns_schema() -> SchemaRef {
     ))
 }
 
-/// The vocabulary tables, written once at the top of every output.
-pub const VOCABULARY_TABLES: [&str; 2] = ["categories", "breakdowns"];
-
-/// Writes the two vocabulary tables ([`VOCABULARY_TABLES`]) into `dir` under
+/// Writes the two vocabulary tables ([`Table::VOCABULARY`]) into `dir` under
 /// temporary names, so that an output read anywhere carries the words of its codes;
 /// returns the renames that put them in place.
 fn write_vocabulary(dir: &Path, formats: Formats) -> Result<Vec<(PathBuf, PathBuf)>> {
@@ -251,8 +248,9 @@ fn write_vocabulary(dir: &Path, formats: Formats) -> Result<Vec<(PathBuf, PathBu
         ],
     )?;
     let mut renames = Vec::new();
-    for (name, batch) in VOCABULARY_TABLES.into_iter().zip([categories, breakdowns]) {
-        let mut sink = TableSink::create(dir, name, batch.schema(), formats, ROW_GROUP_ROWS)?;
+    for (table, batch) in Table::VOCABULARY.into_iter().zip([categories, breakdowns]) {
+        let mut sink =
+            TableSink::create(dir, table.name(), batch.schema(), formats, ROW_GROUP_ROWS)?;
         sink.push_csv(&rows::batch_lines(&batch))?;
         sink.push_batch(batch)?;
         renames.extend(sink.finish()?);
@@ -530,6 +528,75 @@ pub enum Layout {
     },
 }
 
+/// A table of the output. The writer owns the names: every other module asks here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// One row per table cell read.
+    Facts,
+    /// One row per input file.
+    Reports,
+    /// One row per problem found.
+    Diagnostics,
+    /// The category vocabulary.
+    Categories,
+    /// The breakdown vocabulary.
+    Breakdowns,
+}
+
+impl Table {
+    /// The tables of a run's rows, in the order they are written.
+    pub const DATA: [Table; 3] = [Table::Facts, Table::Reports, Table::Diagnostics];
+    /// The vocabulary tables written beside them.
+    pub const VOCABULARY: [Table; 2] = [Table::Categories, Table::Breakdowns];
+
+    /// The table's name: its file name without extension, its folder when partitioned.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Table::Facts => "facts",
+            Table::Reports => "reports",
+            Table::Diagnostics => "diagnostics",
+            Table::Categories => "categories",
+            Table::Breakdowns => "breakdowns",
+        }
+    }
+
+    /// The table's file in the single-file layout: `facts.csv`, `facts.parquet`.
+    pub fn file(self, extension: &str) -> String {
+        format!("{}.{extension}", self.name())
+    }
+}
+
+impl Layout {
+    /// Where a table is in an output folder, for a person to open: its folder when
+    /// partitioned, else its CSV file if one is written, else its Parquet file.
+    pub fn path_of(&self, out: &Path, table: Table, formats: Formats) -> PathBuf {
+        match (self, formats.csv) {
+            (Layout::ByYear { .. }, _) => out.join(table.name()),
+            (Layout::Single, true) => out.join(table.file("csv")),
+            (Layout::Single, false) => out.join(table.file("parquet")),
+        }
+    }
+
+    /// Whether the output has one `facts.csv`, which holds the facts for the next
+    /// incremental run, so that its state need not keep a copy.
+    pub fn keeps_facts_csv(&self, formats: Formats) -> bool {
+        matches!(self, Layout::Single) && formats.csv
+    }
+
+    /// Whether the data tables a previous run wrote into `out` are all there.
+    pub fn outputs_exist(&self, out: &Path, formats: Formats) -> bool {
+        let extensions: Vec<&str> = [(formats.parquet, "parquet"), (formats.csv, "csv")]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, e)| e)
+            .collect();
+        Table::DATA.iter().all(|t| match self {
+            Layout::ByYear { .. } => out.join(t.name()).is_dir(),
+            Layout::Single => extensions.iter().all(|e| out.join(t.file(e)).is_file()),
+        })
+    }
+}
+
 /// The Hive folder name of a partition.
 fn partition_dir(year: Option<i32>) -> String {
     match year {
@@ -636,9 +703,13 @@ fn open_tables(
         )
     };
     Ok(Tables {
-        reports: open("reports", reports, WIDE_ROW_GROUP_ROWS)?,
-        facts: open("facts", facts, ROW_GROUP_ROWS)?,
-        diagnostics: open("diagnostics", diagnostics_schema(), WIDE_ROW_GROUP_ROWS)?,
+        reports: open(Table::Reports.name(), reports, WIDE_ROW_GROUP_ROWS)?,
+        facts: open(Table::Facts.name(), facts, ROW_GROUP_ROWS)?,
+        diagnostics: open(
+            Table::Diagnostics.name(),
+            diagnostics_schema(),
+            WIDE_ROW_GROUP_ROWS,
+        )?,
     })
 }
 
@@ -772,8 +843,8 @@ impl OutputWriter {
         }
         if let Layout::ByYear { part } = &self.layout {
             let keep: Vec<String> = written.iter().map(|y| partition_dir(*y)).collect();
-            for table in ["facts", "reports", "diagnostics"] {
-                remove_stale_parts(&self.dir.join(table), part, &keep)?;
+            for table in Table::DATA {
+                remove_stale_parts(&self.dir.join(table.name()), part, &keep)?;
             }
         }
         Ok(())

@@ -80,6 +80,53 @@ fn incremental_output_equals_a_full_run() {
     }
 }
 
+/// The walk compares files with the previous run's manifest before reading anything:
+/// a change at the very start or end of the walk, or only a removal, must still give the
+/// full run's output.
+#[test]
+fn incremental_runs_equal_full_runs_whatever_changed_where() {
+    let last = SEEDS[SEEDS.len() - 1];
+    type Change<'a> = (&'a str, &'a dyn Fn(&Path));
+    let changes: [Change; 3] = [
+        ("last file removed", &|input: &Path| {
+            std::fs::remove_file(input.join(last)).unwrap()
+        }),
+        ("file added at the end", &|input: &Path| {
+            std::fs::copy(
+                root().join("tests/fixtures/formats/001_1f7e495e6ab563f2.html"),
+                input.join("999_new.html"),
+            )
+            .unwrap();
+        }),
+        ("first file changed", &|input: &Path| {
+            let first = input.join(SEEDS[0]);
+            let text = std::fs::read_to_string(&first).unwrap() + "\n";
+            std::fs::write(&first, text).unwrap();
+        }),
+    ];
+    for (what, change) in changes {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, inc, full) = (
+            dir.path().join("in"),
+            dir.path().join("inc"),
+            dir.path().join("full"),
+        );
+        copy_samples(&input);
+        assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&inc)]).0, 0);
+        change(&input);
+        let (code, stdout, stderr) =
+            gongkai(&["ingest", s(&input), "--out", s(&inc), "--incremental"]);
+        assert_eq!(code, 0, "{what}: {stderr}");
+        assert!(!stdout.contains("nothing changed"), "{what}: {stdout}");
+        assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&full)]).0, 0);
+        assert_eq!(
+            files(&inc),
+            files(&full),
+            "{what}: incremental differs from full"
+        );
+    }
+}
+
 #[test]
 fn an_unchanged_corpus_leaves_the_output_untouched() {
     let dir = tempfile::tempdir().unwrap();
