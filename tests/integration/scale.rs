@@ -1,7 +1,7 @@
 //! Nightly runs over a growing archive: incremental runs, partitions, shards, the
 //! synthetic corpus.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::util::{gongkai, root, s, SEEDS};
 
@@ -28,6 +28,19 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// A temporary folder with the seed reports in `in/`, and the paths of two output
+/// folders beside it (not made).
+fn samples_and_two_outputs(a: &str, b: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, first, second) = (
+        dir.path().join("in"),
+        dir.path().join(a),
+        dir.path().join(b),
+    );
+    copy_samples(&input);
+    (dir, input, first, second)
+}
+
 /// Adds a report, changes one, removes one.
 fn change_corpus(input: &Path) {
     std::fs::copy(
@@ -46,13 +59,7 @@ fn change_corpus(input: &Path) {
 #[test]
 fn incremental_output_equals_a_full_run() {
     for extra in [&[][..], &["--partition-by", "year"][..]] {
-        let dir = tempfile::tempdir().unwrap();
-        let (input, inc, full) = (
-            dir.path().join("in"),
-            dir.path().join("inc"),
-            dir.path().join("full"),
-        );
-        copy_samples(&input);
+        let (_dir, input, inc, full) = samples_and_two_outputs("inc", "full");
         let run = |out: &Path, incremental: bool| {
             let mut args = vec!["ingest", s(&input), "--out", s(out)];
             args.extend_from_slice(extra);
@@ -105,13 +112,7 @@ fn incremental_runs_equal_full_runs_whatever_changed_where() {
         }),
     ];
     for (what, change) in changes {
-        let dir = tempfile::tempdir().unwrap();
-        let (input, inc, full) = (
-            dir.path().join("in"),
-            dir.path().join("inc"),
-            dir.path().join("full"),
-        );
-        copy_samples(&input);
+        let (_dir, input, inc, full) = samples_and_two_outputs("inc", "full");
         assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&inc)]).0, 0);
         change(&input);
         let (code, stdout, stderr) =
@@ -158,13 +159,7 @@ fn an_unchanged_corpus_leaves_the_output_untouched() {
 /// back from it, and only if it is still the file that run wrote.
 #[test]
 fn facts_come_back_from_facts_csv_only_while_it_is_unchanged() {
-    let dir = tempfile::tempdir().unwrap();
-    let (input, out, full) = (
-        dir.path().join("in"),
-        dir.path().join("out"),
-        dir.path().join("full"),
-    );
-    copy_samples(&input);
+    let (_dir, input, out, full) = samples_and_two_outputs("out", "full");
     assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&out)]).0, 0);
     let state_facts = out.join(".gongkai/all/facts.csv.zst");
     let facts_csv = std::fs::read(out.join("facts.csv")).unwrap();
