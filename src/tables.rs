@@ -13,9 +13,9 @@ use crate::text::{
     is_ideograph, is_page_number, is_placeholder, label_key, parse_number, split_ascii,
 };
 
-/// One value cell of a raw row.
+/// One value cell of a raw row (a cell after the row's label), as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawCell {
+pub struct ValueCell {
     /// The cell text exactly as written (number, unit, annotation).
     pub raw: String,
     /// 1-based source line.
@@ -62,7 +62,7 @@ pub struct RawRow {
     /// Cell index of the label's last piece on its line, for tab or pipe lines.
     pub label_position: Option<usize>,
     /// The value cells in reading order.
-    pub cells: Vec<RawCell>,
+    pub cells: Vec<ValueCell>,
     /// The label's pieces that stood in cells of their own, in reading order.
     pub label_cells: Vec<LabelCell>,
 }
@@ -76,7 +76,7 @@ enum Token {
         /// The line's cell count, where the text is a whole cell of a tab or pipe line.
         whole_cell: Option<usize>,
     },
-    Value(RawCell),
+    Value(ValueCell),
 }
 
 /// Recovers raw rows from a table's lines. `first_line` is the 1-based number of
@@ -188,7 +188,7 @@ fn tokenize_line(line: &str, line_no: i32, out: &mut Vec<Token>) {
                 whole_cell: line_cells,
             });
         } else if is_placeholder(cell) {
-            out.push(Token::Value(RawCell {
+            out.push(Token::Value(ValueCell {
                 raw: cell.to_string(),
                 line: line_no,
                 position,
@@ -253,7 +253,7 @@ fn value(
     line_cells: Option<usize>,
     splittable: bool,
 ) -> Token {
-    Token::Value(RawCell {
+    Token::Value(ValueCell {
         raw: raw.to_string(),
         line,
         position,

@@ -11,7 +11,7 @@ use std::io::{Cursor, Read};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::grid::{collapse_whitespace, Grid, SourceCell};
+use super::grid::{collapse_whitespace, Grid, SpanCell};
 
 /// Largest `word/document.xml` read, decompressed (real reports: well under 5 MB).
 pub const MAX_DOCUMENT_XML: u64 = 64 * 1024 * 1024;
@@ -102,12 +102,12 @@ impl TableState {
                 .flat_map(|c| c.blocks)
                 .collect();
         }
-        let source: Vec<Vec<SourceCell>> = self
+        let source: Vec<Vec<SpanCell>> = self
             .rows
             .into_iter()
             .map(|row| {
                 row.into_iter()
-                    .map(|c| SourceCell {
+                    .map(|c| SpanCell {
                         // A vMerge continuation repeats nothing: the merged label stands once.
                         text: if c.continues_merge {
                             String::new()

@@ -11,9 +11,9 @@ const MAX_COLSPAN: usize = 1000;
 /// Largest grid width built; wider tables are cut (no report table has 100 columns).
 const MAX_COLUMNS: usize = 200;
 
-/// One cell as written in the source table.
+/// One cell as written in the source table, with the rows and columns it spans.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceCell {
+pub struct SpanCell {
     /// Text with runs of white space collapsed.
     pub text: String,
     /// Columns covered (≥ 1).
@@ -31,7 +31,7 @@ pub struct Grid {
 
 impl Grid {
     /// Builds the grid from rows of source cells. Spans are clamped to the table's size.
-    pub fn from_rows(source: &[Vec<SourceCell>]) -> Grid {
+    pub fn from_rows(source: &[Vec<SpanCell>]) -> Grid {
         let n_rows = source.len();
         let mut rows: Vec<Vec<Option<String>>> = vec![Vec::new(); n_rows];
         for (r, cells) in source.iter().enumerate() {
@@ -102,8 +102,8 @@ pub fn collapse_whitespace(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn cell(text: &str, colspan: usize, rowspan: usize) -> SourceCell {
-        SourceCell {
+    fn cell(text: &str, colspan: usize, rowspan: usize) -> SpanCell {
+        SpanCell {
             text: text.into(),
             colspan,
             rowspan,

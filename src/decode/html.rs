@@ -12,7 +12,7 @@ use ego_tree::NodeRef;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use super::grid::{collapse_whitespace, Grid, SourceCell};
+use super::grid::{collapse_whitespace, Grid, SpanCell};
 
 /// Elements whose content is never report text.
 const SKIPPED: &[&str] = &[
@@ -455,7 +455,7 @@ fn has_nested_table(table: NodeRef<'_, Node>) -> bool {
 
 /// The rows of a table (not of tables nested in it) as a grid.
 fn table_grid(table: NodeRef<'_, Node>) -> Grid {
-    let mut rows: Vec<Vec<SourceCell>> = Vec::new();
+    let mut rows: Vec<Vec<SpanCell>> = Vec::new();
     let mut stack: Vec<NodeRef<Node>> = table.children().collect();
     stack.reverse();
     while let Some(node) = stack.pop() {
@@ -472,7 +472,7 @@ fn table_grid(table: NodeRef<'_, Node>) -> Grid {
                 node.children()
                     .filter_map(|c| match c.value() {
                         Node::Element(ce) if ce.name() == "td" || ce.name() == "th" => {
-                            Some(SourceCell {
+                            Some(SpanCell {
                                 text: cell_text(c),
                                 colspan: span(ce.attr("colspan")),
                                 rowspan: span(ce.attr("rowspan")),

@@ -33,7 +33,7 @@ use crate::categories::{
     REVIEW_ROWS,
 };
 use crate::model::{Code, Finding, PlacedCell, Template, Unit};
-use crate::tables::{RawCell, RawRow};
+use crate::tables::{RawRow, ValueCell};
 use crate::text::{label_key, parse_number, wan_to_yuan, whole_number, Word};
 
 /// What the mapping of one report's tables produced.

@@ -28,7 +28,7 @@ pub(super) fn numbers(arr: &Arrangement) -> Vec<Option<Option<Decimal>>> {
     arr.iter().map(|s| s.as_ref().map(|s| s.number)).collect()
 }
 
-pub(super) fn slot_of(cell: &RawCell) -> Slot<'_> {
+pub(super) fn slot_of(cell: &ValueCell) -> Slot<'_> {
     let parsed = if cell.placeholder {
         None
     } else {
@@ -60,7 +60,7 @@ pub(super) fn describe(arr: &Arrangement) -> String {
 /// surplus cells; or splitting run-together digit runs. Empty when none applies; `None`
 /// when there are more than [`MAX_ARRANGEMENTS`].
 pub(super) fn arrangements<'a>(
-    cells: &'a [RawCell],
+    cells: &'a [ValueCell],
     width: usize,
     fits: &dyn Fn(&Arrangement) -> bool,
 ) -> Option<Vec<Arrangement<'a>>> {
@@ -92,7 +92,7 @@ pub(super) fn arrangements<'a>(
 
 /// How many ways the cells split into exactly `width` numbers (no leading zeros), counted
 /// without enumerating them, so that a pathological digit run costs no time.
-pub(super) fn count_splits(cells: &[RawCell], width: usize) -> u128 {
+pub(super) fn count_splits(cells: &[ValueCell], width: usize) -> u128 {
     // total[j]: ways for the cells so far to give j numbers.
     let mut total = vec![0u128; width + 1];
     total[0] = 1;
@@ -165,7 +165,7 @@ pub(super) fn digit_len(raw: &str) -> usize {
 /// Depth-first over the ways to split each run-together cell; only arrangements that
 /// satisfy `fits` are kept (checked before copying, as most candidates fail the sums).
 pub(super) fn split_cells<'a>(
-    cells: &'a [RawCell],
+    cells: &'a [ValueCell],
     i: usize,
     width: usize,
     acc: &mut Arrangement<'a>,
@@ -292,7 +292,7 @@ pub(super) fn header_reference(rows: &[RawRow], columns: &[Breakdown]) -> Option
 /// reference line: only then does a position name a column. A markdown row that lost a
 /// cell (`| 规章 | 22 | 235 |` under four headers) is not placed.
 pub(super) fn by_position<'a>(
-    cells: &'a [RawCell],
+    cells: &'a [ValueCell],
     reference: &Reference,
 ) -> Option<Arrangement<'a>> {
     let mut arr: Arrangement = vec![None; reference.positions.len()];
@@ -318,7 +318,7 @@ pub(super) struct Columns {
 
 impl Columns {
     /// The columns of a row whose cells all stand on one space-aligned line.
-    pub(super) fn of(cells: &[RawCell]) -> Option<Columns> {
+    pub(super) fn of(cells: &[ValueCell]) -> Option<Columns> {
         let line = cells.first()?.line;
         let centres: Option<Vec<f64>> = cells
             .iter()
@@ -337,7 +337,10 @@ impl Columns {
 /// Places a short row's cells under the columns of the complete row above, by where
 /// they stand on a space-aligned line: each cell goes to the nearest column, within a
 /// third of the gap between columns, one cell per column, in order.
-pub(super) fn by_columns<'a>(cells: &'a [RawCell], reference: &Columns) -> Option<Arrangement<'a>> {
+pub(super) fn by_columns<'a>(
+    cells: &'a [ValueCell],
+    reference: &Columns,
+) -> Option<Arrangement<'a>> {
     let centres = &reference.centres;
     let min_gap = centres
         .windows(2)
@@ -373,7 +376,7 @@ pub(super) enum Placement<'a> {
 }
 
 pub(super) fn place<'a>(
-    cells: &'a [RawCell],
+    cells: &'a [ValueCell],
     width: usize,
     references: &[&Reference],
     columns: Option<&Columns>,

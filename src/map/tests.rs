@@ -41,7 +41,7 @@ fn split_counts_match_enumeration() {
 /// every split the count says there is.
 #[test]
 fn split_search_finds_every_split_it_counts() {
-    let cell = |raw: &str, splittable: bool| RawCell {
+    let cell = |raw: &str, splittable: bool| ValueCell {
         raw: raw.to_string(),
         line: 1,
         position: None,
