@@ -6,7 +6,7 @@
 //! gongkai version, schema version and the settings that shape the output). All of it is
 //! in walk order. Where the output has a `facts.csv`, the state keeps no facts of its own:
 //! the next run reads them back from that file, if it is still as written (size and
-//! modification time in `meta.json`); compressing a copy of them was 8% of a run's work.
+//! modification time in `meta.json`), so a run does not compress a second copy of them.
 //! `--incremental` compares the walk with the manifest as two sorted streams: unchanged
 //! files reuse their previous rows, new and changed files are read, removed files drop
 //! out. Nothing is held in memory beyond a chunk of files, and when nothing changed the
@@ -144,9 +144,8 @@ pub fn state_dir(out: &Path, part: &str) -> PathBuf {
 type ZWriter = zstd::stream::write::Encoder<'static, BufWriter<File>>;
 
 /// zstd level of the state: it is read back once, by the next run; speed matters more
-/// than size. A negative level stores literals without Huffman coding: against level 1,
-/// 2.4% fewer instructions for a whole run and a state 14% larger (`make instructions`;
-/// 10k corpus: 29 against 26 MB, next to 306 MB of output). Any level reads back.
+/// than size. A negative level stores literals without Huffman coding: less work for a
+/// state a little larger, still small beside the output. Any level reads back.
 const STATE_LEVEL: i32 = -1;
 
 /// One report's rows as the state keeps them: each table's CSV lines as one zstd frame.

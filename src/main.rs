@@ -3,11 +3,10 @@
 
 use std::process::ExitCode;
 
-// mimalloc instead of glibc malloc: on large corpora glibc's heap fragmented (peak memory
-// grew with the corpus; see README, "Scale"), and the many small allocations per cell
-// run faster. Its default purge delay is kept: purging at once (delay 0) cost 18% more
-// CPU for the same peak memory (100k reports, 2 threads: 87 s against 72 s of CPU, 217
-// against 220 MB), since each worker frees what it allocates.
+// mimalloc instead of glibc malloc: on large corpora glibc's heap fragments (peak memory
+// grows with the corpus), and the many small allocations per cell run faster. Its default
+// purge delay is kept: purging at once costs CPU and saves no peak memory, since each
+// worker frees what it allocates.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

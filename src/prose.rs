@@ -21,8 +21,8 @@ impl Signature {
     /// The signature of prose lines; `None` when there is too little prose.
     ///
     /// One-permutation MinHash: each shingle is hashed once, and the hash's top bits pick
-    /// which of the [`SIGNATURE_LEN`] minimums it competes for (32 hash functions per
-    /// shingle cost 11% of a run). A bin no shingle fell into borrows from the next
+    /// which of the [`SIGNATURE_LEN`] minimums it competes for (one hash per shingle, not
+    /// one per minimum). A bin no shingle fell into borrows from the next
     /// non-empty one, so equal texts still have equal signatures.
     pub fn of<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Signature> {
         const _: () = assert!(SIGNATURE_LEN.is_power_of_two());

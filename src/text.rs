@@ -59,8 +59,7 @@ pub fn label_key(s: &str) -> String {
 }
 
 /// A fixed word the stages look for in many lines, with its searcher built once:
-/// `str::contains` builds one on every call, which cost more than most of the searches
-/// (3% of a run's instructions went to it).
+/// `str::contains` builds one on every call, which costs more than most of the searches.
 ///
 /// ```
 /// use gongkai::text::Word;
@@ -102,7 +101,7 @@ impl Word {
 }
 
 /// `text.split(separator)` for an ASCII separator, found by memchr: std's char searcher
-/// cost about 150 instructions a piece on the short lines of a report.
+/// costs more than the split itself on the short lines of a report.
 ///
 /// ```
 /// let pieces: Vec<&str> = gongkai::text::split_ascii("a\tb\t\t终", b'\t').collect();
@@ -137,7 +136,7 @@ pub fn without_whitespace(text: &str) -> Cow<'_, str> {
 }
 
 /// `text` NFKC-normalized, white space removed. Most cells hold only characters NFKC
-/// leaves alone ([`nfkc_keeps`]); they skip the normalizer (3% of a run's time).
+/// leaves alone ([`nfkc_keeps`]); they skip the normalizer.
 fn compact_nfkc(text: &str) -> String {
     if text.chars().all(nfkc_keeps) {
         without_whitespace(text).into_owned()

@@ -32,7 +32,7 @@ pub use rows::{header, CsvRows};
 
 /// Most rows per Parquet row group of `facts` (short rows). Large groups suit analytical
 /// readers, and the writer keeps some metadata per group until the footer: fewer groups,
-/// less memory on large corpora (measured: 62 MB against 69 MB at 100k reports).
+/// less memory on large corpora.
 pub const ROW_GROUP_ROWS: usize = 262_144;
 /// Most rows per Parquet row group of `reports` and `diagnostics`, whose rows are long
 /// (titles, messages): an open row group is held in memory until it closes, so these
@@ -392,8 +392,8 @@ impl TableSink {
                 .set_max_row_group_row_count(Some(group_rows));
             // Rows are in walk order, so a row group of a text column spans nearly every
             // code, agency and report id: its min/max could never skip a group or page,
-            // and computing them compared every value twice (4.3% of a run's
-            // instructions). Numeric columns keep theirs (`year`, `value`, `line` …).
+            // and computing them compares every value twice. Numeric columns keep theirs
+            // (`year`, `value`, `line` …).
             for field in schema.fields() {
                 if field.data_type() == &DataType::Utf8 {
                     props = props.set_column_statistics_enabled(
