@@ -353,7 +353,19 @@ pub fn render(q: &Quality, dir: &Path) -> String {
         esc(&dir.display().to_string()),
         env!("CARGO_PKG_VERSION")
     );
+    render_status(q, &mut body);
+    render_requests(q, &mut body);
+    render_review(q, &mut body);
+    render_codes(q, &mut body);
+    render_agencies(q, &mut body);
+    format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <title>gongkai quality report</title><style>{STYLE}</style></head><body>{body}</body></html>\n"
+    )
+}
 
+/// The reports by year and status: stacked bars and their table.
+fn render_status(q: &Quality, body: &mut String) {
     body.push_str("<h2 id=\"status\">Reports by year and status</h2>");
     let rows: Vec<(String, Vec<f64>)> = q
         .status_by_year
@@ -381,7 +393,10 @@ pub fn render(q: &Quality, dir: &Path) -> String {
         })
         .collect();
     body.push_str(&table(&["year", "ok", "partial", "failed", "all"], &rows));
+}
 
+/// Table 三's 本年新收 and outcome groups, summed per year.
+fn render_requests(q: &Quality, body: &mut String) {
     body.push_str("<h2 id=\"requests\">Requests received and their outcomes</h2>");
     body.push_str(
         "<p>本年新收 and the outcome groups of table 三 (总计 column), summed over the \
@@ -406,7 +421,10 @@ pub fn render(q: &Quality, dir: &Path) -> String {
         })
         .collect();
     body.push_str(&table(&head, &rows));
+}
 
+/// Table 四 per year, with each kind of case's correction rate.
+fn render_review(q: &Quality, body: &mut String) {
     body.push_str("<h2 id=\"review\">Administrative review and litigation</h2>");
     body.push_str(
         "<p>Correction rate: 结果纠正 / (维持 + 纠正 + 其他结果), the cases decided this year.</p>",
@@ -451,7 +469,10 @@ pub fn render(q: &Quality, dir: &Path) -> String {
         ],
         &rows,
     ));
+}
 
+/// How many diagnostics of each code.
+fn render_codes(q: &Quality, body: &mut String) {
     body.push_str("<h2 id=\"codes\">Diagnostics by code</h2>");
     let rows: Vec<Vec<String>> = q
         .codes
@@ -465,7 +486,10 @@ pub fn render(q: &Quality, dir: &Path) -> String {
         })
         .collect();
     body.push_str(&table(&["code", "severity", "count"], &rows));
+}
 
+/// The agencies with the most failed checks, each with its diagnostics and the source lines they point at.
+fn render_agencies(q: &Quality, body: &mut String) {
     let _ = write!(
         body,
         "<h2 id=\"agencies\">Agencies with the most failed checks</h2><p>The {} agencies \
@@ -522,10 +546,6 @@ pub fn render(q: &Quality, dir: &Path) -> String {
         ));
         body.push_str("<p><a href=\"#agencies\">back to the list</a></p></section>");
     }
-    format!(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <title>gongkai quality report</title><style>{STYLE}</style></head><body>{body}</body></html>\n"
-    )
 }
 
 const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:2em auto;\

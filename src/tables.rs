@@ -279,8 +279,7 @@ fn tokenize_mixed(
     out: &mut Vec<Token>,
 ) {
     let chars: Vec<(usize, char)> = cell.char_indices().collect();
-    let mut text_start: Option<usize> = None;
-    let mut i = 0;
+    let byte_at = |i: usize| chars.get(i).map_or(cell.len(), |(b, _)| *b);
     let push_text = |out: &mut Vec<Token>, from: usize, to: usize| {
         let t = cell[from..to].trim();
         if !t.is_empty() {
@@ -292,6 +291,8 @@ fn tokenize_mixed(
             });
         }
     };
+    let mut text_start: Option<usize> = None;
+    let mut i = 0;
     while i < chars.len() {
         let (byte, c) = chars[i];
         if !is_digit(c) {
@@ -299,19 +300,7 @@ fn tokenize_mixed(
             i += 1;
             continue;
         }
-        let mut j = i;
-        while j < chars.len() && is_digit(chars[j].1) {
-            j += 1;
-        }
-        // A fraction: digits '.' digits.
-        if j + 1 < chars.len() && matches!(chars[j].1, '.' | '．') && is_digit(chars[j + 1].1) {
-            let mut k = j + 1;
-            while k < chars.len() && is_digit(chars[k].1) {
-                k += 1;
-            }
-            j = k;
-        }
-        let end_byte = chars.get(j).map_or(cell.len(), |(b, _)| *b);
+        let j = number_end(&chars, i);
         let next = chars.get(j).map(|(_, c)| *c);
         let after_space = chars[j..]
             .iter()
@@ -329,36 +318,22 @@ fn tokenize_mixed(
             continue;
         }
         // Run-together digits ending in a row number: `00000001.属于…`.
-        let num_end = if is_numbering {
-            chars[j - 1].0
+        let (num_end, mut k) = if is_numbering {
+            (chars[j - 1].0, j - 1)
         } else {
-            end_byte
+            (byte_at(j), j)
         };
-        // A sign standing alone before the digits (`+12`, `-3`) belongs to the number.
-        let mut before = cell[..byte].chars().rev();
-        let sign_start = match (before.next(), before.next()) {
-            (Some(c @ ('+' | '-' | '−')), prev) if prev.is_none_or(char::is_whitespace) => {
-                byte - c.len_utf8()
-            }
-            _ => byte,
-        };
+        let sign_start = with_sign(cell, byte);
         if let Some(t) = text_start.take() {
             push_text(out, t, sign_start);
         }
         let mut raw_end = num_end;
-        let mut k = if is_numbering { j - 1 } else { j };
-        // A unit written after the number belongs to its cell: `25211 元`.
-        let rest = &cell[num_end..];
-        let rest_trim = rest.trim_start();
-        for unit in ["万元", "元"] {
-            if !is_numbering && rest_trim.starts_with(unit) {
-                raw_end = num_end + (rest.len() - rest_trim.len()) + unit.len();
-                k = chars
-                    .iter()
-                    .position(|(b, _)| *b >= raw_end)
-                    .unwrap_or(chars.len());
-                break;
-            }
+        if let Some(unit_end) = unit_after(cell, num_end).filter(|_| !is_numbering) {
+            raw_end = unit_end;
+            k = chars
+                .iter()
+                .position(|(b, _)| *b >= raw_end)
+                .unwrap_or(chars.len());
         }
         out.push(value(
             cell[sign_start..raw_end].trim(),
@@ -376,6 +351,45 @@ fn tokenize_mixed(
     if let Some(t) = text_start {
         push_text(out, t, cell.len());
     }
+}
+
+/// The end (a char index) of the number whose first digit is at `i`: its digits, and a
+/// fraction's (digits `.` digits).
+fn number_end(chars: &[(usize, char)], i: usize) -> usize {
+    let digits_from = |mut j: usize| {
+        while j < chars.len() && is_digit(chars[j].1) {
+            j += 1;
+        }
+        j
+    };
+    let j = digits_from(i);
+    if j + 1 < chars.len() && matches!(chars[j].1, '.' | '．') && is_digit(chars[j + 1].1) {
+        return digits_from(j + 1);
+    }
+    j
+}
+
+/// Where a number whose first digit is at byte `at` starts: a sign standing alone before
+/// the digits (`+12`, `-3`) belongs to the number.
+fn with_sign(cell: &str, at: usize) -> usize {
+    let mut before = cell[..at].chars().rev();
+    match (before.next(), before.next()) {
+        (Some(c @ ('+' | '-' | '−')), prev) if prev.is_none_or(char::is_whitespace) => {
+            at - c.len_utf8()
+        }
+        _ => at,
+    }
+}
+
+/// The end (a byte) of a unit written after a number that ends at byte `end`
+/// (`25211 元`): the unit belongs to the number's cell.
+fn unit_after(cell: &str, end: usize) -> Option<usize> {
+    let rest = &cell[end..];
+    let trimmed = rest.trim_start();
+    ["万元", "元"]
+        .iter()
+        .find(|unit| trimmed.starts_with(*unit))
+        .map(|unit| end + (rest.len() - trimmed.len()) + unit.len())
 }
 
 #[cfg(test)]
