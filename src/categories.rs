@@ -1,4 +1,4 @@
-//! The category vocabulary: every row code, column code and the label text that names it.
+//! categories: the vocabulary: every row code, column code and the label text naming it.
 //!
 //! This is the only module that knows label wording. Keys are matched against label text
 //! normalised by [`crate::text::label_key`] (NFKC, whitespace removed, ASCII brackets), so a

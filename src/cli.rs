@@ -465,7 +465,60 @@ fn files_per_second(rate: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::files_per_second;
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn ingest_arguments_parse_as_documented() {
+        let cli = Cli::try_parse_from([
+            "gongkai",
+            "ingest",
+            "a",
+            "b",
+            "--out",
+            "o",
+            "--shard",
+            "1/4",
+            "--formats",
+            "parquet",
+            "--incremental",
+            "-q",
+        ])
+        .unwrap();
+        let Command::Ingest(args) = cli.command else {
+            panic!("not ingest");
+        };
+        assert_eq!(args.paths, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert_eq!(args.out, Some(PathBuf::from("o")));
+        assert_eq!(args.shard.as_deref(), Some("1/4"));
+        assert!(args.incremental && args.quiet);
+        assert_eq!(args.progress, Progress::Auto);
+        // Only `year` partitions; a typo is a usage error, not a silent default.
+        assert!(Cli::try_parse_from(["gongkai", "ingest", "a", "--partition-by", "yr"]).is_err());
+    }
+
+    #[test]
+    fn the_summary_line_says_what_was_read_reused_and_where_to_look() {
+        let (out, diagnostics) = (Path::new("out"), Path::new("out/diagnostics.csv"));
+        let mut s = Summary {
+            files: 5,
+            ok: 4,
+            partial: 1,
+            facts: 985,
+            diagnostics: 16,
+            ..Summary::default()
+        };
+        assert_eq!(
+            summary_line(&s, out, diagnostics, 0.04),
+            "gongkai: 5 files in 0.0s: 4 ok, 1 partial, 0 failed; 985 facts, 16 diagnostics \
+             → out (see out/diagnostics.csv for what to fix)"
+        );
+        (s.partial, s.ok, s.reused, s.removed) = (0, 5, 3, 1);
+        assert!(summary_line(&s, out, diagnostics, 1.0)
+            .ends_with("; incremental: 2 read, 3 reused, 1 removed"));
+        s.unchanged = true;
+        assert!(summary_line(&s, out, diagnostics, 1.0).ends_with("output left as it was"));
+    }
 
     #[test]
     fn rates_are_whole_files_a_second() {

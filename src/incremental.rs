@@ -434,3 +434,97 @@ impl StateReader {
         Ok(Some((entry, doc)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::process_bytes;
+    use crate::write::{Formats, Layout, Preparer};
+
+    fn meta(settings: &str) -> Meta {
+        Meta {
+            version: "0.0.0".to_string(),
+            schema_version: "3".to_string(),
+            state_version: STATE_VERSION,
+            settings: settings.to_string(),
+            facts_csv: None,
+        }
+    }
+
+    /// Writes the state of two seed reports (facts kept in the state) into `out`.
+    fn write_state(out: &Path) -> Vec<DocResult> {
+        let docs = vec![
+            process_bytes(
+                "a.txt",
+                include_bytes!("../data/raw/001_1f7e495e6ab563f2.txt"),
+            ),
+            process_bytes(
+                "b.txt",
+                include_bytes!("../data/raw/003_94d5af374346e30f.txt"),
+            ),
+        ];
+        let formats = Formats {
+            parquet: false,
+            csv: true,
+        };
+        let preparer = Preparer::new(formats, &Layout::Single);
+        let mut writer = StateWriter::create(out, "all", meta("inputs=x")).unwrap();
+        for (i, doc) in docs.iter().enumerate() {
+            let prepared = preparer.prepare(doc).unwrap();
+            let rows = StateRows::of(&prepared.csv, true).unwrap();
+            let stat = FileStat {
+                size: doc.report.bytes as u64,
+                mtime_ns: i as i64,
+            };
+            let entry = Entry::new(0, Path::new(&doc.report.source_path), stat, doc);
+            writer.write(&entry, &rows).unwrap();
+        }
+        writer.finish(None).unwrap();
+        docs
+    }
+
+    #[test]
+    fn a_state_reads_back_as_it_was_written_rows_and_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = write_state(dir.path());
+        let mut reader = StateReader::open(dir.path(), "all", &meta("inputs=x")).unwrap();
+        // The read-ahead lists the files without touching their rows.
+        let ahead: Vec<String> = std::iter::from_fn(|| reader.next_ahead().unwrap())
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(ahead, ["a.txt", "b.txt"]);
+        let (entry, doc) = reader.take(true).unwrap().unwrap();
+        assert_eq!(entry.key_cmp(0, Path::new("a.txt")), Ordering::Equal);
+        assert_eq!(entry.key_cmp(0, Path::new("b.txt")), Ordering::Less);
+        assert_eq!(entry.key_cmp(1, Path::new("a.txt")), Ordering::Less);
+        assert!(entry.unchanged(FileStat {
+            size: entry.size,
+            mtime_ns: 0
+        }));
+        assert!(!entry.unchanged(FileStat {
+            size: entry.size,
+            mtime_ns: 1
+        }));
+        assert_eq!(doc.as_ref(), Some(&docs[0]));
+        // A dropped entry's rows are read past, not returned.
+        let (entry, doc) = reader.take(false).unwrap().unwrap();
+        assert_eq!((entry.path.as_str(), doc), ("b.txt", None));
+        assert!(reader.take(true).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_state_of_other_settings_or_another_version_is_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        write_state(dir.path());
+        let refused = |m: &Meta| StateReader::open(dir.path(), "all", m).err().unwrap();
+        assert!(refused(&meta("inputs=y")).contains("settings changed"));
+        let newer = Meta {
+            version: "9.9.9".to_string(),
+            ..meta("inputs=x")
+        };
+        assert!(refused(&newer).contains("gongkai 0.0.0, this is 9.9.9"));
+        let empty = tempfile::tempdir().unwrap();
+        let none = StateReader::open(empty.path(), "all", &meta("inputs=x"));
+        assert_eq!(none.err().as_deref(), Some("no state from a previous run"));
+    }
+}

@@ -4,40 +4,49 @@
 //! One module per stage, in the order data flows; each arrow is a plain Rust type:
 //!
 //! ```text
-//! discover ─► Vec<PathBuf> ─► [per file, in parallel] bytes ─► decode ─► Decoded
+//! discover ─► PathBuf ─► [per file, in parallel: extract] bytes ─► decode ─► Decoded
 //!   ─► segment ─► Segmented { metadata, table regions } ─► tables ─► Vec<RawRow>
 //!   ─► map ─► Mapped { cells } ─► validate ─► Vec<Finding> ─► DocResult
-//!   ─► write::Preparer (Arrow batches, CSV lines; in the worker) ─► OutputWriter (Parquet
-//!   + CSV, in input order) ─► commit (the new output replaces the old at once)
+//!   ─► [in walk order] crossref (summaries; checks across reports at the end)
+//!   ─► write (Parquet + CSV) ─► commit (the new output replaces the old at once)
 //! ```
 //!
 //! [`extract::process_bytes`] runs every stage on one report; [`pipeline::run`] runs a
 //! whole job: the walk streams files to workers on a rayon pool, one writer thread writes
 //! the results in input order, and [`incremental`] keeps what the next run needs to redo
-//! nothing. [`corpus`] makes synthetic reports for benchmarks. Data problems are rows in
-//! `diagnostics`, never errors; only program problems (no input, unwritable output) are
-//! `Err`.
+//! nothing. Data problems are rows in `diagnostics`, never errors; only program problems
+//! (no input, unwritable output) are `Err`.
+//!
+//! The modules are declared below from the bottom up: each uses only modules declared
+//! before it (a test holds it so), and the README's module map is this list.
 
+// Shared vocabulary and types.
+pub mod text;
 pub mod categories;
-pub mod cli;
-pub mod commit;
-pub mod config;
-pub mod corpus;
-pub mod crossref;
-pub mod decode;
-pub mod discover;
-pub mod extract;
-pub mod incremental;
-pub mod map;
-pub mod model;
-pub mod pipeline;
 pub mod prose;
+pub mod model;
+
+// The stages, in the order data flows.
+pub mod discover;
+pub mod decode;
+pub mod segment;
+pub mod tables;
+pub mod map;
+pub mod validate;
+pub mod extract;
+pub mod crossref;
+pub mod write;
+pub mod commit;
+pub mod incremental;
+pub mod readback;
+
+// A whole run.
+pub mod config;
+pub mod pipeline;
+
+// Tools over the output, and the command line.
 pub mod quality;
 #[cfg(feature = "query")]
 pub mod query;
-pub mod readback;
-pub mod segment;
-pub mod tables;
-pub mod text;
-pub mod validate;
-pub mod write;
+pub mod corpus;
+pub mod cli;

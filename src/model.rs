@@ -1,4 +1,4 @@
-//! The output contract (`docs/schema.md`) as Rust types: one struct per output table.
+//! model: the output contract (`docs/schema.md`) as Rust types: one per output table.
 //!
 //! Codes that analysts filter on (`section`, `unit`, `status`, `severity`, `template`) are
 //! enums serialised in snake_case, so no stage passes free strings to another.

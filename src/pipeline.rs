@@ -1,5 +1,4 @@
-//! pipeline: runs the stages over every file, in parallel, and feeds the writer in input
-//! order.
+//! pipeline: a whole run: every file through `extract` in parallel, written in walk order.
 //!
 //! ```text
 //! discover ─► bytes + sha256 ─► decode ─► segment ─► tables ─► map ─► validate ─► write

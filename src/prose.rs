@@ -1,5 +1,6 @@
-//! prose: what the checks across reports keep of a report's own prose: a MinHash
-//! signature (to find copied reports) and the place names it mentions.
+//! prose: what the checks across reports keep of a report's prose (signature, places).
+//!
+//! A MinHash signature (to find copied reports) and the place names the prose mentions.
 //!
 //! Made by the worker that reads a report (it needs the prose lines, which are gone once
 //! the report is read), kept in [`crate::model::DocResult`] and the incremental state, and

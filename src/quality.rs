@@ -553,3 +553,81 @@ max-width:1100px;color:#222}table{border-collapse:collapse;margin:1em 0;font-siz
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\
 th{background:#f0f0f0}.error{color:#c62828;font-weight:bold}.warning{color:#a66f00}\
 code{font-size:12px}.meta{color:#666}svg.chart{display:block;margin:1em 0}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The widths of a chart's bar segments, in order.
+    fn widths(svg: &str) -> Vec<f64> {
+        svg.split("width=\"")
+            .skip(2) // the <svg> element's own width
+            .filter_map(|w| w.split('"').next()?.parse().ok())
+            .filter(|w: &f64| *w != 10.0) // legend swatches
+            .collect()
+    }
+
+    #[test]
+    fn bars_share_one_scale_or_each_fill_the_width_as_percentages() {
+        let rows = vec![
+            ("2020".to_string(), vec![10.0, 30.0]),
+            ("2021".to_string(), vec![20.0, 0.0]),
+        ];
+        // One scale: the longest bar (40) fills the 560 units.
+        assert_eq!(
+            widths(&stacked_bars("c", &rows, &["a", "b"], false)),
+            [140.0, 420.0, 280.0]
+        );
+        // Percentages: each bar fills them.
+        assert_eq!(
+            widths(&stacked_bars("c", &rows, &["a", "b"], true)),
+            [140.0, 420.0, 560.0]
+        );
+    }
+
+    #[test]
+    fn text_is_escaped_and_rates_say_when_there_is_nothing_to_divide() {
+        assert_eq!(
+            esc(r#"<a href="x">&</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(rate(1.0, 4.0), "25.0%");
+        assert_eq!(rate(0.0, 0.0), "–");
+        assert_eq!(year_label(None), "unknown");
+    }
+
+    #[test]
+    fn the_page_has_every_section_and_escapes_what_reports_say() {
+        let q = Quality {
+            status_by_year: [(Some(2021), [3, 1, 0]), (None, [0, 0, 2])].into(),
+            requests_by_year: [(2021, (67.0, [50.0, 5.0, 3.0, 2.0, 1.0, 6.0]))].into(),
+            review_by_year: [(2021, [[3.0, 1.0, 0.0, 0.0, 4.0]; 3])].into(),
+            codes: [("identity_mismatch".to_string(), ("error".to_string(), 2))].into(),
+            agencies: vec![AgencyFindings {
+                agency: "泉港区<script>".to_string(),
+                errors: 2,
+                warnings: 0,
+                listed: vec![Listed {
+                    year: Some(2021),
+                    code: "identity_mismatch".to_string(),
+                    severity: "error".to_string(),
+                    message: "本年新收 67 + 上年结转 0 ≠ 66".to_string(),
+                    source_path: "r.txt".to_string(),
+                    line: Some(40),
+                    text: Some("（七）总计\t66".to_string()),
+                }],
+            }],
+        };
+        let page = render(&q, Path::new("out"));
+        for id in [
+            "status", "requests", "review", "codes", "agencies", "agency-0",
+        ] {
+            assert!(page.contains(&format!("id=\"{id}\"")), "section {id}");
+        }
+        assert!(page.contains("6 reports in <code>out</code>"));
+        // 结果纠正 / (维持 + 纠正 + 其他结果) = 1 / 4.
+        assert!(page.contains("<td>25.0%</td>"));
+        assert!(page.contains("泉港区&lt;script&gt;") && !page.contains("<script>"));
+        assert!(page.contains("r.txt:40"));
+    }
+}

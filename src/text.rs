@@ -1,4 +1,4 @@
-//! Text normalisation shared by the stages: label keys and number cells.
+//! text: normalisation shared by the stages: label keys and number cells.
 //!
 //! Normalisation always works on a copy; `raw` values keep the text exactly as written.
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use gongkai::extract::process_path;
 use gongkai::model::{DocResult, Status};
 
-use crate::util::{fact_keys, gongkai, raw, root, s, SEEDS};
+use crate::util::{fact_keys, ingest_csv, raw, root, s, SEEDS};
 
 fn seed_bytes(name: &str) -> Vec<u8> {
     std::fs::read(raw(name)).unwrap()
@@ -128,23 +128,9 @@ fn bad_files_do_not_change_the_good_reports_results() {
     write(mixed.path(), ".hidden.txt", b"hidden files are skipped");
     let out_clean = clean.path().join("out");
     let out_mixed = mixed.path().join("out");
-    let (code, ..) = gongkai(&[
-        "ingest",
-        s(clean.path()),
-        "--out",
-        s(&out_clean),
-        "--formats",
-        "csv",
-    ]);
+    let (code, ..) = ingest_csv(s(clean.path()), s(&out_clean));
     assert_eq!(code, 0);
-    let (code, stdout, _) = gongkai(&[
-        "ingest",
-        s(mixed.path()),
-        "--out",
-        s(&out_mixed),
-        "--formats",
-        "csv",
-    ]);
+    let (code, stdout, _) = ingest_csv(s(mixed.path()), s(&out_mixed));
     assert_eq!(code, 1, "some reports failed: exit code 1");
     assert!(
         stdout.contains("8 files") && stdout.contains("3 failed") && stdout.contains("diagnostics"),
@@ -240,14 +226,7 @@ fn a_page_nested_100000_deep_costs_only_itself() {
     assert_eq!(deep.report.status, Status::Failed);
     assert_eq!(codes(&deep), ["resource_limit"]);
     let out = dir.path().join("out");
-    let (code, stdout, stderr) = gongkai(&[
-        "ingest",
-        s(dir.path()),
-        "--out",
-        s(&out),
-        "--formats",
-        "csv",
-    ]);
+    let (code, stdout, stderr) = ingest_csv(s(dir.path()), s(&out));
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stdout.contains("2 files") && stdout.contains("1 ok") && stdout.contains("1 failed"),

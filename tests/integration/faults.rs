@@ -4,11 +4,7 @@ use gongkai::model::Code;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::util::{root, s};
-
-fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_gongkai")
-}
+use crate::util::{gongkai, ingest_csv, root, s, BINARY};
 
 /// Every output file of a folder, with its bytes.
 fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -36,8 +32,8 @@ fn killed_runs_leave_whole_files_and_the_next_run_completes() {
     let dir = tempfile::tempdir().unwrap();
     let (corpus, out) = (dir.path().join("corpus"), dir.path().join("out"));
     // Large enough that a run takes a while: kills land while reading and while writing.
-    let status = std::process::Command::new(binary())
-        .args([
+    assert_eq!(
+        gongkai(&[
             "corpus",
             "--out",
             s(&corpus),
@@ -46,33 +42,28 @@ fn killed_runs_leave_whole_files_and_the_next_run_completes() {
             "--seed",
             "4",
         ])
-        .output()
-        .unwrap();
-    assert!(status.status.success());
+        .0,
+        0
+    );
     let reference = dir.path().join("reference");
-    let done = std::process::Command::new(binary())
-        .args(["ingest", s(&corpus), "--out", s(&reference), "-q"])
-        .status()
-        .unwrap();
-    assert!(done.code() == Some(1) || done.code() == Some(0));
+    let done = gongkai(&["ingest", s(&corpus), "--out", s(&reference), "-q"]).0;
+    assert!(done == 1 || done == 0);
     let new = outputs(&reference);
 
     // A previous, different output: the five samples.
-    let done = std::process::Command::new(binary())
-        .args([
-            "ingest",
-            s(&root().join("data/raw")),
-            "--out",
-            s(&out),
-            "-q",
-        ])
-        .status()
-        .unwrap();
-    assert_eq!(done.code(), Some(0));
+    let done = gongkai(&[
+        "ingest",
+        s(&root().join("data/raw")),
+        "--out",
+        s(&out),
+        "-q",
+    ])
+    .0;
+    assert_eq!(done, 0);
     let old = outputs(&out);
 
     for delay_ms in [5, 30, 120, 400, 900, 1500] {
-        let mut child = std::process::Command::new(binary())
+        let mut child = std::process::Command::new(BINARY)
             .args([
                 "ingest",
                 s(&corpus),
@@ -100,18 +91,16 @@ fn killed_runs_leave_whole_files_and_the_next_run_completes() {
         );
     }
     // The next run, incremental or full, completes normally and gives the full output.
-    let done = std::process::Command::new(binary())
-        .args([
-            "ingest",
-            s(&corpus),
-            "--out",
-            s(&out),
-            "-q",
-            "--incremental",
-        ])
-        .status()
-        .unwrap();
-    assert!(done.code() == Some(1) || done.code() == Some(0));
+    let done = gongkai(&[
+        "ingest",
+        s(&corpus),
+        "--out",
+        s(&out),
+        "-q",
+        "--incremental",
+    ])
+    .0;
+    assert!(done == 1 || done == 0);
     assert!(
         outputs(&out) == new,
         "after kills, the next run's output differs from a clean run"
@@ -174,11 +163,8 @@ fn a_full_disk_exits_2_naming_the_path_and_keeps_the_previous_output() {
         one.path().join("a.txt"),
     )
     .unwrap();
-    let done = std::process::Command::new(binary())
-        .args(["ingest", s(one.path()), "--out", s(&out), "-q"])
-        .status()
-        .unwrap();
-    assert_eq!(done.code(), Some(0));
+    let done = gongkai(&["ingest", s(one.path()), "--out", s(&out), "-q"]).0;
+    assert_eq!(done, 0);
     let before = outputs(&out);
     // Ten times the samples: far more output than 400 KB.
     let many = tempfile::tempdir().unwrap();
@@ -191,12 +177,8 @@ fn a_full_disk_exits_2_naming_the_path_and_keeps_the_previous_output() {
             .unwrap();
         }
     }
-    let run = std::process::Command::new(binary())
-        .args(["ingest", s(many.path()), "--out", s(&out)])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    let (code, _, stderr) = gongkai(&["ingest", s(many.path()), "--out", s(&out)]);
+    assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(s(&out)) && stderr.contains("No space left"),
         "the message names the path and the cause: {stderr}"
@@ -215,23 +197,8 @@ fn non_utf8_file_names_and_vanished_files_are_reported_not_fatal() {
         .join(std::ffi::OsStr::from_bytes(b"report-\xff\xfe.txt"));
     std::fs::copy(root().join("data/raw/001_1f7e495e6ab563f2.txt"), &odd).unwrap();
     let out = dir.path().join("out");
-    let run = std::process::Command::new(binary())
-        .args([
-            "ingest",
-            s(dir.path()),
-            "--out",
-            s(&out),
-            "--formats",
-            "csv",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let (code, _, stderr) = ingest_csv(s(dir.path()), s(&out));
+    assert_eq!(code, 0, "{stderr}");
     let reports = std::fs::read_to_string(out.join("reports.csv")).unwrap();
     assert!(
         reports.contains("report-\u{FFFD}\u{FFFD}.txt,"),
@@ -262,7 +229,7 @@ fn run_unprivileged(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
         .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     if !root_user {
         return Some(
-            std::process::Command::new(binary())
+            std::process::Command::new(BINARY)
                 .args(args)
                 .output()
                 .unwrap(),
@@ -270,7 +237,7 @@ fn run_unprivileged(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
     }
     // nobody cannot reach the build folder under /root: run a copy.
     let copy = dir.join("gongkai");
-    std::fs::copy(binary(), &copy).unwrap();
+    std::fs::copy(BINARY, &copy).unwrap();
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     let run = std::process::Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])

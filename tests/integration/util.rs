@@ -50,9 +50,13 @@ pub fn format_value(v: f64) -> String {
     }
 }
 
-/// Runs the binary; returns (exit code, stdout, stderr).
+/// The `gongkai` binary cargo built for the tests.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_gongkai");
+
+/// Runs the binary to its end; returns (exit code, stdout, stderr). Tests that must kill
+/// it or run it as another user start [`BINARY`] themselves.
 pub fn gongkai(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+    let out = std::process::Command::new(BINARY)
         .args(args)
         .output()
         .expect("run gongkai");
@@ -61,6 +65,11 @@ pub fn gongkai(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs `gongkai ingest INPUT --out OUT --formats csv`; returns (exit code, stdout, stderr).
+pub fn ingest_csv(input: &str, out: &str) -> (i32, String, String) {
+    gongkai(&["ingest", input, "--out", out, "--formats", "csv"])
 }
 
 /// Path as &str for command lines.

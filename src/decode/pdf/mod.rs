@@ -244,3 +244,84 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>, cap: u64) -> std::thread::Jo
         out
     })
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A stand-in for `pdftotext`: a shell script that reads its input and runs `body`.
+    fn fake_pdftotext(dir: &std::path::Path, body: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("pdftotext");
+        std::fs::write(&path, format!("#!/bin/sh\ncat >/dev/null\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path.display().to_string()
+    }
+
+    const LIMITS: PdfLimits = PdfLimits {
+        timeout: Duration::from_secs(10),
+        memory_bytes: 1 << 30,
+        output_bytes: 1000,
+    };
+
+    /// Not a PDF lopdf can parse: no rulings, so the layout path is taken.
+    const NOT_RULED: &[u8] = b"%PDF-1.4 no objects";
+
+    #[test]
+    fn layout_text_has_its_page_breaks_as_line_breaks() {
+        let dir = tempfile::tempdir().unwrap();
+        let program = fake_pdftotext(dir.path(), r"printf 'page one\fpage two\f'");
+        let text = pdf_to_text(NOT_RULED, &program, LIMITS).unwrap();
+        assert_eq!(text.text, "page one\npage two\n");
+        assert!(text.findings.is_empty());
+    }
+
+    #[test]
+    fn each_way_pdftotext_can_fail_is_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let blank = fake_pdftotext(dir.path(), r"printf '\f \n\f'");
+        assert_eq!(
+            pdf_to_text(NOT_RULED, &blank, LIMITS),
+            Err(PdfError::NoTextLayer)
+        );
+        let broken = fake_pdftotext(dir.path(), "echo 'Syntax Error: broken xref' >&2; exit 1");
+        match pdf_to_text(NOT_RULED, &broken, LIMITS) {
+            Err(PdfError::Failed(why)) => assert!(why.contains("broken xref"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        let hungry = fake_pdftotext(dir.path(), "echo 'Out of memory' >&2; exit 1");
+        assert!(matches!(
+            pdf_to_text(NOT_RULED, &hungry, LIMITS),
+            Err(PdfError::ResourceLimit(_))
+        ));
+        let verbose = fake_pdftotext(dir.path(), "head -c 5000 /dev/zero | tr '\\0' x");
+        assert!(matches!(
+            pdf_to_text(NOT_RULED, &verbose, LIMITS),
+            Err(PdfError::ResourceLimit(_))
+        ));
+        let slow = fake_pdftotext(dir.path(), "sleep 5");
+        let short = PdfLimits {
+            timeout: Duration::from_millis(200),
+            ..LIMITS
+        };
+        assert_eq!(
+            pdf_to_text(NOT_RULED, &slow, short),
+            Err(PdfError::Timeout(short.timeout))
+        );
+        let missing = dir.path().join("no-such-program").display().to_string();
+        assert!(matches!(
+            pdf_to_text(NOT_RULED, &missing, LIMITS),
+            Err(PdfError::ExtractorMissing(_))
+        ));
+    }
+
+    #[test]
+    fn a_run_killed_by_the_signals_of_a_failed_allocation_is_out_of_memory() {
+        use std::os::unix::process::ExitStatusExt;
+        let abort = std::process::ExitStatus::from_raw(6);
+        assert!(out_of_memory(&abort, ""));
+        let exit_1 = std::process::ExitStatus::from_raw(1 << 8);
+        assert!(!out_of_memory(&exit_1, "Syntax Error"));
+        assert!(out_of_memory(&exit_1, "std::bad_alloc"));
+    }
+}
