@@ -543,6 +543,21 @@ pub const ACTIVE_LABELS: &[(&str, Category)] = &[
     ("政府集中采购", Category::ActiveProcurement),
 ];
 
+/// The beginnings of table 三's numbered item labels (label-key form): the numbering and
+/// the three characters after it (`5.属于三类`, `1.本机关不`), each with its row. Two of
+/// them in one row's label mean two rows' labels ran together before one row of numbers.
+/// The group heading （六）其他处理 is left out: its items follow it in the same label.
+pub static APPLICATION_ITEM_STARTS: LazyLock<Vec<(String, Category)>> = LazyLock::new(|| {
+    APPLICATION_LABELS
+        .iter()
+        .filter(|(label, c)| numbering_len(label) > 0 && *c != Category::OtherOutcome)
+        .map(|(label, c)| {
+            let start: String = label.chars().take(numbering_len(label) + 3).collect();
+            (start, *c)
+        })
+        .collect()
+});
+
 /// Length in chars of a label's numbering (`一、`, `(一)`, `1.`), 0 if it has none.
 fn numbering_len(label: &str) -> usize {
     let chars: Vec<char> = label.chars().collect();

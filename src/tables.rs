@@ -65,6 +65,10 @@ pub struct RawRow {
     pub cells: Vec<ValueCell>,
     /// The label's pieces that stood in cells of their own, in reading order.
     pub label_cells: Vec<LabelCell>,
+    /// 1-based line of the label's last piece (0 without a label): where it is the line of
+    /// the first value, the label stands beside its numbers; where it is earlier, the
+    /// label was read from lines of its own.
+    pub label_last_line: i32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +110,7 @@ pub fn recover_rows(lines: &[&str], first_line: usize) -> Vec<RawRow> {
                 }
                 let start = current.label.len();
                 current.label.push_str(&text);
+                current.label_last_line = line;
                 current.label_position = position;
                 if let (Some(position), Some(line_cells)) = (position, whole_cell) {
                     current.label_cells.push(LabelCell {

@@ -102,7 +102,10 @@ pub(super) fn other_agencies_named_in(
         }) else {
             continue;
         };
-        if own.iter().any(|o| o.ends_with(name)) || named.contains(&name) {
+        // The agency's own name, shorter or longer: 洪泽区's report naming 淮安市洪泽区
+        // names itself (the reports of one agency do not always agree on its name).
+        let is_own = own.iter().any(|o| o.ends_with(name) || name.ends_with(o));
+        if is_own || named.contains(&name) {
             continue;
         }
         if let Some(other) = peers.iter().find(|p| p.key != key && p.kind == kind) {

@@ -398,3 +398,21 @@ fn near_duplicate_prose_is_found_and_names_the_other_report() {
     assert_eq!(Signature::from_hex(""), None);
     assert_eq!(Signature::of(["太短了"]), None);
 }
+
+/// An agency named with its city in one year and without it in another is one agency:
+/// 洪泽区's report naming 淮安市洪泽区 names itself.
+#[test]
+fn an_agency_naming_itself_by_a_longer_name_is_not_another_agency() {
+    let t = Template::Y2021;
+    let mut index = empty_index();
+    index.add(&doc(
+        "a",
+        "洪泽区人民政府",
+        2023,
+        t,
+        &[],
+        "淮安市洪泽区人民政府认真贯彻落实",
+    ));
+    index.add(&doc("b", "淮安市洪泽区人民政府", 2024, t, &[], "洪泽区"));
+    assert_eq!(index.findings(), []);
+}

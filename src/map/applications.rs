@@ -2,6 +2,7 @@
 //! before), placed jointly where the column identities decide.
 
 use super::*;
+use crate::categories::APPLICATION_ITEM_STARTS;
 
 /// Names a table 三 row from its label key, with the previous row for （六）3.其他.
 pub(super) fn application_category(key: &str, previous: Option<Category>) -> Option<Category> {
@@ -16,6 +17,22 @@ pub(super) fn application_category(key: &str, previous: Option<Category>) -> Opt
         return Some(Category::OtherOther);
     }
     found.map(|(c, _)| c)
+}
+
+/// The first two rows whose numbered labels both stand in one row's label key
+/// (`5.属于三类内部事务信息1.本机关不掌握相关政府信息` before one row of numbers: a
+/// conversion that put a column of labels before a column of numbers), in text order.
+pub(super) fn two_rows_named(key: &str) -> Option<(Category, Category)> {
+    let mut named: Vec<(usize, Category)> = APPLICATION_ITEM_STARTS
+        .iter()
+        .filter_map(|(start, c)| key.find(start.as_str()).map(|at| (at, *c)))
+        .collect();
+    named.sort_unstable_by_key(|(at, _)| *at);
+    named.dedup_by_key(|(_, c)| *c);
+    match named.as_slice() {
+        [(_, first), (_, second), ..] => Some((*first, *second)),
+        _ => None,
+    }
 }
 
 /// Whether a label is only a group heading (（三）不予公开 …) that a non-standard table
@@ -57,6 +74,29 @@ pub(super) fn map_applications(rows: &[RawRow], out: &mut Mapped) {
             }
             continue;
         };
+        // A label beside its numbers owns them, whatever text from rows without numbers
+        // stands before it; a label read from lines of its own may not.
+        let beside = row
+            .cells
+            .first()
+            .is_some_and(|c| c.line == row.label_last_line);
+        if let Some((first, second)) = two_rows_named(key).filter(|_| !beside) {
+            // Either row may own the numbers (the labels of a column were read before
+            // the numbers of the next): none is guessed.
+            let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
+            out.findings.push(Finding::error(
+                Code::AmbiguousRow,
+                format!(
+                    "{:?} holds the labels of two rows, {} and {}: which one the cells {cells:?} \
+                     belong to cannot be told, so neither is read",
+                    row.label,
+                    first.code(),
+                    second.code()
+                ),
+                Some(row.line),
+            ));
+            continue;
+        }
         if !seen.insert(category) {
             out.findings.push(duplicate_row(row, category));
             continue;

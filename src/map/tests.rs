@@ -161,3 +161,33 @@ fn active_header_decides_columns_and_units() {
     assert_eq!(m.cells[0].value.to_string(), "225981");
     assert_eq!(m.template(), Template::Y2021);
 }
+
+/// Two numbered labels before one row of numbers: from lines of their own (a column of
+/// labels converted before its numbers), either may own the numbers, so neither gets
+/// them; with the second label beside the numbers (a grid row whose first row was left
+/// blank), the numbers are the second's.
+#[test]
+fn numbers_after_two_labels_go_to_neither_unless_one_stands_beside_them() {
+    let column_first = "（四）无法提供\n1.本机关不掌握相关政府信息\n2.没有现成信息需要另行制作\n\
+                        | 4 | 0 | 0 | 0 | 0 | 0 | 4 |\n";
+    let m = map(Section::Applications, column_first);
+    assert!(values(&m, Category::NotHeld).is_empty());
+    assert!(values(&m, Category::NeedsCreation).is_empty());
+    let codes: Vec<Code> = m.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, [Code::AmbiguousRow]);
+
+    let blank_first = "1.本机关不掌握相关政府信息\t\t\t\t\t\t\t\n\
+                       2.没有现成信息需要另行制作\t4\t0\t0\t0\t0\t0\t4\n";
+    let m = map(Section::Applications, blank_first);
+    assert!(values(&m, Category::NotHeld).is_empty());
+    assert_eq!(
+        values(&m, Category::NeedsCreation),
+        ["4", "0", "0", "0", "0", "0", "4"]
+    );
+    assert!(m.findings.iter().all(|f| f.code != Code::AmbiguousRow));
+
+    // A group heading and its item are one row, not two.
+    let heading = "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t1\t0\t0\t0\t0\t0\t1\n";
+    let m = map(Section::Applications, heading);
+    assert_eq!(values(&m, Category::NoCorrection).len(), 7);
+}

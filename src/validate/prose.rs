@@ -116,7 +116,9 @@ pub(super) struct Statement {
     /// A word every match contains: lines without it skip the regex (most lines do).
     needle: Word,
     pattern: &'static LazyLock<Regex>,
-    rows: &'static [Category],
+    /// The rows whose `total` cells the number must equal, summed: each form the formats
+    /// print the group in.
+    forms: &'static [&'static [Category]],
 }
 
 // Matched on label keys (white space removed, quotes as `"`).
@@ -138,52 +140,55 @@ pub(super) static STATEMENTS: [Statement; 7] = [
         what: "收到申请",
         needle: Word::new("申请"),
         pattern: &RECEIVED,
-        rows: &[Category::New],
+        forms: &[&[Category::New]],
     },
     Statement {
         what: "予以公开",
         needle: Word::new("予以公开"),
         pattern: &DISCLOSED,
-        rows: &[Category::Disclosed],
+        forms: &[&[Category::Disclosed]],
     },
     Statement {
         what: "无法提供",
         needle: Word::new("无法提供"),
         pattern: &UNAVAILABLE,
-        rows: &[
+        forms: &[&[
             Category::NotHeld,
             Category::NeedsCreation,
             Category::Unclear,
-        ],
+        ]],
     },
     Statement {
         what: "其他处理",
         needle: Word::new("其他处理"),
         pattern: &OTHER,
-        rows: &[
-            Category::OtherOutcome,
-            Category::NoCorrection,
-            Category::UnpaidFee,
-            Category::OtherOther,
+        // The 2019 format's one row, or the 2021 format's three.
+        forms: &[
+            &[Category::OtherOutcome],
+            &[
+                Category::NoCorrection,
+                Category::UnpaidFee,
+                Category::OtherOther,
+            ],
         ],
     },
     Statement {
         what: "结转下年度",
         needle: Word::new("结转下"),
         pattern: &FORWARD,
-        rows: &[Category::CarriedForward],
+        forms: &[&[Category::CarriedForward]],
     },
     Statement {
         what: "行政复议",
         needle: Word::new("行政复议"),
         pattern: &REVIEWS,
-        rows: &[Category::Review],
+        forms: &[&[Category::Review]],
     },
     Statement {
         what: "行政诉讼",
         needle: Word::new("行政诉讼"),
         pattern: &LAWSUITS,
-        rows: &[Category::LitigationDirect, Category::LitigationAfterReview],
+        forms: &[&[Category::LitigationDirect, Category::LitigationAfterReview]],
     },
 ];
 
@@ -192,13 +197,15 @@ pub(super) static STATEMENTS: [Statement; 7] = [
 /// prose may count differently (a whole area, or new plus carried over), so both numbers
 /// are given for the analyst to judge. A statement whose rows are all blank is skipped.
 pub(super) fn check_narrative(grid: &CellIndex, prose: &[(i32, &str)], out: &mut Vec<Finding>) {
+    // A row group's total only where every row of it was read: a sum of the rows that
+    // happen to be there is not the table's number, and comparing it would accuse the
+    // text of a mismatch the table does not have.
     let total_of = |rows: &[Category]| -> Option<Decimal> {
-        let values: Vec<Decimal> = rows
-            .iter()
-            .filter_map(|c| value(grid, *c, Breakdown::Total))
-            .collect();
-        (!values.is_empty()).then(|| values.iter().copied().sum())
+        rows.iter()
+            .map(|c| value(grid, *c, Breakdown::Total))
+            .sum::<Option<Decimal>>()
     };
+    let total_of_any = |forms: &[&[Category]]| forms.iter().find_map(|rows| total_of(rows));
     for st in &STATEMENTS {
         let Some((line, stated)) = prose.iter().find_map(|(l, k)| {
             if !st.needle.is_in(k) {
@@ -209,12 +216,12 @@ pub(super) fn check_narrative(grid: &CellIndex, prose: &[(i32, &str)], out: &mut
         }) else {
             continue;
         };
-        let Some(table) = total_of(st.rows) else {
+        let Some(table) = total_of_any(st.forms) else {
             continue;
         };
         // 收到申请 sometimes counts the carried-over ones too.
         let with_carried = total_of(&[Category::New, Category::CarriedOver]);
-        if stated == table || (st.rows == [Category::New] && Some(stated) == with_carried) {
+        if stated == table || (st.forms == [&[Category::New][..]] && Some(stated) == with_carried) {
             continue;
         }
         out.push(Finding::warning(

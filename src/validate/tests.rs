@@ -375,3 +375,20 @@ fn template_against_year() {
     let f = check_cells(&mapped, mapped.template(), Some(2020), &[]);
     assert_eq!(codes(&f), ["template_mismatch"]);
 }
+
+/// A row group with a row not read has no total to compare: the text is not accused of a
+/// mismatch with a partial sum. Seed 001 has 15 无法提供 (本机关不掌握 15, the other two 0).
+#[test]
+fn prose_is_compared_only_with_groups_read_whole() {
+    let prose = crate::text::label_key("“无法提供”的 16 件。");
+    let mut mapped = mapped(SEED_001);
+    let check = |mapped: &Mapped| {
+        check_cells(mapped, mapped.template(), Some(2021), &[(5, &prose)])
+            .into_iter()
+            .filter(|f| f.code == Code::NarrativeMismatch)
+            .count()
+    };
+    assert_eq!(check(&mapped), 1, "the whole group: 15 against 16");
+    mapped.cells.retain(|c| c.category != Category::Unclear);
+    assert_eq!(check(&mapped), 0, "补正后申请内容仍不明确 not read");
+}

@@ -162,6 +162,33 @@ fn kewei_2024_tables_after_prose_and_blank_total() {
         "规范性文件 in a 2021 table"
     );
     assert_eq!(review_rows(&g)[0], some(&[1.0, 0.0, 0.0, 0.0, 1.0]));
+    // Its outcome labels were read as a column before their numbers: `5.属于三类内部事务信息`
+    // and `1.本机关不掌握相关政府信息` stand before one row `| 1 |…`, which is 5.'s (the
+    // text's 无法提供 10 and 其他处理 14 say so). None of those rows may get the numbers.
+    let ambiguous: Vec<i32> = doc
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::AmbiguousRow)
+        .filter_map(|d| d.line)
+        .collect();
+    assert_eq!(ambiguous.len(), 3, "{:?}", doc.diagnostics);
+    for row in [
+        "applications.outcome.withheld.internal_affairs",
+        "applications.outcome.unavailable.not_held",
+        "applications.outcome.unavailable.needs_creation",
+        "applications.outcome.unavailable.unclear",
+        "applications.outcome.other.no_correction",
+    ] {
+        assert_eq!(get(&g, row, "total"), None, "{row}");
+    }
+    // And the prose is not said to disagree with groups the table was not read whole in.
+    assert!(
+        doc.diagnostics
+            .iter()
+            .all(|d| d.code != Code::NarrativeMismatch),
+        "{:?}",
+        doc.diagnostics
+    );
 }
 
 #[test]
