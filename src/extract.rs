@@ -200,14 +200,23 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
         .filter(in_prose)
         .map(|i| (i as i32 + 1, seg.keys[i].as_str()))
         .collect();
-    let traces = ProseTraces::of(&prose);
+    // What the agency wrote: after its title, up to its signature's date (a web page's
+    // menus above and footers below are the site's).
+    let after_title = meta.title_line.unwrap_or(0);
+    let to_signature = meta.issued_line.unwrap_or(i32::MAX);
+    let own: Vec<(i32, &str)> = prose
+        .iter()
+        .filter(|(line, _)| *line > after_title && *line <= to_signature)
+        .copied()
+        .collect();
+    let traces = ProseTraces::of(&own);
     findings.extend(validate(&Input {
         mapped: &mapped,
         template,
         metadata: meta,
         prose: &prose,
         prose_keys: &prose_keys,
-        prose_compared: traces.signature.is_some(),
+        prose_compared: traces.sketch.signature.is_some(),
     }));
     let report = Report {
         agency: meta.agency.clone(),

@@ -126,8 +126,9 @@ pub struct Meta {
 /// Version of what the state keeps (rows, manifest, prose signatures); bump when a
 /// previous run's state could not be used as it is. 2: one-permutation MinHash signatures,
 /// rows as one zstd frame per report and table. 3: no facts where the output's
-/// `facts.csv` has them.
-pub const STATE_VERSION: u32 = 3;
+/// `facts.csv` has them. 4: prose sketches with their length and passages, made of the
+/// agency's own words only.
+pub const STATE_VERSION: u32 = 4;
 
 const STATE_FILES: [&str; 4] = [
     "manifest",

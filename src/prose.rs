@@ -10,9 +10,13 @@
 pub const SIGNATURE_LEN: usize = 32;
 /// Shingle length, in characters of the normalised prose (Han characters and letters).
 const SHINGLE: usize = 8;
-/// Prose shorter than this (normalised characters) gets no signature: too little to tell
-/// a copy from the format's own fixed sentences.
-pub const MIN_PROSE_CHARS: usize = 200;
+/// Prose shorter than this (normalised characters of the agency's own words) gets no
+/// signature: too little to tell a copy from two reports on the same subject.
+pub const MIN_PROSE_CHARS: usize = 300;
+/// Signature bins whose shingle's text is kept, to quote a passage two reports share.
+pub const PASSAGE_BINS: usize = 6;
+/// Characters kept from each such shingle on (the shingle and what follows it).
+const PASSAGE_CHARS: usize = 24;
 
 /// A MinHash signature of a report's prose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,46 +24,12 @@ pub struct Signature(pub [u32; SIGNATURE_LEN]);
 
 impl Signature {
     /// The signature of prose lines; `None` when there is too little prose.
-    ///
-    /// One-permutation MinHash: each shingle is hashed once, and the hash's top bits pick
-    /// which of the [`SIGNATURE_LEN`] minimums it competes for (one hash per shingle, not
-    /// one per minimum). A bin no shingle fell into borrows from the next
-    /// non-empty one, so equal texts still have equal signatures.
-    pub fn of<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Signature> {
-        const _: () = assert!(SIGNATURE_LEN.is_power_of_two());
-        let mut window = [0u64; SHINGLE];
-        let mut seen = 0usize;
-        let mut mins = [u32::MAX; SIGNATURE_LEN];
-        let prose = lines
-            .into_iter()
-            .flat_map(str::chars)
-            .filter(|&c| is_prose_char(c));
-        for c in prose {
-            window[seen % SHINGLE] = c as u64;
-            seen += 1;
-            if seen < SHINGLE {
-                continue;
-            }
-            // The window's characters in text order start at the oldest one.
-            let h =
-                mix((0..SHINGLE).fold(FNV_OFFSET, |h, k| fnv1a(h, window[(seen + k) % SHINGLE])));
-            let bin = (h >> 32) as usize & (SIGNATURE_LEN - 1);
-            mins[bin] = mins[bin].min(h as u32);
-        }
-        if seen < MIN_PROSE_CHARS {
-            return None;
-        }
-        let filled = mins;
-        for (i, min) in mins.iter_mut().enumerate() {
-            if *min == u32::MAX {
-                if let Some(k) =
-                    (1..SIGNATURE_LEN).find(|k| filled[(i + k) % SIGNATURE_LEN] != u32::MAX)
-                {
-                    *min = mix(u64::from(filled[(i + k) % SIGNATURE_LEN]) + k as u64) as u32;
-                }
-            }
-        }
-        Some(Signature(mins))
+    pub fn of<'a, I>(lines: I) -> Option<Signature>
+    where
+        I: IntoIterator<Item = &'a str> + Clone,
+        I::IntoIter: 'a,
+    {
+        Sketch::of(lines).signature
     }
 
     /// The estimated Jaccard similarity of the two texts' shingle sets.
@@ -86,16 +56,118 @@ impl Signature {
     }
 }
 
+/// What a report's prose is compared by: its signature, how many characters it has, and
+/// the text at some of the signature's shingles (to quote what two reports share).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sketch {
+    /// MinHash signature; `None` for fewer than [`MIN_PROSE_CHARS`] characters.
+    pub signature: Option<Signature>,
+    /// Characters of prose counted (Han characters and letters).
+    pub chars: u32,
+    /// For the first [`PASSAGE_BINS`] bins, the prose from the shingle that set the bin's
+    /// minimum on (empty where no shingle did): two signatures equal in a bin share it.
+    pub passages: Vec<String>,
+}
+
+impl Sketch {
+    /// The sketch of prose lines.
+    ///
+    /// One-permutation MinHash: each shingle is hashed once, and the hash's top bits pick
+    /// which of the [`SIGNATURE_LEN`] minimums it competes for (one hash per shingle, not
+    /// one per minimum). A bin no shingle fell into borrows from the next non-empty one,
+    /// so equal texts still have equal signatures.
+    pub fn of<'a, I>(lines: I) -> Sketch
+    where
+        I: IntoIterator<Item = &'a str> + Clone,
+        I::IntoIter: 'a,
+    {
+        const _: () = assert!(SIGNATURE_LEN.is_power_of_two());
+        let mut window = [0u64; SHINGLE];
+        let mut seen = 0usize;
+        let mut mins = [u32::MAX; SIGNATURE_LEN];
+        // Where the shingle that set each of the first bins' minimum starts.
+        let mut starts = [None::<usize>; PASSAGE_BINS];
+        for c in prose_chars(lines.clone()) {
+            window[seen % SHINGLE] = c as u64;
+            seen += 1;
+            if seen < SHINGLE {
+                continue;
+            }
+            // The window's characters in text order start at the oldest one.
+            let h =
+                mix((0..SHINGLE).fold(FNV_OFFSET, |h, k| fnv1a(h, window[(seen + k) % SHINGLE])));
+            let bin = (h >> 32) as usize & (SIGNATURE_LEN - 1);
+            if (h as u32) < mins[bin] {
+                mins[bin] = h as u32;
+                if let Some(start) = starts.get_mut(bin) {
+                    *start = Some(seen - SHINGLE);
+                }
+            }
+        }
+        let mut sketch = Sketch {
+            signature: None,
+            chars: u32::try_from(seen).unwrap_or(u32::MAX),
+            passages: Vec::new(),
+        };
+        if seen < MIN_PROSE_CHARS {
+            return sketch;
+        }
+        let mut passages = vec![String::new(); PASSAGE_BINS];
+        for (i, c) in prose_chars(lines).enumerate() {
+            for (passage, start) in passages.iter_mut().zip(&starts) {
+                if start.is_some_and(|s| (s..s + PASSAGE_CHARS).contains(&i)) {
+                    passage.push(c);
+                }
+            }
+        }
+        let filled = mins;
+        for (i, min) in mins.iter_mut().enumerate() {
+            if *min == u32::MAX {
+                if let Some(k) =
+                    (1..SIGNATURE_LEN).find(|k| filled[(i + k) % SIGNATURE_LEN] != u32::MAX)
+                {
+                    *min = mix(u64::from(filled[(i + k) % SIGNATURE_LEN]) + k as u64) as u32;
+                }
+            }
+        }
+        sketch.signature = Some(Signature(mins));
+        sketch.passages = passages;
+        sketch
+    }
+
+    /// The longest passage both sketches hold at a bin where their signatures agree: text
+    /// both reports contain.
+    pub fn shared_passage(&self, other: &Sketch) -> Option<String> {
+        let (Some(a), Some(b)) = (&self.signature, &other.signature) else {
+            return None;
+        };
+        (0..PASSAGE_BINS)
+            .filter(|&bin| a.0[bin] == b.0[bin])
+            .filter_map(|bin| {
+                let (x, y) = (self.passages.get(bin)?, other.passages.get(bin)?);
+                let common: String = x
+                    .chars()
+                    .zip(y.chars())
+                    .take_while(|(p, q)| p == q)
+                    .map(|(p, _)| p)
+                    .collect();
+                (common.chars().count() >= SHINGLE).then_some(common)
+            })
+            .max_by_key(|p| p.chars().count())
+    }
+}
+
 /// Most place names kept per report.
 const MAX_PLACES: usize = 16;
 
-/// What the checks across reports keep of a report's prose: its signature, and the names
-/// of places of the kinds compared (towns, street offices, districts, counties) it
-/// mentions, with a line each.
+/// What the checks across reports keep of a report's own prose (its words without the
+/// national format's fixed wording and a web page's furniture, see [`own_words`]): its
+/// sketch, and the names of places of the kinds compared (towns, street offices,
+/// districts, counties) it mentions, with a line each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProseTraces {
-    /// MinHash signature; `None` for too little prose.
-    pub signature: Option<Signature>,
+    /// Signature, length and passages of the prose.
+    pub sketch: Sketch,
     /// Runs of Han characters ending in 镇, 乡, 街道, 区 or 县 (the name is a suffix of the
     /// run: "全区各镇和仙都镇" holds 仙都镇), first line each.
     pub places: Vec<(String, i32)>,
@@ -106,12 +178,16 @@ static PLACE_RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|
 });
 
 impl ProseTraces {
-    /// The traces of prose lines (1-based line, text).
+    /// The traces of a report's prose lines (1-based line, text as written).
     pub fn of(prose: &[(i32, &str)]) -> ProseTraces {
+        let own: Vec<(i32, std::borrow::Cow<'_, str>)> = prose
+            .iter()
+            .map(|(l, text)| (*l, own_words(text)))
+            .collect();
         let mut places: Vec<(String, i32)> = Vec::new();
         // Only lines holding a place suffix can match (most hold none).
         let suffix = |c: char| matches!(c, '镇' | '乡' | '道' | '区' | '县');
-        for (line, text) in prose.iter().filter(|(_, text)| text.contains(suffix)) {
+        for (line, text) in own.iter().filter(|(_, text)| text.contains(suffix)) {
             let compact = crate::text::without_whitespace(text);
             for m in PLACE_RUN.find_iter(&compact) {
                 if places.len() < MAX_PLACES && !places.iter().any(|(p, _)| p == m.as_str()) {
@@ -120,15 +196,22 @@ impl ProseTraces {
             }
         }
         ProseTraces {
-            signature: Signature::of(prose.iter().map(|(_, l)| *l)),
+            sketch: Sketch::of(own.iter().map(|(_, l)| l.as_ref())),
             places,
         }
     }
 
-    /// One text field for the incremental manifest: the signature's hex, then
+    /// One text field for the incremental manifest: the signature's hex, the character
+    /// count and the passages (`;` between them: prose characters are letters only), then
     /// `|name:line` per place.
     pub fn to_field(&self) -> String {
-        let mut field = self.signature.map(|s| s.to_hex()).unwrap_or_default();
+        let s = &self.sketch;
+        let mut field = s.signature.map(|s| s.to_hex()).unwrap_or_default();
+        field.push_str(&format!(";{}", s.chars));
+        for passage in &s.passages {
+            field.push(';');
+            field.push_str(passage);
+        }
         for (name, line) in &self.places {
             field.push_str(&format!("|{name}:{line}"));
         }
@@ -138,18 +221,125 @@ impl ProseTraces {
     /// Reads [`ProseTraces::to_field`]'s text.
     pub fn from_field(field: &str) -> ProseTraces {
         let mut parts = field.split('|');
-        let signature = parts.next().and_then(Signature::from_hex);
+        let mut sketch_parts = parts.next().unwrap_or_default().split(';');
+        let signature = sketch_parts.next().and_then(Signature::from_hex);
+        let chars = sketch_parts
+            .next()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let passages = sketch_parts.map(str::to_string).collect();
         let places = parts
             .filter_map(|p| {
                 let (name, line) = p.rsplit_once(':')?;
                 Some((name.to_string(), line.parse().ok()?))
             })
             .collect();
-        ProseTraces { signature, places }
+        ProseTraces {
+            sketch: Sketch {
+                signature,
+                chars,
+                passages,
+            },
+            places,
+        }
     }
 }
 
+/// Sentences the national format gives every report, each known by words it holds: the
+/// opening that cites the 条例 and the 年度报告格式, the statistics period, where the
+/// report is published, whom to ask, and the outline of the six sections.
+const FORMAT_SENTENCES: &[&[&str]] = &[
+    &["条例", "编制"],
+    &["条例", "年度报告格式"],
+    &["统计期限"],
+    &["统计时限"],
+    &["电子版"],
+    &["如对本报告"],
+    &["有任何疑问"],
+    &["总体情况", "主动公开政府信息情况"],
+];
+
+/// The format's section headings, and the words of table 三's and 四's titles, which
+/// every report prints.
+const FORMAT_HEADINGS: &[&str] = &[
+    "总体情况",
+    "主动公开政府信息情况",
+    "收到和处理政府信息公开申请情况",
+    "政府信息公开行政复议、行政诉讼情况",
+    "存在的主要问题及改进情况",
+    "其他需要报告的事项",
+];
+
+/// Words of a web page's furniture: a short line holding one is the site's, not the
+/// report's (扫一扫在手机上查看当前页面, 【打印本页】【关闭窗口】, 当前位置：首页 > …).
+const PAGE_FURNITURE: &[&str] = &[
+    "扫一扫",
+    "手机上查看",
+    "打印本页",
+    "关闭窗口",
+    "【打印】",
+    "【关闭】",
+    "字体：",
+    "字号：",
+    "当前位置",
+    "分享到",
+    "网站地图",
+    "浏览次数",
+    "访问次数",
+    "上一篇",
+    "下一篇",
+];
+
+/// Longest line (in characters) taken for a web page's furniture when it holds one of its
+/// words: a sentence of the report that mentions 网站地图 stays.
+const FURNITURE_LINE_CHARS: usize = 80;
+
+/// What an agency wrote in a prose line: the line without the national format's fixed
+/// sentences and headings, or nothing for a line of a web page's furniture. Numbers need
+/// no removing: signatures are made of letters and Han characters only.
+pub fn own_words(line: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let furniture = PAGE_FURNITURE.iter().any(|w| line.contains(w))
+        && line.chars().count() <= FURNITURE_LINE_CHARS;
+    if furniture {
+        return Cow::Borrowed("");
+    }
+    let fixed_sentence = |s: &str| {
+        FORMAT_SENTENCES
+            .iter()
+            .any(|words| words.iter().all(|w| s.contains(w)))
+    };
+    let has_fixed = fixed_sentence(line) || FORMAT_HEADINGS.iter().any(|h| line.contains(h));
+    if !has_fixed {
+        return Cow::Borrowed(line);
+    }
+    let mut own = String::with_capacity(line.len());
+    for sentence in line.split_inclusive(['。', '；', '！', '？']) {
+        if !fixed_sentence(sentence) {
+            own.push_str(sentence);
+        }
+    }
+    for heading in FORMAT_HEADINGS {
+        if own.contains(heading) {
+            own = own.replace(heading, "");
+        }
+    }
+    Cow::Owned(own)
+}
+
 pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The characters of prose lines that count for signatures, in order.
+fn prose_chars<'a, I>(lines: I) -> impl Iterator<Item = char> + 'a
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: 'a,
+{
+    lines
+        .into_iter()
+        .flat_map(str::chars)
+        .filter(|&c| is_prose_char(c))
+}
 
 /// Whether a character counts as prose for signatures: letters, Han characters above all
 /// (checked first, without the Unicode table lookup).

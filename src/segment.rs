@@ -29,6 +29,8 @@ pub struct Metadata {
     pub doc_number: Option<String>,
     /// The date at the end of the report, ISO 8601.
     pub issued_on: Option<String>,
+    /// 1-based line of that date: where the report's own text ends.
+    pub issued_line: Option<i32>,
     /// Whether the opening paragraphs state the statistics period (统计期限 …, or
     /// 2020年1月1日至12月31日).
     pub period_stated: bool,
@@ -268,7 +270,10 @@ fn read_metadata(
     }
     meta.doc_number = find_doc_number(lines, keys, meta.title_line.map(|l| l as usize));
     let after_tables = tables.last().map_or(0, |t| t.lines.end);
-    meta.issued_on = find_issue_date(keys, after_tables);
+    if let Some((date, line)) = find_issue_date(keys, after_tables) {
+        meta.issued_on = Some(date);
+        meta.issued_line = Some(line as i32 + 1);
+    }
     meta
 }
 
@@ -502,11 +507,16 @@ fn find_doc_number(lines: &[&str], keys: &[String], title_line: Option<usize>) -
 }
 
 /// The date at the end: the signature date, else the 印发 date, after the last table.
-fn find_issue_date(keys: &[String], after: usize) -> Option<String> {
+fn find_issue_date(keys: &[String], after: usize) -> Option<(String, usize)> {
     let mut printed = None;
     // Both patterns end in 日 or 日印发: most lines are turned away without them.
     let may_be_a_date = |k: &&String| k.ends_with('日') || k.ends_with("日印发");
-    for k in keys.iter().skip(after).filter(may_be_a_date) {
+    for (i, k) in keys
+        .iter()
+        .enumerate()
+        .skip(after)
+        .filter(|(_, k)| may_be_a_date(k))
+    {
         let (y, m, d, is_print) = if let Some(c) = DATE_LINE.captures(k) {
             (
                 c[1].parse().ok()?,
@@ -529,9 +539,9 @@ fn find_issue_date(keys: &[String], after: usize) -> Option<String> {
         }
         let iso = format!("{y:04}-{m:02}-{d:02}");
         if !is_print {
-            return Some(iso);
+            return Some((iso, i));
         }
-        printed.get_or_insert(iso);
+        printed.get_or_insert((iso, i));
     }
     printed
 }
@@ -791,6 +801,9 @@ mod tests {
         assert_eq!(han_number("十二"), Some(12));
         assert_eq!(han_number("二十三"), Some(23));
         let keys = vec!["二〇二一年一月八日".to_string()];
-        assert_eq!(find_issue_date(&keys, 0).as_deref(), Some("2021-01-08"));
+        assert_eq!(
+            find_issue_date(&keys, 0).map(|(d, _)| d).as_deref(),
+            Some("2021-01-08")
+        );
     }
 }

@@ -125,7 +125,9 @@ pub(super) fn other_agencies_named_in(
     Ok(())
 }
 
-/// Report `r`'s `near_duplicate` row for one of its most similar others.
+/// Report `r`'s `near_duplicate` row for one of its most similar others: how similar,
+/// how much of each was compared, and a passage both contain, so that a reader can judge
+/// the finding at a glance.
 pub(super) fn near_duplicate(
     r: &ReportRecord,
     near: &Near,
@@ -138,13 +140,22 @@ pub(super) fn near_duplicate(
         "another agency's report"
     };
     let s = f64::from(near.same) / SIGNATURE_LEN as f64;
+    let shared = r
+        .sketch
+        .shared_passage(&other.sketch)
+        .map(|p| format!("; both say “{p}”"))
+        .unwrap_or_default();
     found.push(r.diagnostic(Finding::warning(
         Code::NearDuplicate,
         format!(
-            "the prose is about {:.0}% the same as {whose}: {} ({})",
+            "the prose is about {:.0}% the same as {whose}: {} ({}); compared {} and {} \
+             characters of their own words (numbers, the national format's fixed sentences \
+             and headings, and web page furniture left out){shared}",
             s * 100.0,
             other.name(),
-            other.source_path
+            other.source_path,
+            r.sketch.chars,
+            other.sketch.chars,
         ),
         None,
     )));

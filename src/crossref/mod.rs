@@ -68,6 +68,7 @@ impl ReportSummary {
             } else {
                 Vec::new()
             },
+            sketch: doc.traces.sketch.clone(),
             key,
         };
         for f in &doc.facts {
@@ -98,7 +99,7 @@ impl ReportSummary {
         }
         Some(ReportSummary {
             stored: s,
-            signature: doc.traces.signature,
+            signature: doc.traces.sketch.signature,
         })
     }
 }

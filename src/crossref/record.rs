@@ -4,7 +4,7 @@
 
 use super::names::PlaceKind;
 use crate::model::{Diagnostic, Finding};
-use crate::prose::{Signature, SIGNATURE_LEN};
+use crate::prose::{Signature, Sketch, SIGNATURE_LEN};
 
 /// A cell value with its source line.
 pub(super) type NumberAt = Option<(f64, i32)>;
@@ -31,6 +31,8 @@ pub(super) struct ReportRecord {
     pub(super) cell_count: u32,
     pub(super) all_zero: bool,
     pub(super) places: Vec<(String, i32)>,
+    /// The prose's signature, length and passages, to say what a near duplicate shares.
+    pub(super) sketch: Sketch,
 }
 
 impl ReportRecord {
@@ -81,6 +83,16 @@ impl ReportRecord {
             text(out, name);
             out.extend(line.to_le_bytes());
         }
+        let sketch = &self.sketch;
+        out.push(u8::from(sketch.signature.is_some()));
+        for h in sketch.signature.map_or([0; SIGNATURE_LEN], |s| s.0) {
+            out.extend(h.to_le_bytes());
+        }
+        out.extend(sketch.chars.to_le_bytes());
+        out.extend((sketch.passages.len() as u32).to_le_bytes());
+        for passage in &sketch.passages {
+            text(out, passage);
+        }
     }
 
     /// Reads [`ReportRecord::encode`]'s record; `None` if it is cut short or not one.
@@ -100,6 +112,7 @@ impl ReportRecord {
             cell_count: 0,
             all_zero: false,
             places: Vec::new(),
+            sketch: Sketch::default(),
         };
         let stock = s.stock.iter_mut().flatten();
         for cell in s
@@ -120,6 +133,16 @@ impl ReportRecord {
         s.all_zero = r.byte()? == 1;
         for _ in 0..u32::from_le_bytes(r.array()?) {
             s.places.push((r.text()?, i32::from_le_bytes(r.array()?)));
+        }
+        let signed = r.byte()? == 1;
+        let mut hashes = [0u32; SIGNATURE_LEN];
+        for h in &mut hashes {
+            *h = u32::from_le_bytes(r.array()?);
+        }
+        s.sketch.signature = signed.then_some(Signature(hashes));
+        s.sketch.chars = u32::from_le_bytes(r.array()?);
+        for _ in 0..u32::from_le_bytes(r.array()?) {
+            s.sketch.passages.push(r.text()?);
         }
         r.0.is_empty().then_some(s)
     }

@@ -98,9 +98,10 @@ pub fn validate(input: &Input) -> Vec<Finding> {
         out.push(Finding::warning(
             Code::NearDuplicateNotChecked,
             format!(
-                "the report has fewer than {} characters of prose of its own (outside its \
-                 tables and a portal's header block), too little to compare with other \
-                 reports for copied text",
+                "the report has fewer than {} characters of prose of its own (between its \
+                 title and its signature, outside its tables, without the national format's \
+                 fixed sentences and headings and without web page furniture), too little \
+                 to compare with other reports for copied text",
                 crate::prose::MIN_PROSE_CHARS
             ),
             None,

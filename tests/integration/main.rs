@@ -1,5 +1,5 @@
 //! Integration tests, one binary. Modules:
-//! - `across`: checks across reports (consecutive years of one agency, shared prose).
+//! - `findings`: every finding code against a case that must fire it and a real one that must not.
 //! - `seeds`: the five sample reports against their hand-verified expected facts.
 //! - `cli`: the `gongkai` binary end to end: exit codes, output files, help, threads.
 //! - `bad_input`: broken and foreign files next to good ones.
@@ -19,12 +19,12 @@
 // Tests say on stderr when they skip for want of a tool or the shared corpus.
 #![allow(clippy::print_stderr)]
 
-mod across;
 mod bad_input;
 mod cli;
 mod corpus;
 mod docs;
 mod faults;
+mod findings;
 mod formats;
 mod fuzzed;
 mod layouts;

@@ -304,8 +304,11 @@ fn the_portal_block_is_not_compared_across_reports() {
              ==================== 正文 ====================\n{text}"
         );
         let doc = read_text(dir.path(), name, &dump);
-        assert!(clean.traces.signature.is_some(), "{name}");
-        assert_eq!(doc.traces.signature, clean.traces.signature, "{name}");
+        assert!(clean.traces.sketch.signature.is_some(), "{name}");
+        assert_eq!(
+            doc.traces.sketch.signature, clean.traces.sketch.signature,
+            "{name}"
+        );
         let places = |d: &DocResult| {
             d.traces
                 .places
