@@ -219,9 +219,9 @@ crate::categories::code_enum! {
         /// error: run-together digits split several ways; the candidates are listed, no facts
         /// written
         AmbiguousCells => "ambiguous_cells",
-        /// error: a table 三 row's label holds the numbered labels of two rows (a column of
-        /// labels read before the column of numbers); which row its cells belong to cannot be
-        /// told, so neither is read
+        /// error: a table 二 or 三 row's label, read from lines of its own, holds the labels
+        /// of two rows (a column of labels read before the column of numbers); which row its
+        /// cells belong to cannot be told, so neither is read
         AmbiguousRow => "ambiguous_row",
         /// error: a table 二 row with no column header above it
         MissingHeader => "missing_header",

@@ -69,6 +69,14 @@ pub(super) fn map_active(rows: &[RawRow], out: &mut Mapped) {
             out.findings.push(unknown_row(row, Section::Active));
             continue;
         };
+        let beside = row
+            .cells
+            .first()
+            .is_some_and(|c| c.line == row.label_last_line);
+        if let Some(both) = two_rows_named(label).filter(|_| !beside) {
+            out.findings.push(two_rows_finding(row, both));
+            continue;
+        };
         if columns.is_empty() {
             out.findings.push(Finding::error(
                 Code::MissingHeader,
@@ -163,5 +171,28 @@ pub(super) fn note_active_signal(b: Breakdown, line: i32, out: &mut Mapped) {
             out.signals_2021.push((Evidence::Column(b), line))
         }
         _ => {}
+    }
+}
+
+/// The first two table 二 rows whose labels both stand in one row's label key
+/// (`规章行政规范性文件` before one row of numbers), in text order; a label inside a longer
+/// one (规范性文件 in 行政规范性文件) is the longer one's.
+pub(super) fn two_rows_named(label: &str) -> Option<(Category, Category)> {
+    let mut named: Vec<(usize, usize, Category)> = ACTIVE_LABELS
+        .iter()
+        .filter_map(|(l, c)| label.find(l).map(|at| (at, at + l.len(), *c)))
+        .collect();
+    named.sort_unstable_by_key(|(at, end, _)| (*at, std::cmp::Reverse(*end)));
+    let mut rows: Vec<Category> = Vec::new();
+    let mut covered = 0;
+    for (at, end, category) in named {
+        if at >= covered && rows.last() != Some(&category) {
+            rows.push(category);
+        }
+        covered = covered.max(end);
+    }
+    match rows.as_slice() {
+        [first, second, ..] => Some((*first, *second)),
+        _ => None,
     }
 }

@@ -83,18 +83,7 @@ pub(super) fn map_applications(rows: &[RawRow], out: &mut Mapped) {
         if let Some((first, second)) = two_rows_named(key).filter(|_| !beside) {
             // Either row may own the numbers (the labels of a column were read before
             // the numbers of the next): none is guessed.
-            let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
-            out.findings.push(Finding::error(
-                Code::AmbiguousRow,
-                format!(
-                    "{:?} holds the labels of two rows, {} and {}: which one the cells {cells:?} \
-                     belong to cannot be told, so neither is read",
-                    row.label,
-                    first.code(),
-                    second.code()
-                ),
-                Some(row.line),
-            ));
+            out.findings.push(two_rows_finding(row, (first, second)));
             continue;
         }
         if !seen.insert(category) {

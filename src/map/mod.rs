@@ -213,6 +213,23 @@ fn duplicate_row(row: &RawRow, category: Category) -> Finding {
     )
 }
 
+/// The finding for a row whose label holds two rows' labels, read from lines of their
+/// own: which row its cells belong to cannot be told, so neither is read.
+fn two_rows_finding(row: &RawRow, (first, second): (Category, Category)) -> Finding {
+    let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
+    Finding::error(
+        Code::AmbiguousRow,
+        format!(
+            "{:?} holds the labels of two rows, {} and {}: which one the cells {cells:?} \
+             belong to cannot be told, so neither is read",
+            row.label,
+            first.code(),
+            second.code()
+        ),
+        Some(row.line),
+    )
+}
+
 fn ambiguous(category: Category, candidates: &[Arrangement], line: i32) -> Finding {
     let shown: Vec<String> = candidates
         .iter()

@@ -191,3 +191,25 @@ fn numbers_after_two_labels_go_to_neither_unless_one_stands_beside_them() {
     let m = map(Section::Applications, heading);
     assert_eq!(values(&m, Category::NoCorrection).len(), 7);
 }
+
+/// The same in table 二: `规章` and `行政规范性文件` on lines of their own before one row
+/// of numbers give neither row; with 规章's row left blank in a grid, the numbers beside
+/// 行政规范性文件 are its own.
+#[test]
+fn table_two_numbers_after_two_labels_go_to_neither_unless_one_stands_beside_them() {
+    let head = "信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n";
+    let column_first = format!("{head}规章\n行政规范性文件\n21\t40\t242\n");
+    let m = map(Section::Active, &column_first);
+    assert!(values(&m, Category::ActiveRules).is_empty());
+    assert!(values(&m, Category::ActiveNormativeDocs).is_empty());
+    let codes: Vec<Code> = m.findings.iter().map(|f| f.code).collect();
+    assert!(codes.contains(&Code::AmbiguousRow), "{codes:?}");
+
+    let blank_first = format!("{head}规章\t\t\t\n行政规范性文件\t21\t40\t242\n");
+    let m = map(Section::Active, &blank_first);
+    assert_eq!(
+        values(&m, Category::ActiveNormativeDocs),
+        ["21", "40", "242"]
+    );
+    assert!(m.findings.iter().all(|f| f.code != Code::AmbiguousRow));
+}
