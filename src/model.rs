@@ -274,6 +274,10 @@ crate::categories::code_enum! {
         TooLarge => "too_large",
         /// error: gongkai failed on this file; please report it
         InternalError => "internal_error",
+        /// warning: a report has more than 200 diagnostics of one code (a file of a
+        /// million repeated rows): the first 200 are listed, and this one says how many more
+        /// there were
+        DiagnosticsCapped => "diagnostics_capped",
         /// warning: a table row whose label is not known; its cells are listed, not read
         UnknownRow => "unknown_row",
         /// warning: a row appears twice; the first is kept
@@ -466,6 +470,46 @@ impl Diagnostic {
     }
 }
 
+/// Most diagnostics of one code kept for one report: a file of a million repeated rows
+/// would otherwise give a million rows of `diagnostics` (and the memory to hold them).
+pub const MAX_DIAGNOSTICS_PER_CODE: usize = 200;
+
+/// The findings with at most [`MAX_DIAGNOSTICS_PER_CODE`] of each code (the first ones,
+/// in order), and for each code that had more, one finding at the end saying how many
+/// more there were.
+fn capped(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut counts: Vec<(Code, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(findings.len().min(4 * MAX_DIAGNOSTICS_PER_CODE));
+    for finding in findings {
+        let count = match counts.iter_mut().find(|(c, _)| *c == finding.code) {
+            Some((_, n)) => n,
+            None => {
+                counts.push((finding.code, 0));
+                &mut counts.last_mut().expect("just pushed").1
+            }
+        };
+        *count += 1;
+        if *count <= MAX_DIAGNOSTICS_PER_CODE {
+            kept.push(finding);
+        }
+    }
+    for (code, count) in counts {
+        if count > MAX_DIAGNOSTICS_PER_CODE {
+            kept.push(Finding::warning(
+                Code::DiagnosticsCapped,
+                format!(
+                    "{} more {} diagnostics of this report are not listed: the first {} are",
+                    count - MAX_DIAGNOSTICS_PER_CODE,
+                    code.code(),
+                    MAX_DIAGNOSTICS_PER_CODE
+                ),
+                None,
+            ));
+        }
+    }
+    kept
+}
+
 impl DocResult {
     /// A file nothing could be read from: its `failed` row and the finding that says why.
     pub fn failed(report_id: &str, source_path: &str, bytes: usize, finding: Finding) -> DocResult {
@@ -487,6 +531,7 @@ impl DocResult {
         traces: ProseTraces,
     ) -> DocResult {
         let facts: Vec<Fact> = cells.iter().map(|c| Fact::of(&report, c)).collect();
+        let findings = capped(findings);
         let first_error = findings.iter().find(|f| f.severity == Severity::Error);
         report.status = if first_error.is_some() {
             Status::Partial
@@ -510,5 +555,35 @@ impl DocResult {
             diagnostics,
             traces,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_code_keeps_its_first_diagnostics_and_says_how_many_more() {
+        let many = MAX_DIAGNOSTICS_PER_CODE + 50;
+        let mut findings: Vec<Finding> = (0..many)
+            .map(|i| Finding::warning(Code::DuplicateRow, format!("row {i}"), Some(i as i32)))
+            .collect();
+        findings.insert(3, Finding::error(Code::IdentityMismatch, "sum", Some(9)));
+        let kept = capped(findings);
+        let codes = |code: Code| kept.iter().filter(|f| f.code == code).count();
+        assert_eq!(codes(Code::DuplicateRow), MAX_DIAGNOSTICS_PER_CODE);
+        assert_eq!(codes(Code::IdentityMismatch), 1);
+        // The first ones, in order, and the notice last.
+        assert_eq!(kept[0].message, "row 0");
+        assert_eq!(kept[3].code, Code::IdentityMismatch);
+        let last = kept.last().unwrap();
+        assert_eq!(last.code, Code::DiagnosticsCapped);
+        assert_eq!(
+            last.message,
+            "50 more duplicate_row diagnostics of this report are not listed: the first 200 are"
+        );
+        // Under the cap nothing changes.
+        let few = vec![Finding::warning(Code::UnknownRow, "x", None)];
+        assert_eq!(capped(few.clone()), few);
     }
 }

@@ -86,59 +86,65 @@ enum Token {
 /// Recovers raw rows from a table's lines. `first_line` is the 1-based number of
 /// `lines[0]`.
 pub fn recover_rows(lines: &[&str], first_line: usize) -> Vec<RawRow> {
+    let mut rows: Vec<RawRow> = Vec::new();
+    let mut current = RawRow::default();
+    // One line's tokens at a time: a table of a million lines is never held as tokens.
     let mut tokens = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         tokenize_line(line, (first_line + i) as i32, &mut tokens);
-    }
-    let mut rows: Vec<RawRow> = Vec::new();
-    let mut current = RawRow::default();
-    for token in tokens {
-        match token {
-            Token::Text {
-                text,
-                line,
-                position,
-                whole_cell,
-            } => {
-                if !current.cells.is_empty() {
-                    rows.push(std::mem::take(&mut current));
-                }
-                if current.label.is_empty() {
-                    current.line = line;
-                } else {
-                    current.label.push(' ');
-                }
-                let start = current.label.len();
-                current.label.push_str(&text);
-                current.label_last_line = line;
-                current.label_position = position;
-                if let (Some(position), Some(line_cells)) = (position, whole_cell) {
-                    current.label_cells.push(LabelCell {
-                        text: start..current.label.len(),
-                        line,
-                        position,
-                        line_cells,
-                    });
-                }
-            }
-            Token::Value(cell) => {
-                // A new tab or pipe line that starts with numbers is a row of its own, even
-                // without a label: it never continues the row above.
-                let new_line = current.cells.last().is_some_and(|c| c.line != cell.line);
-                if new_line && cell.position.is_some() {
-                    rows.push(std::mem::take(&mut current));
-                }
-                if current.label.is_empty() && current.cells.is_empty() {
-                    current.line = cell.line;
-                }
-                current.cells.push(cell);
-            }
+        for token in tokens.drain(..) {
+            push_token(token, &mut current, &mut rows);
         }
     }
     if !current.cells.is_empty() || !current.label.is_empty() {
         rows.push(current);
     }
     rows
+}
+
+/// Adds one token to the row being recovered, or ends that row and starts the next.
+fn push_token(token: Token, current: &mut RawRow, rows: &mut Vec<RawRow>) {
+    match token {
+        Token::Text {
+            text,
+            line,
+            position,
+            whole_cell,
+        } => {
+            if !current.cells.is_empty() {
+                rows.push(std::mem::take(current));
+            }
+            if current.label.is_empty() {
+                current.line = line;
+            } else {
+                current.label.push(' ');
+            }
+            let start = current.label.len();
+            current.label.push_str(&text);
+            current.label_last_line = line;
+            current.label_position = position;
+            if let (Some(position), Some(line_cells)) = (position, whole_cell) {
+                current.label_cells.push(LabelCell {
+                    text: start..current.label.len(),
+                    line,
+                    position,
+                    line_cells,
+                });
+            }
+        }
+        Token::Value(cell) => {
+            // A new tab or pipe line that starts with numbers is a row of its own, even
+            // without a label: it never continues the row above.
+            let new_line = current.cells.last().is_some_and(|c| c.line != cell.line);
+            if new_line && cell.position.is_some() {
+                rows.push(std::mem::take(current));
+            }
+            if current.label.is_empty() && current.cells.is_empty() {
+                current.line = cell.line;
+            }
+            current.cells.push(cell);
+        }
+    }
 }
 
 fn is_markdown_rule(line: &str) -> bool {
