@@ -1,6 +1,18 @@
 //! Table 二 (主动公开): rows named by label, columns by the header rows above them.
 
-use super::*;
+use std::collections::BTreeSet;
+
+use super::solve::{place, with_blanks, Placement, Reference};
+use super::{
+    ambiguous, duplicate_row, last_match, push_cells, two_rows_finding, unknown_row, Evidence,
+    Mapped,
+};
+use crate::categories::{
+    anchored_label, Breakdown, Category, RowLabels, Section, ACTIVE_COLUMN_KEYS, ACTIVE_LABELS,
+};
+use crate::model::{Code, Finding};
+use crate::tables::RawRow;
+use crate::text::{label_key, Word};
 
 /// A grid's header line of table 二 (`信息内容 | 本年制发件数 | …`): the last line among a
 /// row's label cells whose cells are column headers, each whole; its columns in order
@@ -161,7 +173,7 @@ pub(super) fn header_columns(key: &str) -> Vec<(Breakdown, usize)> {
 }
 
 pub(super) fn note_active_signal(b: Breakdown, line: i32, out: &mut Mapped) {
-    use Breakdown::*;
+    use crate::categories::Breakdown::*;
     match b {
         Made | Published | TotalPublished | ItemsPrevYear | ItemsChange | Items
         | ProcurementItems | ProcurementAmount => {

@@ -1,8 +1,26 @@
 //! Table 三 (政府信息公开申请): rows named by label (the outcome groups by the row
 //! before), placed jointly where the column identities decide.
 
-use super::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::solve::{
+    describe, header_reference, place, with_blanks, Arrangement, Columns, Placement, Reference,
+    MAX_COMBINATIONS,
+};
+use super::{
+    ambiguous, duplicate_row, last_match, push_cells, two_rows_finding, unknown_row, Evidence,
+    Mapped,
+};
 use crate::categories::APPLICATION_ITEM_STARTS;
+use crate::categories::{
+    anchored_label, application_row_order, Breakdown, Category, RowLabels, Section,
+    APPLICANT_COLUMNS, APPLICATION_ROW_KEYS,
+};
+use crate::model::{Code, Finding};
+use crate::tables::RawRow;
+use crate::text::label_key;
 
 /// Names a table 三 row from its label key, with the previous row for （六）3.其他.
 pub(super) fn application_category(key: &str, previous: Option<Category>) -> Option<Category> {

@@ -18,23 +18,16 @@ mod tests;
 use active::map_active;
 use applications::map_applications;
 use review::map_review;
-use solve::{
-    describe, header_reference, place, slot_of, with_blanks, Arrangement, Columns, Placement,
-    Reference, Slot, MAX_COMBINATIONS,
-};
+use solve::{describe, Arrangement, Slot};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use crate::categories::{
-    anchored_label, application_row_order, Breakdown, Category, RowLabels, Section,
-    ACTIVE_COLUMN_KEYS, ACTIVE_LABELS, APPLICANT_COLUMNS, APPLICATION_ROW_KEYS, REVIEW_COLUMNS,
-    REVIEW_ROWS,
-};
+use crate::categories::{Breakdown, Category, Section};
 use crate::model::{Code, Finding, PlacedCell, Template, Unit};
-use crate::tables::{RawRow, ValueCell};
-use crate::text::{label_key, parse_number, wan_to_yuan, whole_number, Word};
+use crate::tables::RawRow;
+use crate::text::wan_to_yuan;
 
 /// What the mapping of one report's tables produced.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,6 +1,15 @@
 //! Table 四 (行政复议、行政诉讼): one row of fifteen cells, or the groups as rows.
 
-use super::*;
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use super::solve::{header_reference, place, slot_of, Arrangement, Placement};
+use super::{ambiguous, push_cells, Mapped};
+use crate::categories::{Category, Section, REVIEW_COLUMNS, REVIEW_ROWS};
+use crate::model::{Code, Finding};
+use crate::tables::RawRow;
+use crate::text::label_key;
 
 /// Labels of table 四's three groups, for tables printed as three separate sub-tables.
 pub(super) const REVIEW_GROUP_KEYS: &[(&str, Category)] = &[

@@ -1,7 +1,11 @@
 //! The placement solver: every way a row's cells can stand in its columns, and the one
 //! the format's constraints leave.
 
-use super::*;
+use rust_decimal::Decimal;
+
+use crate::categories::Breakdown;
+use crate::tables::{RawRow, ValueCell};
+use crate::text::{parse_number, whole_number};
 
 /// A value slot: the cell (or the part of a run-together cell) a column gets.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,8 @@
 
 use super::solve::{count_splits, split_cells, split_digits, ways_to_split};
 use super::*;
-use crate::tables::recover_rows;
+use crate::categories::ACTIVE_COLUMN_KEYS;
+use crate::tables::{recover_rows, ValueCell};
 
 fn map(section: Section, text: &str) -> Mapped {
     let lines: Vec<&str> = text.lines().collect();

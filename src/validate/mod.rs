@@ -6,17 +6,12 @@
 //! cells give no facts, and a check that needs a missing cell is skipped (not assessable),
 //! never counted as failed.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use rust_decimal::Decimal;
 
 use crate::categories::{Breakdown, Category, Section, APPLICANT_PARTS, REVIEW_ROWS};
 use crate::map::{Evidence, Mapped};
 use crate::model::{Code, Finding, PlacedCell, Template, Unit};
 use crate::segment::Metadata;
-use crate::text::{without_whitespace, Word};
 
 macro_rules! pattern {
     ($name:ident, $re:expr) => {

@@ -1,7 +1,15 @@
 //! The checks of a report's prose: its numbers against the tables, its sections, its
 //! words for the kind of agency it is, and its date against the legal deadline.
 
-use super::*;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use super::{value, CellIndex};
+use crate::categories::{Breakdown, Category};
+use crate::model::{Code, Finding};
+use crate::text::{without_whitespace, Word};
 
 /// Whether an agency is a government (人民政府, a district, county, town or street office)
 /// rather than a department of one, by its name: the two have different deadlines. A
