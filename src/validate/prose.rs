@@ -277,14 +277,34 @@ pub(super) const SECTIONS: [(&str, &[&str]); 3] = [
     ("六、其他需要报告的事项", &["其他需要报告", "其他事项"]),
 ];
 
+/// The text after a leading section number (`一、`, `(一)`, `1.`), where the text starts
+/// with one.
+fn after_numbering(key: &str) -> Option<&str> {
+    let han_digit = |c: char| "一二三四五六七八九十".contains(c);
+    let rest = key.trim_start_matches(|c: char| han_digit(c) || c.is_ascii_digit());
+    if rest.len() < key.len() {
+        return rest.strip_prefix('、').or_else(|| rest.strip_prefix('.'));
+    }
+    let inner = key.strip_prefix('(')?;
+    let rest = inner.trim_start_matches(han_digit);
+    (rest.len() < inner.len())
+        .then(|| rest.strip_prefix(')'))
+        .flatten()
+}
+
 /// Warns of each required prose section that has no heading. `prose`: label keys of the
 /// lines outside the tables, as for [`validate`].
 pub(super) fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, words) in SECTIONS {
-        let found = prose
-            .iter()
-            .any(|(_, key)| key.chars().count() <= 40 && words.iter().any(|w| key.contains(w)));
+        // A heading line, or a heading run into its paragraph on one line (a crawler's
+        // flattened page): a numbered heading at the start of a long line counts too.
+        let found = prose.iter().any(|(_, key)| {
+            words.iter().any(|w| {
+                (key.chars().count() <= 40 && key.contains(w))
+                    || after_numbering(key).is_some_and(|rest| rest.starts_with(w))
+            })
+        });
         if !found {
             out.push(Finding::warning(
                 Code::MissingSection,

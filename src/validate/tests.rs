@@ -392,3 +392,20 @@ fn prose_is_compared_only_with_groups_read_whole() {
     mapped.cells.retain(|c| c.category != Category::Unclear);
     assert_eq!(check(&mapped), 0, "补正后申请内容仍不明确 not read");
 }
+
+/// A heading run into its paragraph on one line, as a crawler's flattened page gives it,
+/// is still the section's heading; a long line that only mentions the words is not.
+#[test]
+fn section_headings_run_into_their_paragraph_are_found() {
+    let key = |s: &str| crate::text::label_key(s);
+    let lines = [
+        key("一、总体情况 2022年，平潭综合实验区坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实党的二十大精神。"),
+        key("五、存在的主要问题及改进情况 2022年，平潭综合实验区政府信息公开工作取得了一定成绩，但还存在一些不足。"),
+        key("（六）其他需要报告的事项 无。"),
+    ];
+    let prose: Vec<(i32, &str)> = lines.iter().map(|k| (1, k.as_str())).collect();
+    assert_eq!(check_sections(&prose), vec![]);
+    let mention = key("本报告包括总体情况、主动公开政府信息情况等六个部分，其他需要报告的事项和存在的主要问题一并说明如下。");
+    let missing = check_sections(&[(1, mention.as_str())]);
+    assert_eq!(missing.len(), 3, "{missing:?}");
+}

@@ -283,6 +283,15 @@ fn crawler_dumps_against_their_hand_checked_facts() {
         for (key, value) in &got {
             assert_eq!(truth.get(key), Some(value), "{file}: {key:?}");
         }
+        // Both dumps have sections 一 and 五 (and 六), their headings run into their
+        // paragraphs by the flattening: no section is missing.
+        assert!(
+            doc.diagnostics
+                .iter()
+                .all(|d| d.code != Code::MissingSection),
+            "{file}: {:?}",
+            doc.diagnostics
+        );
         assert!(
             got.len() >= least,
             "{file}: {} facts, {least} before",
