@@ -381,9 +381,11 @@ fn check_domain(cells: &[PlacedCell], out: &mut Vec<Finding>) {
     }
 }
 
-/// Above this a fee total (收费金额, printed in 万元) is implausible: fees for information
-/// are a few yuan per request; 1 000 000 元 (100 万元) means the column was filled in 元.
-const FEE_PLAUSIBLE_YUAN: i64 = 1_000_000;
+/// Above this a fee total (本年收费金额, printed in 万元, of 行政事业性收费: every
+/// administrative fee the agency collected, not only information fees) is more than any
+/// one agency collects: 1 000 亿元. A city's fees come to several 亿元, so a lower bound
+/// would accuse real reports; this one only catches a column filled in 元.
+const FEE_PLAUSIBLE_YUAN: i64 = 100_000_000_000;
 
 /// 本年收费金额 is printed in 万元; a value entered in 元 comes out 10 000 times too large.
 fn check_fee_unit(cells: &[PlacedCell], out: &mut Vec<Finding>) {
@@ -392,8 +394,8 @@ fn check_fee_unit(cells: &[PlacedCell], out: &mut Vec<Finding>) {
             out.push(Finding::warning(
                 Code::UnitSuspect,
                 format!(
-                    "{} / fee_amount: {:?} in a 万元 column is {} 元, far more than information \
-                     fees come to; it was probably entered in 元 (then it is {} 元)",
+                    "{} / fee_amount: {:?} in a 万元 column is {} 元, over 1 000 亿元, more than \
+                     any one agency collects; it was probably entered in 元 (then it is {} 元)",
                     f.category.code(),
                     f.raw,
                     f.value.normalize(),

@@ -214,15 +214,22 @@ fn fee_amounts_too_large_for_wanyuan_both_ways() {
         line: 40,
     };
     let mut out = Vec::new();
-    check_fee_unit(&[fee("22.5981", 225_981), fee("100", 1_000_000)], &mut out);
+    // Real reports: 泉港区 22.5981 万元, 淮安市人民政府 96171.6 万元 (9.6 亿元 of
+    // administrative fees in a year, a city's due).
+    check_fee_unit(
+        &[fee("22.5981", 225_981), fee("96171.6", 961_716_000)],
+        &mut out,
+    );
     assert_eq!(out, vec![]);
-    check_fee_unit(&[fee("3940", 39_400_000)], &mut out);
+    // 25 211 000 元 entered in the 万元 column: 2 521 亿元.
+    check_fee_unit(&[fee("25211000", 252_110_000_000)], &mut out);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].code, Code::UnitSuspect);
     assert_eq!(
         out[0].message,
-        "active.fees / fee_amount: \"3940\" in a 万元 column is 39400000 元, far more than \
-         information fees come to; it was probably entered in 元 (then it is 3940 元)"
+        "active.fees / fee_amount: \"25211000\" in a 万元 column is 252110000000 元, over \
+         1 000 亿元, more than any one agency collects; it was probably entered in 元 (then it \
+         is 25211000 元)"
     );
 }
 
