@@ -22,6 +22,17 @@ pub enum Section {
 }
 
 impl Section {
+    /// The section a code names, if any.
+    pub fn from_code(code: &str) -> Option<Section> {
+        [
+            Section::Active,
+            Section::Applications,
+            Section::ReviewLitigation,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
+
     /// The code written to the output tables.
     pub fn code(self) -> &'static str {
         match self {
@@ -547,16 +558,17 @@ pub const ACTIVE_LABELS: &[(&str, Category)] = &[
 /// the three characters after it (`5.属于三类`, `1.本机关不`), each with its row. Two of
 /// them in one row's label mean two rows' labels ran together before one row of numbers.
 /// The group heading （六）其他处理 is left out: its items follow it in the same label.
-pub static APPLICATION_ITEM_STARTS: LazyLock<Vec<(String, Category)>> = LazyLock::new(|| {
-    APPLICATION_LABELS
-        .iter()
-        .filter(|(label, c)| numbering_len(label) > 0 && *c != Category::OtherOutcome)
-        .map(|(label, c)| {
-            let start: String = label.chars().take(numbering_len(label) + 3).collect();
-            (start, *c)
-        })
-        .collect()
-});
+pub static APPLICATION_ITEM_STARTS: LazyLock<Vec<(memchr::memmem::Finder<'static>, Category)>> =
+    LazyLock::new(|| {
+        APPLICATION_LABELS
+            .iter()
+            .filter(|(label, c)| numbering_len(label) > 0 && *c != Category::OtherOutcome)
+            .map(|(label, c)| {
+                let start: String = label.chars().take(numbering_len(label) + 3).collect();
+                (memchr::memmem::Finder::new(&start).into_owned(), *c)
+            })
+            .collect()
+    });
 
 /// Length in chars of a label's numbering (`一、`, `(一)`, `1.`), 0 if it has none.
 fn numbering_len(label: &str) -> usize {

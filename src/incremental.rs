@@ -19,10 +19,14 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use anyhow::{Context, Result};
+use arrow_array::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Diagnostic, DocResult, Fact, Report, Status};
+use crate::categories::{Breakdown, Category, Section};
+use crate::model::{Diagnostic, DocResult, Fact, Report, Status, Template, Unit};
 use crate::prose::ProseTraces;
+use crate::readback::{file_batches, Rows};
 use crate::write::{
     diagnostics_schema, facts_schema, header, reports_schema, sync_buffered, CsvRows, Table,
 };
@@ -121,6 +125,9 @@ pub struct Meta {
     /// run reads them from that file, and only if it is still this size and this old.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts_csv: Option<FileStat>,
+    /// The same for a `facts.parquet`, where the run wrote no `facts.csv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts_parquet: Option<FileStat>,
 }
 
 /// Version of what the state keeps (rows, manifest, prose signatures); bump when a
@@ -266,13 +273,17 @@ impl StateWriter {
         Ok(())
     }
 
-    /// Completes the state and moves it into place. `facts_csv`: the finished `facts.csv`
-    /// that holds the run's facts instead of the state.
-    pub fn finish(mut self, facts_csv: Option<&Path>) -> Result<()> {
-        if let Some(path) = facts_csv {
+    /// Completes the state and moves it into place. `facts_file`: the finished
+    /// `facts.csv` or `facts.parquet` that holds the run's facts instead of the state.
+    pub fn finish(mut self, facts_file: Option<&Path>) -> Result<()> {
+        if let Some(path) = facts_file {
             let stat = FileStat::of(path)
                 .with_context(|| format!("cannot read the size and time of {}", path.display()))?;
-            self.meta.facts_csv = Some(stat);
+            if path.extension().is_some_and(|e| e == "parquet") {
+                self.meta.facts_parquet = Some(stat);
+            } else {
+                self.meta.facts_csv = Some(stat);
+            }
         }
         let files = self.files.take().context("state: finished twice")?;
         let failed = |e: std::io::Error| anyhow::anyhow!("cannot write the state: {e}");
@@ -298,8 +309,78 @@ impl StateWriter {
 }
 
 type ZReader = csv::Reader<zstd::stream::read::Decoder<'static, BufReader<File>>>;
-/// The previous run's facts: from the state, or from the output's `facts.csv`.
-type FactsReader = csv::Reader<Box<dyn std::io::Read + Send>>;
+/// The previous run's facts, in walk order: CSV lines (the state's own, or the output's
+/// `facts.csv`), or the output's `facts.parquet` batch by batch.
+enum FactsReader {
+    Csv(csv::Reader<Box<dyn std::io::Read + Send>>),
+    Parquet {
+        batches: ParquetRecordBatchReader,
+        batch: Option<RecordBatch>,
+        row: usize,
+    },
+}
+
+impl FactsReader {
+    /// The next `n` facts (fewer where the file ends).
+    fn take(&mut self, n: usize) -> Result<Vec<Fact>> {
+        match self {
+            FactsReader::Csv(reader) => Ok(reader
+                .deserialize()
+                .take(n)
+                .collect::<Result<Vec<Fact>, _>>()?),
+            FactsReader::Parquet {
+                batches,
+                batch,
+                row,
+            } => {
+                let mut facts = Vec::with_capacity(n);
+                while facts.len() < n {
+                    if batch.as_ref().is_none_or(|b| *row >= b.num_rows()) {
+                        match batches.next() {
+                            Some(next) => *batch = Some(next?),
+                            None => break,
+                        }
+                        *row = 0;
+                        continue;
+                    }
+                    let rows = Rows::of(batch.as_ref().expect("a batch"));
+                    facts.push(fact_of(&rows, *row)?);
+                    *row += 1;
+                }
+                Ok(facts)
+            }
+        }
+    }
+}
+
+/// Row `i` of a `facts` batch as a fact.
+fn fact_of(rows: &Rows<'_>, i: usize) -> Result<Fact> {
+    let text = |name: &str| -> Result<String> {
+        Ok(rows
+            .str(name, i)?
+            .with_context(|| format!("facts.parquet: {name} is empty"))?
+            .to_string())
+    };
+    let code = |name: &str| -> Result<String> { text(name) };
+    let unknown = |name: &str| anyhow::anyhow!("facts.parquet: an unknown {name}");
+    Ok(Fact {
+        report_id: text("report_id")?,
+        agency: rows.str("agency", i)?.map(str::to_string),
+        year: rows.i32("year", i)?,
+        template: Template::from_code(&code("template")?).ok_or_else(|| unknown("template"))?,
+        section: Section::from_code(&code("section")?).ok_or_else(|| unknown("section"))?,
+        category: Category::from_code(&code("category")?).ok_or_else(|| unknown("category"))?,
+        breakdown: Breakdown::from_code(&code("breakdown")?).ok_or_else(|| unknown("breakdown"))?,
+        value: rows
+            .f64("value", i)?
+            .context("facts.parquet: a value is empty")?,
+        unit: Unit::from_code(&code("unit")?).ok_or_else(|| unknown("unit"))?,
+        raw: text("raw")?,
+        line: rows
+            .i32("line", i)?
+            .context("facts.parquet: a line is empty")?,
+    })
+}
 
 /// Reads a previous run's state as streams, in walk order.
 pub struct StateReader {
@@ -347,24 +428,42 @@ impl StateReader {
             let decoder = zstd::stream::read::Decoder::new(file).map_err(|e| e.to_string())?;
             Ok(csv::Reader::from_reader(decoder))
         };
-        let facts: FactsReader = match old.facts_csv {
-            None => csv::Reader::from_reader(Box::new(open(Table::Facts.name())?.into_inner())),
-            Some(written) => {
-                let path = out.join(Table::Facts.file("csv"));
-                let Some(stat) = FileStat::of(&path) else {
-                    return Err("the previous output files are missing".to_string());
-                };
-                if stat != written {
-                    return Err(format!(
-                        "{} is not the file the previous run wrote (its facts are read back \
-                         from it)",
-                        path.display()
-                    ));
-                }
+        // The facts come back from the output's own facts file where the run kept none,
+        // if it is still the file that run wrote.
+        let written_file = |kept: FileStat, name: String| {
+            let path = out.join(name);
+            let Some(stat) = FileStat::of(&path) else {
+                return Err("the previous output files are missing".to_string());
+            };
+            if stat != kept {
+                return Err(format!(
+                    "{} is not the file the previous run wrote (its facts are read back from \
+                     it)",
+                    path.display()
+                ));
+            }
+            Ok(path)
+        };
+        let facts = match (old.facts_csv, old.facts_parquet) {
+            (Some(kept), _) => {
+                let path = written_file(kept, Table::Facts.file("csv"))?;
                 let file = File::open(&path)
                     .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-                csv::Reader::from_reader(Box::new(BufReader::with_capacity(1 << 20, file)))
+                FactsReader::Csv(csv::Reader::from_reader(Box::new(
+                    BufReader::with_capacity(1 << 20, file),
+                )))
             }
+            (None, Some(kept)) => {
+                let path = written_file(kept, Table::Facts.file("parquet"))?;
+                FactsReader::Parquet {
+                    batches: file_batches(&path).map_err(|e| format!("{e:#}"))?,
+                    batch: None,
+                    row: 0,
+                }
+            }
+            (None, None) => FactsReader::Csv(csv::Reader::from_reader(Box::new(
+                open(Table::Facts.name())?.into_inner(),
+            ))),
         };
         Ok(StateReader {
             manifest: open("manifest")?.into_deserialize(),
@@ -411,11 +510,7 @@ impl StateReader {
             .deserialize()
             .next()
             .context("state: reports ended early")??;
-        let facts: Vec<Fact> = self
-            .facts
-            .deserialize()
-            .take(entry.facts as usize)
-            .collect::<Result<_, _>>()?;
+        let facts: Vec<Fact> = self.facts.take(entry.facts as usize)?;
         let diagnostics: Vec<Diagnostic> = self
             .diagnostics
             .deserialize()
@@ -449,6 +544,7 @@ mod tests {
             state_version: STATE_VERSION,
             settings: settings.to_string(),
             facts_csv: None,
+            facts_parquet: None,
         }
     }
 

@@ -37,8 +37,8 @@ pub mod extract;
 pub mod crossref;
 pub mod write;
 pub mod commit;
-pub mod incremental;
 pub mod readback;
+pub mod incremental;
 
 // A whole run.
 pub mod config;

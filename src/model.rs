@@ -26,6 +26,13 @@ pub enum Template {
 }
 
 impl Template {
+    /// The template a code names, if any.
+    pub fn from_code(code: &str) -> Option<Template> {
+        [Template::Y2019, Template::Y2021, Template::None]
+            .into_iter()
+            .find(|t| t.code() == code)
+    }
+
     /// The code written to the output tables.
     pub fn code(self) -> &'static str {
         match self {
@@ -56,6 +63,13 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// The unit a code names, if any.
+    pub fn from_code(code: &str) -> Option<Unit> {
+        [Unit::Count, Unit::Yuan]
+            .into_iter()
+            .find(|u| u.code() == code)
+    }
+
     /// The code written to the output tables.
     pub fn code(self) -> &'static str {
         match self {

@@ -25,7 +25,7 @@ use crate::discover::{first_missing, walk, Found};
 use crate::extract::{panic_message, process_path_with};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateRows, StateWriter};
 use crate::model::{DocResult, Status};
-use crate::write::{OutputLock, OutputWriter, Prepared, Preparer, Table};
+use crate::write::{OutputLock, OutputWriter, Prepared, Preparer};
 
 /// Everything that must match for a previous run's rows to be reused.
 fn state_meta(settings: &Settings) -> Meta {
@@ -38,6 +38,7 @@ fn state_meta(settings: &Settings) -> Meta {
             settings.inputs, settings.formats, settings.layout, settings.shard, settings.decode
         ),
         facts_csv: None,
+        facts_parquet: None,
     }
 }
 
@@ -103,7 +104,7 @@ impl Done {
             Ok(Done {
                 state: StateRows::of(
                     &prepared.csv,
-                    !settings.layout.keeps_facts_csv(settings.formats),
+                    settings.layout.facts_file(settings.formats).is_none(),
                 )?,
                 summary: ReportSummary::of(&doc),
                 entry,
@@ -222,11 +223,11 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         None => open_writers(settings, &part, &meta).with_context(writing)?,
     };
     out.finish().with_context(writing)?;
-    let facts_csv = settings
+    let facts_file = settings
         .layout
-        .keeps_facts_csv(settings.formats)
-        .then(|| staging.dir().join(Table::Facts.file("csv")));
-    state.finish(facts_csv.as_deref()).with_context(writing)?;
+        .facts_file(settings.formats)
+        .map(|name| staging.dir().join(name));
+    state.finish(facts_file.as_deref()).with_context(writing)?;
     staging.commit().with_context(writing)?;
     Ok(summary)
 }

@@ -6,6 +6,8 @@
 //! the report is read), kept in [`crate::model::DocResult`] and the incremental state, and
 //! compared in [`crate::crossref`].
 
+use crate::text::Word;
+
 /// Hashes in a prose signature.
 pub const SIGNATURE_LEN: usize = 32;
 /// Shingle length, in characters of the normalised prose (Han characters and letters).
@@ -26,7 +28,7 @@ impl Signature {
     /// The signature of prose lines; `None` when there is too little prose.
     pub fn of<'a, I>(lines: I) -> Option<Signature>
     where
-        I: IntoIterator<Item = &'a str> + Clone,
+        I: IntoIterator<Item = &'a str>,
         I::IntoIter: 'a,
     {
         Sketch::of(lines).signature
@@ -78,18 +80,26 @@ impl Sketch {
     /// so equal texts still have equal signatures.
     pub fn of<'a, I>(lines: I) -> Sketch
     where
-        I: IntoIterator<Item = &'a str> + Clone,
+        I: IntoIterator<Item = &'a str>,
         I::IntoIter: 'a,
     {
         const _: () = assert!(SIGNATURE_LEN.is_power_of_two());
         let mut window = [0u64; SHINGLE];
         let mut seen = 0usize;
         let mut mins = [u32::MAX; SIGNATURE_LEN];
-        // Where the shingle that set each of the first bins' minimum starts.
-        let mut starts = [None::<usize>; PASSAGE_BINS];
-        for c in prose_chars(lines.clone()) {
+        // For the first bins, the text from the shingle that set the bin's minimum on,
+        // and how much of it is still to come.
+        let mut passages = vec![String::new(); PASSAGE_BINS];
+        let mut to_come = [0usize; PASSAGE_BINS];
+        for c in prose_chars(lines) {
             window[seen % SHINGLE] = c as u64;
             seen += 1;
+            for (passage, left) in passages.iter_mut().zip(&mut to_come) {
+                if *left > 0 {
+                    passage.push(c);
+                    *left -= 1;
+                }
+            }
             if seen < SHINGLE {
                 continue;
             }
@@ -99,8 +109,13 @@ impl Sketch {
             let bin = (h >> 32) as usize & (SIGNATURE_LEN - 1);
             if (h as u32) < mins[bin] {
                 mins[bin] = h as u32;
-                if let Some(start) = starts.get_mut(bin) {
-                    *start = Some(seen - SHINGLE);
+                if let Some(passage) = passages.get_mut(bin) {
+                    passage.clear();
+                    passage.extend(
+                        (0..SHINGLE)
+                            .filter_map(|k| char::from_u32(window[(seen + k) % SHINGLE] as u32)),
+                    );
+                    to_come[bin] = PASSAGE_CHARS - SHINGLE;
                 }
             }
         }
@@ -111,14 +126,6 @@ impl Sketch {
         };
         if seen < MIN_PROSE_CHARS {
             return sketch;
-        }
-        let mut passages = vec![String::new(); PASSAGE_BINS];
-        for (i, c) in prose_chars(lines).enumerate() {
-            for (passage, start) in passages.iter_mut().zip(&starts) {
-                if start.is_some_and(|s| (s..s + PASSAGE_CHARS).contains(&i)) {
-                    passage.push(c);
-                }
-            }
         }
         let filled = mins;
         for (i, min) in mins.iter_mut().enumerate() {
@@ -245,83 +252,87 @@ impl ProseTraces {
     }
 }
 
-/// Sentences the national format gives every report, each known by words it holds: the
-/// opening that cites the 条例 and the 年度报告格式, the statistics period, where the
-/// report is published, whom to ask, and the outline of the six sections.
-const FORMAT_SENTENCES: &[&[&str]] = &[
-    &["条例", "编制"],
-    &["条例", "年度报告格式"],
-    &["统计期限"],
-    &["统计时限"],
-    &["电子版"],
-    &["如对本报告"],
-    &["有任何疑问"],
-    &["总体情况", "主动公开政府信息情况"],
+/// Sentences the national format gives every report, each known by one or two words it
+/// holds: the opening that cites the 条例 and the 年度报告格式, the statistics period,
+/// where the report is published, whom to ask, and the outline of the six sections.
+static FORMAT_SENTENCES: [(Word, Option<Word>); 8] = [
+    (Word::new("条例"), Some(Word::new("编制"))),
+    (Word::new("条例"), Some(Word::new("年度报告格式"))),
+    (Word::new("统计期限"), None),
+    (Word::new("统计时限"), None),
+    (Word::new("电子版"), None),
+    (Word::new("如对本报告"), None),
+    (Word::new("有任何疑问"), None),
+    (
+        Word::new("总体情况"),
+        Some(Word::new("主动公开政府信息情况")),
+    ),
 ];
 
-/// The format's section headings, and the words of table 三's and 四's titles, which
-/// every report prints.
-const FORMAT_HEADINGS: &[&str] = &[
-    "总体情况",
-    "主动公开政府信息情况",
-    "收到和处理政府信息公开申请情况",
-    "政府信息公开行政复议、行政诉讼情况",
-    "存在的主要问题及改进情况",
-    "其他需要报告的事项",
+/// The format's section headings, which every report prints.
+static FORMAT_HEADINGS: [Word; 6] = [
+    Word::new("总体情况"),
+    Word::new("主动公开政府信息情况"),
+    Word::new("收到和处理政府信息公开申请情况"),
+    Word::new("政府信息公开行政复议、行政诉讼情况"),
+    Word::new("存在的主要问题及改进情况"),
+    Word::new("其他需要报告的事项"),
 ];
 
 /// Words of a web page's furniture: a short line holding one is the site's, not the
 /// report's (扫一扫在手机上查看当前页面, 【打印本页】【关闭窗口】, 当前位置：首页 > …).
-const PAGE_FURNITURE: &[&str] = &[
-    "扫一扫",
-    "手机上查看",
-    "打印本页",
-    "关闭窗口",
-    "【打印】",
-    "【关闭】",
-    "字体：",
-    "字号：",
-    "当前位置",
-    "分享到",
-    "网站地图",
-    "浏览次数",
-    "访问次数",
-    "上一篇",
-    "下一篇",
+static PAGE_FURNITURE: [Word; 15] = [
+    Word::new("扫一扫"),
+    Word::new("手机上查看"),
+    Word::new("打印本页"),
+    Word::new("关闭窗口"),
+    Word::new("【打印】"),
+    Word::new("【关闭】"),
+    Word::new("字体："),
+    Word::new("字号："),
+    Word::new("当前位置"),
+    Word::new("分享到"),
+    Word::new("网站地图"),
+    Word::new("浏览次数"),
+    Word::new("访问次数"),
+    Word::new("上一篇"),
+    Word::new("下一篇"),
 ];
 
 /// Longest line (in characters) taken for a web page's furniture when it holds one of its
 /// words: a sentence of the report that mentions 网站地图 stays.
 const FURNITURE_LINE_CHARS: usize = 80;
 
+/// Whether a sentence is one the national format gives every report.
+fn is_format_sentence(sentence: &str) -> bool {
+    FORMAT_SENTENCES.iter().any(|(first, second)| {
+        first.is_in(sentence) && second.as_ref().is_none_or(|w| w.is_in(sentence))
+    })
+}
+
 /// What an agency wrote in a prose line: the line without the national format's fixed
 /// sentences and headings, or nothing for a line of a web page's furniture. Numbers need
 /// no removing: signatures are made of letters and Han characters only.
 pub fn own_words(line: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
-    let furniture = PAGE_FURNITURE.iter().any(|w| line.contains(w))
-        && line.chars().count() <= FURNITURE_LINE_CHARS;
-    if furniture {
+    // Bytes first: a line of more than 80 characters has more than 80 bytes.
+    let short = line.len() <= FURNITURE_LINE_CHARS || line.chars().count() <= FURNITURE_LINE_CHARS;
+    if short && PAGE_FURNITURE.iter().any(|w| w.is_in(line)) {
         return Cow::Borrowed("");
     }
-    let fixed_sentence = |s: &str| {
-        FORMAT_SENTENCES
-            .iter()
-            .any(|words| words.iter().all(|w| s.contains(w)))
-    };
-    let has_fixed = fixed_sentence(line) || FORMAT_HEADINGS.iter().any(|h| line.contains(h));
+    let has_fixed = is_format_sentence(line) || FORMAT_HEADINGS.iter().any(|h| h.is_in(line));
     if !has_fixed {
         return Cow::Borrowed(line);
     }
     let mut own = String::with_capacity(line.len());
     for sentence in line.split_inclusive(['。', '；', '！', '？']) {
-        if !fixed_sentence(sentence) {
+        if !is_format_sentence(sentence) {
             own.push_str(sentence);
         }
     }
-    for heading in FORMAT_HEADINGS {
-        if own.contains(heading) {
-            own = own.replace(heading, "");
+    for heading in &FORMAT_HEADINGS {
+        if heading.is_in(&own) {
+            own = own.replace(heading.as_str(), "");
         }
     }
     Cow::Owned(own)

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use crate::write::Table;
 
@@ -69,7 +69,15 @@ pub struct Rows<'a> {
     partition_year: Option<Option<i32>>,
 }
 
-impl Rows<'_> {
+impl<'a> Rows<'a> {
+    /// The rows of a batch read from one file of the single-file layout.
+    pub fn of(batch: &'a RecordBatch) -> Rows<'a> {
+        Rows {
+            batch,
+            partition_year: None,
+        }
+    }
+
     /// How many rows.
     pub fn len(&self) -> usize {
         self.batch.num_rows()
@@ -114,6 +122,14 @@ impl Rows<'_> {
     }
 }
 
+/// The batches of one Parquet file, in order.
+pub fn file_batches(path: &Path) -> Result<ParquetRecordBatchReader> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .with_context(|| format!("cannot read {} as Parquet", path.display()))
+}
+
 /// Calls `f` with every batch of a table, in file order.
 pub fn for_each_batch(
     dir: &Path,
@@ -121,11 +137,7 @@ pub fn for_each_batch(
     mut f: impl FnMut(&Rows<'_>) -> Result<()>,
 ) -> Result<()> {
     for (path, partition_year) in table_files(dir, table.name())? {
-        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
-            .with_context(|| format!("cannot read {} as Parquet", path.display()))?;
-        for batch in reader {
+        for batch in file_batches(&path)? {
             let batch = batch.with_context(|| format!("cannot read {}", path.display()))?;
             f(&Rows {
                 batch: &batch,

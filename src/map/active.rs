@@ -85,7 +85,7 @@ pub(super) fn map_active(rows: &[RawRow], out: &mut Mapped) {
             .cells
             .first()
             .is_some_and(|c| c.line == row.label_last_line);
-        if let Some(both) = two_rows_named(label).filter(|_| !beside) {
+        if let Some(both) = (!beside).then(|| two_rows_named(label)).flatten() {
             out.findings.push(two_rows_finding(row, both));
             continue;
         };

@@ -43,7 +43,7 @@ pub(super) fn application_category(key: &str, previous: Option<Category>) -> Opt
 pub(super) fn two_rows_named(key: &str) -> Option<(Category, Category)> {
     let mut named: Vec<(usize, Category)> = APPLICATION_ITEM_STARTS
         .iter()
-        .filter_map(|(start, c)| key.find(start.as_str()).map(|at| (at, *c)))
+        .filter_map(|(start, c)| start.find(key.as_bytes()).map(|at| (at, *c)))
         .collect();
     named.sort_unstable_by_key(|(at, _)| *at);
     named.dedup_by_key(|(_, c)| *c);
@@ -98,7 +98,7 @@ pub(super) fn map_applications(rows: &[RawRow], out: &mut Mapped) {
             .cells
             .first()
             .is_some_and(|c| c.line == row.label_last_line);
-        if let Some((first, second)) = two_rows_named(key).filter(|_| !beside) {
+        if let Some((first, second)) = (!beside).then(|| two_rows_named(key)).flatten() {
             // Either row may own the numbers (the labels of a column were read before
             // the numbers of the next): none is guessed.
             out.findings.push(two_rows_finding(row, (first, second)));

@@ -75,10 +75,15 @@ impl Layout {
         }
     }
 
-    /// Whether the output has one `facts.csv`, which holds the facts for the next
-    /// incremental run, so that its state need not keep a copy.
-    pub fn keeps_facts_csv(&self, formats: Formats) -> bool {
-        matches!(self, Layout::Single) && formats.csv
+    /// The one file of the output that holds all the facts (`facts.csv`, else
+    /// `facts.parquet`), from which the next incremental run reads them back, so that its
+    /// state need not keep a copy; `None` for a partitioned dataset.
+    pub fn facts_file(&self, formats: Formats) -> Option<String> {
+        match self {
+            Layout::Single if formats.csv => Some(Table::Facts.file("csv")),
+            Layout::Single if formats.parquet => Some(Table::Facts.file("parquet")),
+            _ => None,
+        }
     }
 
     /// Whether the data tables a previous run wrote into `out` are all there.

@@ -58,7 +58,11 @@ fn change_corpus(input: &Path) {
 
 #[test]
 fn incremental_output_equals_a_full_run() {
-    for extra in [&[][..], &["--partition-by", "year"][..]] {
+    for extra in [
+        &[][..],
+        &["--partition-by", "year"][..],
+        &["--formats", "parquet"][..],
+    ] {
         let (_dir, input, inc, full) = samples_and_two_outputs("inc", "full");
         let run = |out: &Path, incremental: bool| {
             let mut args = vec!["ingest", s(&input), "--out", s(out)];
@@ -158,27 +162,49 @@ fn an_unchanged_corpus_leaves_the_output_untouched() {
 /// The state keeps no facts where the output has `facts.csv`: the next run reads them
 /// back from it, and only if it is still the file that run wrote.
 #[test]
-fn facts_come_back_from_facts_csv_only_while_it_is_unchanged() {
-    let (_dir, input, out, full) = samples_and_two_outputs("out", "full");
-    assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&out)]).0, 0);
-    let state_facts = out.join(".gongkai/all/facts.csv.zst");
-    let facts_csv = std::fs::read(out.join("facts.csv")).unwrap();
-    assert!(
-        std::fs::metadata(&state_facts).unwrap().len() < 200 && facts_csv.len() > 50_000,
-        "the state holds a header, no facts"
-    );
-    // An analyst's edit: the file is no longer what the run wrote.
-    std::fs::write(out.join("facts.csv"), &facts_csv[..facts_csv.len() / 2]).unwrap();
-    change_corpus(&input);
-    let (code, stdout, stderr) = gongkai(&["ingest", s(&input), "--out", s(&out), "--incremental"]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stderr.contains("facts.csv is not the file the previous run wrote")
-            && !stdout.contains("reused"),
-        "{stderr}{stdout}"
-    );
-    assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&full)]).0, 0);
-    assert_eq!(files(&out), files(&full));
+fn facts_come_back_from_the_output_only_while_it_is_unchanged() {
+    for (formats, file) in [("parquet,csv", "facts.csv"), ("parquet", "facts.parquet")] {
+        let (_dir, input, out, full) = samples_and_two_outputs("out", "full");
+        let run = |out: &Path, incremental: bool| {
+            let mut args = vec!["ingest", s(&input), "--out", s(out), "--formats", formats];
+            if incremental {
+                args.push("--incremental");
+            }
+            gongkai(&args)
+        };
+        assert_eq!(run(&out, false).0, 0);
+        let state_facts = out.join(".gongkai/all/facts.csv.zst");
+        let written = std::fs::read(out.join(file)).unwrap();
+        assert!(
+            std::fs::metadata(&state_facts).unwrap().len() < 200 && written.len() > 5_000,
+            "{file}: the state holds a header, no facts"
+        );
+        // Read back from the output: an incremental run after a change equals a full run.
+        change_corpus(&input);
+        let (code, stdout, stderr) = run(&out, true);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("incremental: 2 read, 3 reused"), "{stdout}");
+        assert_eq!(run(&full, false).0, 0);
+        assert_eq!(files(&out), files(&full), "{file}");
+        // An analyst's edit: the file is no longer what the run wrote.
+        let written = std::fs::read(out.join(file)).unwrap();
+        std::fs::write(out.join(file), &written[..written.len() / 2]).unwrap();
+        let extra = input.join("0016_new.html");
+        std::fs::copy(
+            root().join("tests/fixtures/formats/002_27cd43e467ef10f4.html"),
+            &extra,
+        )
+        .unwrap();
+        let (code, stdout, stderr) = run(&out, true);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains(&format!("{file} is not the file the previous run wrote"))
+                && !stdout.contains("reused"),
+            "{stderr}{stdout}"
+        );
+        assert_eq!(run(&full, false).0, 0);
+        assert_eq!(files(&out), files(&full), "{file}");
+    }
 }
 
 #[test]
