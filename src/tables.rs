@@ -393,14 +393,23 @@ fn with_sign(cell: &str, at: usize) -> usize {
 }
 
 /// The end (a byte) of a unit written after a number that ends at byte `end`
-/// (`25211 元`): the unit belongs to the number's cell.
+/// (`25211 元`, `2笔`): the unit belongs to the number's cell. A counting word (笔, 件 …)
+/// is a unit only where nothing but white space follows it (`3件事` is text).
 fn unit_after(cell: &str, end: usize) -> Option<usize> {
     let rest = &cell[end..];
     let trimmed = rest.trim_start();
-    ["万元", "元"]
+    let at = end + (rest.len() - trimmed.len());
+    if let Some(unit) = ["万元", "元"].iter().find(|u| trimmed.starts_with(*u)) {
+        return Some(at + unit.len());
+    }
+    ["笔", "件", "项", "个", "条"]
         .iter()
-        .find(|unit| trimmed.starts_with(*unit))
-        .map(|unit| end + (rest.len() - trimmed.len()) + unit.len())
+        .find(|u| {
+            trimmed
+                .strip_prefix(*u)
+                .is_some_and(|after| after.chars().next().is_none_or(char::is_whitespace))
+        })
+        .map(|unit| at + unit.len())
 }
 
 #[cfg(test)]
@@ -482,5 +491,22 @@ mod tests {
         assert_eq!(r[0].1, vec!["3", "0", "15"]);
         assert_eq!(r[1].1, vec!["9", "25211 元"]);
         assert_eq!(r[2].1, vec!["+12", "-3", "5"]);
+    }
+
+    /// A counting word after a number, in a line a crawler ran together, stays with the
+    /// number; one that goes on into text does not.
+    #[test]
+    fn counting_words_after_numbers() {
+        let r = rows(
+            "政府集中采购 2笔 984361元
+",
+        );
+        assert_eq!(r[0].1, vec!["2笔", "984361元"]);
+        assert_eq!(r.len(), 1, "{r:?}");
+        let r = rows(
+            "办理了3件事 4
+",
+        );
+        assert_eq!(r[0].1, vec!["3"]);
     }
 }

@@ -256,7 +256,7 @@ pub fn whole_number(digits: &str) -> Option<Decimal> {
 }
 
 /// Parses a number cell: optional sign, digits with an optional fraction, then optionally
-/// a unit (元, 万元, 件, 项, 个, 条) and a bracketed annotation (`22（其中修订 16 件）`).
+/// a unit (元, 万元, 件, 项, 个, 条, 笔) and a bracketed annotation (`22（其中修订 16 件）`).
 /// Returns `None` for anything else, and for more than [`MAX_DIGITS`] integer digits.
 pub fn parse_number(cell: &str) -> Option<CellNumber> {
     if let Some(value) = whole_number(cell) {
@@ -343,7 +343,7 @@ fn may_start_a_number(cell: &str) -> bool {
 }
 
 fn split_unit(tail: &str) -> Option<(&str, &str)> {
-    for unit in ["万元", "元", "件", "项", "个", "条"] {
+    for unit in ["万元", "元", "件", "项", "个", "条", "笔"] {
         if let Some(rest) = tail.strip_prefix(unit) {
             return Some((unit, rest));
         }
