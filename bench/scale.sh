@@ -29,7 +29,7 @@ rm -f "$bench_dir/.sha-input"
 awk -v a="$(seconds "$t0" "$t1")" -v b="$(seconds "$t1" "$t2")" \
   'BEGIN { printf "Machine: two copies of one CPU-bound job (sha256sum) run at %.2fx the rate of one.\n\n", 2 * a / b }'
 
-printf '| reports | MB | run | threads | seconds | reports/s | MB/s | × cat | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|\n'
+printf '| reports | MB | run | threads | seconds | reports/s | MB/s | × cat | peak RSS MB | serial CPU %% |\n|---|---|---|---|---|---|---|---|---|---|\n'
 for n in "${sizes[@]}"; do
   corpus=$(generate_corpus "$n")
   mb=$(du -sm --apparent-size "$corpus" | cut -f1)
@@ -37,18 +37,21 @@ for n in "${sizes[@]}"; do
   find "$corpus" -type f -name '*.txt' -print0 | xargs -0 cat >/dev/null
   t0=$(now); find "$corpus" -type f -name '*.txt' -print0 | xargs -0 cat >/dev/null; t1=$(now)
   cat_s=$(seconds "$t0" "$t1")
-  row() { # label, threads, seconds, [peak KB]
-    awk -v n="$n" -v mb="$mb" -v label="$1" -v th="$2" -v s="$3" -v c="$cat_s" -v kb="${4:-}" \
-      'BEGIN { printf "| %d | %d | %s | %s | %.2f | %.0f | %.1f | %.1f | %s |\n", n, mb, label, th, s, n / s, mb / s, s / c, kb == "" ? "" : sprintf("%.0f", kb / 1024) }'
+  row() { # label, threads, seconds, [peak KB], [serial share]
+    awk -v n="$n" -v mb="$mb" -v label="$1" -v th="$2" -v s="$3" -v c="$cat_s" -v kb="${4:-}" -v share="${5:-}" \
+      'BEGIN { printf "| %d | %d | %s | %s | %.2f | %.0f | %.1f | %.1f | %s | %s |\n", n, mb, label, th, s, n / s, mb / s, s / c, kb == "" ? "" : sprintf("%.0f", kb / 1024), share == "" ? "" : sprintf("%.1f", share * 100) }'
   }
   row cat 1 "$cat_s"
   ingest() { # label, binary, out, threads, extra args...
     local label="$1" binary="$2" out="$3" threads="$4"
     shift 4
     t0=$(now)
-    /usr/bin/time -f '%M' -o "$bench_dir/.mem" "$binary" ingest "$corpus" --out "$out" --threads "$threads" -q "$@" || [ $? -eq 1 ]
+    # The JSON log's finish event says the walker's and the writer's share of the CPU time
+    # (older binaries do not: their column stays empty).
+    /usr/bin/time -f '%M' -o "$bench_dir/.mem" "$binary" ingest "$corpus" --out "$out" --threads "$threads" -q --log-format json "$@" 2>"$bench_dir/.log" || [ $? -eq 1 ]
     t1=$(now)
-    row "$label" "$threads" "$(seconds "$t0" "$t1")" "$(tail -1 "$bench_dir/.mem")"
+    share=$(sed -n 's/.*"serial_share":\([0-9.e-]*\).*/\1/p' "$bench_dir/.log" | tail -1)
+    row "$label" "$threads" "$(seconds "$t0" "$t1")" "$(tail -1 "$bench_dir/.mem")" "$share"
   }
   for threads in 1 2; do
     # One output of 3 GB (at 100k reports) on the disk at a time.

@@ -319,6 +319,12 @@ impl Log {
                 "facts": s.facts, "diagnostics": s.diagnostics,
                 "reused": s.reused, "removed": s.removed, "unchanged": s.unchanged,
                 "out": out, "seconds": secs, "exit_code": exit_code,
+                "cpu_seconds": {
+                    "walker": s.cpu.walker_ns as f64 / 1e9,
+                    "workers": s.cpu.workers_ns as f64 / 1e9,
+                    "writer": s.cpu.writer_ns as f64 / 1e9,
+                },
+                "serial_share": s.cpu.serial_share(),
             })),
             LogFormat::Text if !self.quiet => {
                 println!("{}", summary_line(s, out, diagnostics, secs))

@@ -69,6 +69,53 @@ pub struct Summary {
     pub unchanged: bool,
     /// Why an incremental run had to read everything, if it did.
     pub full_run_reason: Option<String>,
+    /// CPU time the run's threads spent, by job.
+    pub cpu: CpuTime,
+}
+
+/// CPU time of a run, in nanoseconds, by job: the walker and the writer are one thread
+/// each, so their share of the whole is the part of the run more cores cannot speed up.
+/// Zero where the system cannot say (outside Linux).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuTime {
+    /// The thread that walks the inputs and hands out the files.
+    pub walker_ns: u64,
+    /// The worker threads together: reading files, preparing their rows.
+    pub workers_ns: u64,
+    /// The thread that writes the rows in walk order, then runs the checks across reports.
+    pub writer_ns: u64,
+}
+
+impl CpuTime {
+    /// The walker's and the writer's share of the run's CPU time (0 where unknown).
+    pub fn serial_share(&self) -> f64 {
+        let all = self.walker_ns + self.workers_ns + self.writer_ns;
+        if all == 0 {
+            return 0.0;
+        }
+        (self.walker_ns + self.writer_ns) as f64 / all as f64
+    }
+}
+
+/// The CPU time the calling thread has used so far.
+#[cfg(target_os = "linux")]
+fn thread_cpu_ns() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    let read = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    if read != 0 {
+        return 0;
+    }
+    (now.tv_sec as u64) * 1_000_000_000 + now.tv_nsec as u64
+}
+
+/// The CPU time the calling thread has used so far (unknown here).
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_ns() -> u64 {
+    0
 }
 
 /// Files in flight per thread (taken but not yet written): enough to keep the workers
@@ -290,10 +337,15 @@ fn read_all(
     let preparer = Preparer::new(settings.formats, &settings.layout);
     let (job_sender, job_receiver) = std::sync::mpsc::channel::<(u64, Job)>();
     let jobs = std::sync::Mutex::new(job_receiver);
+    let walker_started = thread_cpu_ns();
+    let workers_ns = std::sync::atomic::AtomicU64::new(0);
     let work = || {
+        let started = thread_cpu_ns();
         work_through(&jobs, &done, |job| Done::of(job, settings, &preparer));
+        let spent = thread_cpu_ns().saturating_sub(started);
+        workers_ns.fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
     };
-    pool.in_place_scope(|scope| {
+    let walked = pool.in_place_scope(|scope| {
         for _ in 0..pool.current_num_threads() {
             scope.spawn(|_| work());
         }
@@ -365,11 +417,14 @@ fn read_all(
                 summary.removed += 1;
             }
         }
+        summary.cpu.walker_ns = thread_cpu_ns().saturating_sub(walker_started);
         Ok(Walked {
             files_found,
             unchanged: None,
         })
-    })
+    });
+    summary.cpu.workers_ns = workers_ns.into_inner();
+    walked
 }
 
 /// Hands out the first `count` files of the previous run's state for reuse (the files
@@ -489,6 +544,7 @@ fn write_in_order(
     if let (Some((out, ..)), Some(cross)) = (writers.as_mut(), cross) {
         cross.for_each_finding(|year, d| out.write_diagnostic(year, d))?;
     }
+    tally.cpu.writer_ns = thread_cpu_ns();
     Ok((writers, tally))
 }
 
@@ -548,6 +604,7 @@ impl Summary {
         self.failed += other.failed;
         self.facts += other.facts;
         self.diagnostics += other.diagnostics;
+        self.cpu.writer_ns += other.cpu.writer_ns;
     }
 
     /// Adds one report to the counts.
