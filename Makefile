@@ -64,9 +64,10 @@ corpus: ## Write a synthetic corpus of N reports (make corpus N=100000 [OUT=dir]
 	cargo build --release --locked
 	$(CARGO_TARGET_DIR)/release/gongkai corpus --out $(or $(OUT),$(CARGO_TARGET_DIR)/bench/corpus-$(N)) --count $(N) --seed $(or $(SEED),1)
 
-lint: ## rustfmt check and clippy, warnings are errors
+lint: ## rustfmt check, clippy and the doc comments' links, warnings are errors
 	cargo fmt --all --check
 	cargo clippy --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items --locked
 
 fmt: ## Format the code
 	cargo fmt --all

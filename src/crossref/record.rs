@@ -15,7 +15,7 @@ pub(super) struct ReportRecord {
     pub(super) report_id: String,
     pub(super) source_path: String,
     pub(super) agency: String,
-    /// [`agency_key`] of the agency.
+    /// [`super::agency_key`] of the agency.
     pub(super) key: String,
     pub(super) year: i32,
     /// Whether the report has the 2021 tables (the stock rows are compared only then).

@@ -120,7 +120,7 @@ pub(super) fn count_splits(cells: &[ValueCell], width: usize) -> u128 {
     total[width]
 }
 
-/// ways[k]: the number of ways to cut `digits` into k numbers with no leading zero.
+/// `ways[k]`: the number of ways to cut `digits` into k numbers with no leading zero.
 pub(super) fn ways_to_split(digits: &[u8], max_parts: usize) -> Vec<u128> {
     let len = digits.len();
     // f[pos][k]: ways to cut digits[pos..] into k numbers.

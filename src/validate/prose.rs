@@ -293,7 +293,7 @@ fn after_numbering(key: &str) -> Option<&str> {
 }
 
 /// Warns of each required prose section that has no heading. `prose`: label keys of the
-/// lines outside the tables, as for [`validate`].
+/// lines outside the tables, as for [`super::validate`].
 pub(super) fn check_sections(prose: &[(i32, &str)]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, words) in SECTIONS {
