@@ -111,11 +111,7 @@ impl Shard {
         if self.count <= 1 {
             return true;
         }
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in relative.to_string_lossy().bytes() {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        let hash = crate::text::fnv1a_bytes(relative.to_string_lossy().as_bytes());
         hash % u64::from(self.count) == u64::from(self.index)
     }
 }

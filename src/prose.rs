@@ -6,7 +6,7 @@
 //! the report is read), kept in [`crate::model::DocResult`] and the incremental state, and
 //! compared in [`crate::crossref`].
 
-use crate::text::Word;
+use crate::text::{fnv1a, mix, Word, FNV_OFFSET};
 
 /// Hashes in a prose signature.
 pub const SIGNATURE_LEN: usize = 32;
@@ -338,8 +338,6 @@ pub fn own_words(line: &str) -> std::borrow::Cow<'_, str> {
     Cow::Owned(own)
 }
 
-pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
 /// The characters of prose lines that count for signatures, in order.
 fn prose_chars<'a, I>(lines: I) -> impl Iterator<Item = char> + 'a
 where
@@ -356,17 +354,6 @@ where
 /// (checked first, without the Unicode table lookup).
 fn is_prose_char(c: char) -> bool {
     crate::text::is_ideograph(c) || c.is_ascii_alphabetic() || (!c.is_ascii() && c.is_alphabetic())
-}
-
-/// One FNV-1a step.
-pub(crate) fn fnv1a(h: u64, x: u64) -> u64 {
-    (h ^ x).wrapping_mul(0x0100_0000_01b3)
-}
-
-pub(crate) fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

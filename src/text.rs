@@ -372,6 +372,29 @@ pub fn decimal_to_f64(value: Decimal) -> f64 {
     f64::from_str(&whole.to_string()).unwrap_or(f64::NAN)
 }
 
+/// The FNV-1a offset basis: the hash of no bytes.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One FNV-1a step: `h` with `x` hashed in.
+pub fn fnv1a(h: u64, x: u64) -> u64 {
+    (h ^ x).wrapping_mul(0x0100_0000_01b3)
+}
+
+/// The FNV-1a hash of bytes: stable across machines and versions (shards and the
+/// incremental state depend on it).
+pub fn fnv1a_bytes(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(FNV_OFFSET, |h, b| fnv1a(h, u64::from(*b)))
+}
+
+/// A 64-bit finalizer (splitmix64's): spreads a hash's bits over the whole word.
+pub fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ use std::path::Path;
 
 use crate::categories::{Breakdown, Category, APPLICANT_COLUMNS};
 use crate::model::{Diagnostic, DocResult, Status, Template};
-use crate::prose::{fnv1a, mix, Signature};
+use crate::text::{fnv1a, mix};
 
 use checks::{compare_years, near_duplicate, other_agencies_named_in};
 pub use names::{agency_key, short_key};
@@ -37,7 +37,6 @@ use similar::similar_reports;
 #[derive(Debug, Clone)]
 pub struct ReportSummary {
     stored: ReportRecord,
-    signature: Option<Signature>,
 }
 
 impl ReportSummary {
@@ -97,10 +96,7 @@ impl ReportSummary {
                 _ => {}
             }
         }
-        Some(ReportSummary {
-            stored: s,
-            signature: doc.traces.sketch.signature,
-        })
+        Some(ReportSummary { stored: s })
     }
 }
 
@@ -155,7 +151,7 @@ impl CrossIndex {
 
     /// Adds a report's summary, made beforehand ([`ReportSummary::of`]).
     pub fn push(&mut self, summary: Option<ReportSummary>) -> io::Result<()> {
-        let Some(ReportSummary { stored, signature }) = summary else {
+        let Some(ReportSummary { stored }) = summary else {
             return Ok(());
         };
         self.scratch.clear();
@@ -167,7 +163,7 @@ impl CrossIndex {
         let signed = SignatureRecord {
             key: hash_text(&stored.key),
             year: stored.year,
-            signature,
+            signature: stored.sketch.signature,
         };
         self.signed.write_all(&signed.encode())?;
         self.reports += 1;

@@ -1,7 +1,7 @@
 //! The names agencies are matched by across reports: an agency's key, its short form,
 //! and the places a place agency goes by.
 
-use crate::prose::{fnv1a, mix, FNV_OFFSET};
+use crate::text::{fnv1a_bytes, mix};
 
 /// The name an agency is matched by across years: white space and a leading 关于
 /// removed, 人民政府 dropped (丰泽区人民政府 and 丰泽区 are one agency; so are
@@ -79,5 +79,5 @@ pub(super) fn place_names(key: &str) -> Vec<&str> {
 /// few hundred thousand distinct names in a decade of reports share one with odds of
 /// about one in a billion.
 pub(super) fn hash_text(text: &str) -> u64 {
-    mix(text.bytes().fold(FNV_OFFSET, |h, b| fnv1a(h, u64::from(b))))
+    mix(fnv1a_bytes(text.as_bytes()))
 }

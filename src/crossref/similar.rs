@@ -6,7 +6,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use super::read_at;
 use super::record::{SignatureRecord, SIGNED_RECORD};
-use crate::prose::{mix, SIGNATURE_LEN};
+use crate::prose::SIGNATURE_LEN;
+use crate::text::mix;
 
 /// Signature hashes per LSH band: 8 bands of 4. Two texts of similarity 0.8 share a band
 /// with probability 0.985, of similarity 0.3 with 0.06.

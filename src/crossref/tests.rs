@@ -5,7 +5,7 @@ use super::*;
 use crate::categories::Section;
 use crate::model::Code;
 use crate::model::{Fact, Report, Unit};
-use crate::prose::ProseTraces;
+use crate::prose::{ProseTraces, Signature};
 
 const PROSE_A: &str = include_str!("../../data/raw/001_1f7e495e6ab563f2.txt");
 const PROSE_B: &str = include_str!("../../data/raw/004_ed1ff81cc4d3de7d.txt");
