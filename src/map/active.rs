@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::solve::{place, with_blanks, Placement, Reference};
 use super::{
-    ambiguous, duplicate_row, last_match, push_cells, two_rows_finding, unknown_row, Evidence,
+    ambiguous, duplicate_row, last_match, push_cells, two_rows_in_label, unknown_row, Evidence,
     Mapped,
 };
 use crate::categories::{
@@ -81,14 +81,10 @@ pub(super) fn map_active(rows: &[RawRow], out: &mut Mapped) {
             out.findings.push(unknown_row(row, Section::Active));
             continue;
         };
-        let beside = row
-            .cells
-            .first()
-            .is_some_and(|c| c.line == row.label_last_line);
-        if let Some(both) = (!beside).then(|| two_rows_named(label)).flatten() {
-            out.findings.push(two_rows_finding(row, both));
+        if let Some(finding) = two_rows_in_label(row, label, two_rows_named) {
+            out.findings.push(finding);
             continue;
-        };
+        }
         if columns.is_empty() {
             out.findings.push(Finding::error(
                 Code::MissingHeader,

@@ -10,7 +10,7 @@ use super::solve::{
     MAX_COMBINATIONS,
 };
 use super::{
-    ambiguous, duplicate_row, last_match, push_cells, two_rows_finding, unknown_row, Evidence,
+    ambiguous, duplicate_row, last_match, push_cells, two_rows_in_label, unknown_row, Evidence,
     Mapped,
 };
 use crate::categories::APPLICATION_ITEM_STARTS;
@@ -92,16 +92,8 @@ pub(super) fn map_applications(rows: &[RawRow], out: &mut Mapped) {
             }
             continue;
         };
-        // A label beside its numbers owns them, whatever text from rows without numbers
-        // stands before it; a label read from lines of its own may not.
-        let beside = row
-            .cells
-            .first()
-            .is_some_and(|c| c.line == row.label_last_line);
-        if let Some((first, second)) = (!beside).then(|| two_rows_named(key)).flatten() {
-            // Either row may own the numbers (the labels of a column were read before
-            // the numbers of the next): none is guessed.
-            out.findings.push(two_rows_finding(row, (first, second)));
+        if let Some(finding) = two_rows_in_label(row, key, two_rows_named) {
+            out.findings.push(finding);
             continue;
         }
         if !seen.insert(category) {

@@ -206,11 +206,25 @@ fn duplicate_row(row: &RawRow, category: Category) -> Finding {
     )
 }
 
-/// The finding for a row whose label holds two rows' labels, read from lines of their
-/// own: which row its cells belong to cannot be told, so neither is read.
-fn two_rows_finding(row: &RawRow, (first, second): (Category, Category)) -> Finding {
+/// The finding for a row whose label, read from lines of its own, holds the labels of two
+/// rows (`named` finds them in `label`): either row may own the numbers (a column of labels
+/// was read before the column of numbers), so neither is read. A label beside its numbers
+/// owns them, whatever text from rows without numbers stands before it: `None` then.
+fn two_rows_in_label(
+    row: &RawRow,
+    label: &str,
+    named: impl Fn(&str) -> Option<(Category, Category)>,
+) -> Option<Finding> {
+    let beside = row
+        .cells
+        .first()
+        .is_some_and(|c| c.line == row.label_last_line);
+    if beside {
+        return None;
+    }
+    let (first, second) = named(label)?;
     let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
-    Finding::error(
+    Some(Finding::error(
         Code::AmbiguousRow,
         format!(
             "{:?} holds the labels of two rows, {} and {}: which one the cells {cells:?} \
@@ -220,7 +234,7 @@ fn two_rows_finding(row: &RawRow, (first, second): (Category, Category)) -> Find
             second.code()
         ),
         Some(row.line),
-    )
+    ))
 }
 
 fn ambiguous(category: Category, candidates: &[Arrangement], line: i32) -> Finding {
