@@ -570,21 +570,39 @@ pub static APPLICATION_ITEM_STARTS: LazyLock<Vec<(memchr::memmem::Finder<'static
             .collect()
     });
 
-/// Length in chars of a label's numbering (`一、`, `(一)`, `1.`), 0 if it has none.
-fn numbering_len(label: &str) -> usize {
-    let chars: Vec<char> = label.chars().collect();
+/// Length in chars of a label's leading numbering (`一、`, `十二、`, `(一)`, `1.`, `12、`), 0
+/// if it has none.
+pub fn numbering_len(label: &str) -> usize {
     let is_han_digit = |c: char| "一二三四五六七八九十".contains(c);
-    match chars.as_slice() {
-        ['(', rest @ ..] => rest
-            .iter()
-            .position(|c| *c == ')')
-            .filter(|p| rest[..*p].iter().all(|c| is_han_digit(*c)))
-            .map_or(0, |p| p + 2),
-        [d, '.' | '、', ..] if d.is_ascii_digit() => 2,
-        [h, '、', ..] if is_han_digit(*h) => 2,
-        [h1, h2, '、', ..] if is_han_digit(*h1) && is_han_digit(*h2) => 3,
+    let mut chars = label.chars();
+    match chars.next() {
+        Some('(') => {
+            let digits = chars.clone().take_while(|c| is_han_digit(*c)).count();
+            let closed = chars.nth(digits) == Some(')');
+            if digits > 0 && closed {
+                digits + 2
+            } else {
+                0
+            }
+        }
+        Some(first) if is_han_digit(first) || first.is_ascii_digit() => {
+            let digits = 1 + chars
+                .clone()
+                .take_while(|c| is_han_digit(*c) || c.is_ascii_digit())
+                .count();
+            match chars.nth(digits - 1) {
+                Some('、' | '.') => digits + 1,
+                _ => 0,
+            }
+        }
         _ => 0,
     }
+}
+
+/// The text after a leading numbering ([`numbering_len`]), where the text starts with one.
+pub fn after_numbering(text: &str) -> Option<&str> {
+    let n = numbering_len(text);
+    (n > 0).then(|| text.char_indices().nth(n).map_or("", |(i, _)| &text[i..]))
 }
 
 /// Names a row from the text before its numbers (label-key form): the category whose

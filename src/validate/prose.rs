@@ -7,7 +7,7 @@ use regex::Regex;
 use rust_decimal::Decimal;
 
 use super::{value, CellIndex};
-use crate::categories::{Breakdown, Category};
+use crate::categories::{after_numbering, Breakdown, Category};
 use crate::model::{Code, Finding};
 use crate::text::{without_whitespace, Word};
 
@@ -276,21 +276,6 @@ pub(super) const SECTIONS: [(&str, &[&str]); 3] = [
     ),
     ("六、其他需要报告的事项", &["其他需要报告", "其他事项"]),
 ];
-
-/// The text after a leading section number (`一、`, `(一)`, `1.`), where the text starts
-/// with one.
-fn after_numbering(key: &str) -> Option<&str> {
-    let han_digit = |c: char| "一二三四五六七八九十".contains(c);
-    let rest = key.trim_start_matches(|c: char| han_digit(c) || c.is_ascii_digit());
-    if rest.len() < key.len() {
-        return rest.strip_prefix('、').or_else(|| rest.strip_prefix('.'));
-    }
-    let inner = key.strip_prefix('(')?;
-    let rest = inner.trim_start_matches(han_digit);
-    (rest.len() < inner.len())
-        .then(|| rest.strip_prefix(')'))
-        .flatten()
-}
 
 /// Warns of each required prose section that has no heading. `prose`: label keys of the
 /// lines outside the tables, as for [`super::validate`].
