@@ -140,8 +140,14 @@ struct Done {
 impl Done {
     /// Does one job. A panic here (a bug: reading a file has its own guard, in [`crate::extract`])
     /// becomes an error that stops the run; unhandled, it would leave the writer waiting
-    /// for this file forever.
-    fn of(job: Job, settings: &Settings, preparer: &Preparer) -> Result<Done> {
+    /// for this file forever. `state_keeps_facts`: whether the incremental state keeps the
+    /// report's facts (no facts file in the output holds them).
+    fn of(
+        job: Job,
+        settings: &Settings,
+        preparer: &Preparer,
+        state_keeps_facts: bool,
+    ) -> Result<Done> {
         catch_unwind(AssertUnwindSafe(|| {
             let (entry, doc) = match job {
                 Job::Read { root, path, stat } => read_job(root, &path, stat, &settings.decode),
@@ -149,10 +155,7 @@ impl Done {
             };
             let prepared = preparer.prepare(&doc)?;
             Ok(Done {
-                state: StateRows::of(
-                    &prepared.csv,
-                    settings.layout.facts_file(settings.formats).is_none(),
-                )?,
+                state: StateRows::of(&prepared.csv, state_keeps_facts)?,
                 summary: ReportSummary::of(&doc),
                 entry,
                 prepared,
@@ -335,13 +338,16 @@ fn read_all(
     credit: Receiver<()>,
 ) -> Result<Walked> {
     let preparer = Preparer::new(settings.formats, &settings.layout);
+    let state_keeps_facts = settings.layout.facts_file(settings.formats).is_none();
     let (job_sender, job_receiver) = std::sync::mpsc::channel::<(u64, Job)>();
     let jobs = std::sync::Mutex::new(job_receiver);
     let walker_started = thread_cpu_ns();
     let workers_ns = std::sync::atomic::AtomicU64::new(0);
     let work = || {
         let started = thread_cpu_ns();
-        work_through(&jobs, &done, |job| Done::of(job, settings, &preparer));
+        work_through(&jobs, &done, |job| {
+            Done::of(job, settings, &preparer, state_keeps_facts)
+        });
         let spent = thread_cpu_ns().saturating_sub(started);
         workers_ns.fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
     };
