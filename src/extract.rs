@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::map::{map_table, Mapped};
-use crate::model::{Code, Diagnostic, DocResult, Finding, Report, Status};
+use crate::model::{Code, Diagnostic, DocResult, Finding, Report};
 use crate::prose::ProseTraces;
 use crate::segment::{segment, unflatten};
 use crate::tables::recover_rows;
@@ -189,16 +189,18 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
     // The lines outside the tables, as written and as label keys (for word matching).
     // The portal's header block is the site's, not the agency's: it is neither compared
     // across reports nor checked for the agency's words.
-    let in_prose = |i: &usize| {
-        !seg.tables.iter().any(|t| t.lines.contains(i)) && !meta.portal.lines.contains(i)
-    };
-    let prose: Vec<(i32, &str)> = (0..seg.lines.len())
-        .filter(in_prose)
-        .map(|i| (i as i32 + 1, seg.lines[i]))
+    let prose_lines: Vec<usize> = (0..seg.lines.len())
+        .filter(|i| {
+            !seg.tables.iter().any(|t| t.lines.contains(i)) && !meta.portal.lines.contains(i)
+        })
         .collect();
-    let prose_keys: Vec<(i32, &str)> = (0..seg.keys.len())
-        .filter(in_prose)
-        .map(|i| (i as i32 + 1, seg.keys[i].as_str()))
+    let prose: Vec<(i32, &str)> = prose_lines
+        .iter()
+        .map(|&i| (i as i32 + 1, seg.lines[i]))
+        .collect();
+    let prose_keys: Vec<(i32, &str)> = prose_lines
+        .iter()
+        .map(|&i| (i as i32 + 1, seg.keys[i].as_str()))
         .collect();
     // What the agency wrote: after its title, up to its signature's date (a web page's
     // menus above and footers below are the site's).
@@ -225,13 +227,12 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
         title: meta.title.clone(),
         doc_number: meta.doc_number.clone(),
         issued_on: meta.issued_on.clone(),
-        status: Status::Ok,
         format: Some(decoded.format.code().to_string()),
         encoding: decoded.encoding.map(str::to_string),
         source_url: meta.portal.source_url.clone(),
         published_at: meta.portal.published_at.clone(),
         publisher: meta.portal.publisher.clone(),
-        ..Report::failed(id, source_path, bytes.len(), "")
+        ..Report::of_file(id, source_path, bytes.len())
     };
     DocResult::read(report, &mapped.cells, findings, traces)
 }
@@ -239,6 +240,7 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
 
     #[test]
     fn a_panic_becomes_the_files_failed_row() {

@@ -445,8 +445,9 @@ impl Fact {
 }
 
 impl Report {
-    /// The row of a file nothing could be read from: what is known of the file, and why.
-    pub fn failed(report_id: &str, source_path: &str, bytes: usize, error: &str) -> Report {
+    /// The row of a file with nothing read from it yet: which file it is, status `failed`
+    /// until a stage says more.
+    pub fn of_file(report_id: &str, source_path: &str, bytes: usize) -> Report {
         Report {
             report_id: report_id.to_string(),
             source_path: source_path.to_string(),
@@ -460,12 +461,20 @@ impl Report {
             status: Status::Failed,
             facts: 0,
             warnings: 0,
-            error: Some(error.to_string()),
+            error: None,
             format: None,
             encoding: None,
             source_url: None,
             published_at: None,
             publisher: None,
+        }
+    }
+
+    /// The row of a file nothing could be read from: what is known of the file, and why.
+    pub fn failed(report_id: &str, source_path: &str, bytes: usize, error: &str) -> Report {
+        Report {
+            error: Some(error.to_string()),
+            ..Report::of_file(report_id, source_path, bytes)
         }
     }
 }
