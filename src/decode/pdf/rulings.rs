@@ -415,22 +415,10 @@ mod tests {
                 content.len() + 1
             ),
         ];
-        let mut pdf = b"%PDF-1.4\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, body) in objects.iter().enumerate() {
-            offsets.push(pdf.len());
-            pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref = pdf.len();
-        pdf.extend_from_slice(b"xref\n0 5\n0000000000 65535 f \n");
-        for o in offsets {
-            pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-        }
-        pdf.extend_from_slice(
-            format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
-        );
-        pdf
+        pdf_of(&objects)
     }
+
+    include!("../../../tests/support/pdf_of.rs");
 
     fn segments(attributes: &str, content: &str) -> Vec<Segment> {
         let pages = read(&one_page(attributes, content)).unwrap();
