@@ -46,6 +46,15 @@ contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
 	# A mixed corpus (some reports fail: exit code 1) as one partitioned dataset, and as four shards.
 	$(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-partitioned --partition-by year -q || [ $$? -eq 1 ]
 	for k in 0 1 2 3; do $(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-sharded --shard $$k/4 -q || [ $$? -eq 1 ]; done
+	$(CARGO_TARGET_DIR)/debug/gongkai finish $(CONTRACT_OUT)-sharded
+	# A generated corpus with every sample in three forms: one run against four shards and
+	# `gongkai finish` (the checks across reports and the versions cross the shards).
+	rm -rf $(CONTRACT_OUT)-mixed $(CONTRACT_OUT)-mixed-one $(CONTRACT_OUT)-mixed-four
+	$(CARGO_TARGET_DIR)/debug/gongkai corpus --out $(CONTRACT_OUT)-mixed/generated --count 600
+	cp -r data/raw $(CONTRACT_OUT)-mixed/text && cp -r tests/fixtures/formats $(CONTRACT_OUT)-mixed/forms
+	$(CARGO_TARGET_DIR)/debug/gongkai ingest $(CONTRACT_OUT)-mixed --out $(CONTRACT_OUT)-mixed-one --partition-by year -q || [ $$? -eq 1 ]
+	for k in 0 1 2 3; do $(CARGO_TARGET_DIR)/debug/gongkai ingest $(CONTRACT_OUT)-mixed --out $(CONTRACT_OUT)-mixed-four --shard $$k/4 -q || [ $$? -eq 1 ]; done
+	$(CARGO_TARGET_DIR)/debug/gongkai finish $(CONTRACT_OUT)-mixed-four
 	GONGKAI_OUT=$(CONTRACT_OUT) $(VENV)/bin/python -m pytest -q tests/contract
 
 bench: ## Throughput per format, and at 10k and 100k generated reports (figures for the README)

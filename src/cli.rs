@@ -29,6 +29,11 @@ pub enum Command {
     /// Read report files and folders, write facts, reports and diagnostics tables.
     #[command(after_help = EXIT_CODES)]
     Ingest(IngestArgs),
+    /// Complete the output that `gongkai ingest --shard K/N` runs wrote into one folder,
+    /// once all N are done: compare every shard's reports (versions of one report, the
+    /// checks across reports) and write each part again, so the dataset is the one a
+    /// single run gives.
+    Finish(FinishArgs),
     /// Write a synthetic corpus of reports for benchmarks (not for analysis): varied
     /// agencies, years, layouts and encodings, numbers that keep the format's identities.
     Corpus(CorpusArgs),
@@ -62,6 +67,14 @@ pub struct QueryArgs {
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
     pub format: QueryFormat,
+}
+
+/// Arguments of `gongkai finish`.
+#[derive(Debug, clap::Args)]
+pub struct FinishArgs {
+    /// The output folder the shards wrote into (their `--out`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// Arguments of `gongkai report`.
@@ -172,6 +185,18 @@ pub fn main() -> ExitCode {
             )))
         }),
         Command::Query(args) => simple(|| query(&args).map(|()| None)),
+        Command::Finish(args) => simple(|| {
+            let done = crate::finish::finish_shards(&args.dir)?;
+            Ok(Some(format!(
+                "finished {}: {} parts, {} reports compared, {} other versions marked, {} \
+                 findings across reports",
+                args.dir.display(),
+                done.parts,
+                done.reports,
+                done.versions,
+                done.findings
+            )))
+        }),
         Command::Ingest(args) => {
             let log = Log {
                 format: args.log_format,

@@ -128,14 +128,19 @@ pub struct Meta {
     /// The same for a `facts.parquet`, where the run wrote no `facts.csv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts_parquet: Option<FileStat>,
+    /// The files (by place in the manifest) whose facts that file leaves out: other
+    /// versions of a report kept from another file. The next run reads them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<u32>,
 }
 
 /// Version of what the state keeps (rows, manifest, prose signatures); bump when a
 /// previous run's state could not be used as it is. 2: one-permutation MinHash signatures,
 /// rows as one zstd frame per report and table. 3: no facts where the output's
 /// `facts.csv` has them. 4: prose sketches with their length and passages, made of the
-/// agency's own words only.
-pub const STATE_VERSION: u32 = 4;
+/// agency's own words only. 5: reports with `duplicate_of`, files whose facts the output
+/// leaves out.
+pub const STATE_VERSION: u32 = 5;
 
 const STATE_FILES: [&str; 4] = [
     "manifest",
@@ -308,6 +313,39 @@ impl StateWriter {
     }
 }
 
+/// Records in a finished state what rewriting the output changed: the new facts file
+/// the next run reads facts back from (if the state keeps none), and the files whose
+/// facts it leaves out (`withheld`, by place in the manifest, ascending).
+pub fn note_rewrite(
+    out: &Path,
+    part: &str,
+    facts_file: Option<&Path>,
+    withheld: Vec<u32>,
+) -> Result<()> {
+    let dir = state_dir(out, part);
+    let path = dir.join("meta.json");
+    let mut meta: Meta = serde_json::from_slice(
+        &fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+    )
+    .with_context(|| format!("{} is damaged", path.display()))?;
+    if let Some(file) = facts_file {
+        let stat = FileStat::of(file)
+            .with_context(|| format!("cannot read the size and time of {}", file.display()))?;
+        if meta.facts_parquet.is_some() {
+            meta.facts_parquet = Some(stat);
+        }
+        if meta.facts_csv.is_some() {
+            meta.facts_csv = Some(stat);
+        }
+    }
+    meta.withheld = withheld;
+    let temp = dir.join(".meta.json.tmp");
+    fs::write(&temp, serde_json::to_vec_pretty(&meta)?)
+        .with_context(|| format!("cannot write {}", temp.display()))?;
+    fs::rename(&temp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 type ZReader = csv::Reader<zstd::stream::read::Decoder<'static, BufReader<File>>>;
 /// The previous run's facts, in walk order: CSV lines (the state's own, or the output's
 /// `facts.csv`), or the output's `facts.parquet` batch by batch.
@@ -382,12 +420,24 @@ fn fact_of(rows: &Rows<'_>, i: usize) -> Result<Fact> {
     })
 }
 
+/// The `meta.json` of one output part's state.
+fn read_meta(out: &Path, part: &str) -> std::result::Result<Meta, String> {
+    fs::read(state_dir(out, part).join("meta.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| "no state from a previous run".to_string())
+}
+
 /// Reads a previous run's state as streams, in walk order.
 pub struct StateReader {
     manifest: Manifest,
     reports: ZReader,
     facts: FactsReader,
     diagnostics: ZReader,
+    /// The files whose facts the facts file leaves out (ascending), and how many entries
+    /// were taken so far.
+    withheld: Vec<u32>,
+    taken: u32,
     peeked: Option<Entry>,
     /// The manifest again, read ahead of the rows: while every file is as the previous
     /// run left it, nothing needs reading or writing, and the rows are not touched.
@@ -401,11 +451,7 @@ impl StateReader {
     /// Opens the state of one output part, if it exists and was made with the same
     /// version and settings; otherwise says why not.
     pub fn open(out: &Path, part: &str, meta: &Meta) -> std::result::Result<StateReader, String> {
-        let dir = state_dir(out, part);
-        let old: Meta = fs::read(dir.join("meta.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| "no state from a previous run".to_string())?;
+        let old = read_meta(out, part)?;
         if old.state_version != meta.state_version {
             return Err(format!(
                 "the previous run kept its state in format {}, this gongkai keeps format {}",
@@ -421,6 +467,17 @@ impl StateReader {
         if old.settings != meta.settings {
             return Err("the settings changed since the previous run".to_string());
         }
+        StateReader::open_with(out, part, old)
+    }
+
+    /// Opens the state of one output part as it was written, whatever made it (for
+    /// rewriting the part's output from it).
+    pub fn open_written(out: &Path, part: &str) -> std::result::Result<StateReader, String> {
+        StateReader::open_with(out, part, read_meta(out, part)?)
+    }
+
+    fn open_with(out: &Path, part: &str, old: Meta) -> std::result::Result<StateReader, String> {
+        let dir = state_dir(out, part);
         let open = |name: &str| -> std::result::Result<ZReader, String> {
             let path = dir.join(format!("{name}.csv.zst"));
             let file =
@@ -470,6 +527,13 @@ impl StateReader {
             reports: open(Table::Reports.name())?,
             facts,
             diagnostics: open(Table::Diagnostics.name())?,
+            // Only a facts file leaves facts out; the state's own facts are all there.
+            withheld: if old.facts_csv.is_some() || old.facts_parquet.is_some() {
+                old.withheld
+            } else {
+                Vec::new()
+            },
+            taken: 0,
             peeked: None,
             ahead: Some(open("manifest")?.into_deserialize()),
         })
@@ -505,6 +569,23 @@ impl StateReader {
         let Some(entry) = self.peeked.take() else {
             return Ok(None);
         };
+        let ordinal = self.taken;
+        self.taken += 1;
+        if self.withheld.binary_search(&ordinal).is_ok() {
+            // Its facts are not in the file: the file is read again instead.
+            self.reports
+                .deserialize::<Report>()
+                .next()
+                .context("state: reports ended early")??;
+            for d in self
+                .diagnostics
+                .deserialize::<Diagnostic>()
+                .take(entry.diagnostics as usize)
+            {
+                d?;
+            }
+            return Ok(Some((entry, None)));
+        }
         let report: Report = self
             .reports
             .deserialize()
@@ -545,6 +626,7 @@ mod tests {
             settings: settings.to_string(),
             facts_csv: None,
             facts_parquet: None,
+            withheld: Vec::new(),
         }
     }
 

@@ -39,6 +39,7 @@ pub mod write;
 pub mod commit;
 pub mod readback;
 pub mod incremental;
+pub mod finish;
 
 // A whole run.
 pub mod config;

@@ -189,6 +189,10 @@ pub struct Report {
     pub published_at: Option<String>,
     /// Who the portal says published it (发布机构, 单位, 来源), from the header block.
     pub publisher: Option<String>,
+    /// Where this file is another version of a report read from another file (its web
+    /// page beside its PDF, an earlier publication corrected later): the `report_id` of
+    /// the version whose facts stand for both. Set by the checks across reports.
+    pub duplicate_of: Option<String>,
 }
 
 /// How serious a diagnostic is.
@@ -199,6 +203,8 @@ pub enum Severity {
     Error,
     /// Information for the analyst; does not change the status.
     Warning,
+    /// A note on how the report was used (another version of it was kept); nothing wrong.
+    Info,
 }
 
 impl Severity {
@@ -207,6 +213,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Info => "info",
         }
     }
 }
@@ -356,6 +363,19 @@ crate::categories::code_enum! {
         /// 8-character shingles) as another agency's report or the same agency's report for
         /// another year; the other report and the similarity are given
         NearDuplicate => "near_duplicate",
+        /// info: across reports: this file is another version of a report read from
+        /// another file (same agency and year; the tables agree wherever both were read,
+        /// or the prose is near-identical where one has no tables): `reports.duplicate_of`
+        /// names the version kept, and this file's cells are left out of `facts`
+        DuplicateVersion => "duplicate_version",
+        /// warning: across reports: two versions of one report (same agency, year and
+        /// prose, no later date on either) give different numbers for some cells; the cells
+        /// and both values are named, on both versions
+        VersionConflict => "version_conflict",
+        /// warning: across reports: a report published again with other numbers and a
+        /// later date (a correction, 更正): both are kept in `reports`, the later one's
+        /// facts stand; the changed cells are named, on both
+        Republished => "republished",
     }
 }
 
@@ -467,6 +487,7 @@ impl Report {
             source_url: None,
             published_at: None,
             publisher: None,
+            duplicate_of: None,
         }
     }
 

@@ -19,10 +19,11 @@ use anyhow::{Context, Result};
 
 use crate::commit::Staging;
 use crate::config::Settings;
-use crate::crossref::{CrossIndex, ReportSummary};
+use crate::crossref::{CrossIndex, Decided, ReportSummary};
 use crate::decode::DecodeOptions;
 use crate::discover::{first_missing, walk, Found};
 use crate::extract::{panic_message, process_path_with};
+use crate::finish::{self, summaries_path};
 use crate::incremental::{Entry, FileStat, Meta, StateReader, StateRows, StateWriter};
 use crate::model::{DocResult, Status};
 use crate::write::{OutputLock, OutputWriter, Prepared, Preparer};
@@ -39,6 +40,7 @@ fn state_meta(settings: &Settings) -> Meta {
         ),
         facts_csv: None,
         facts_parquet: None,
+        withheld: Vec::new(),
     }
 }
 
@@ -156,7 +158,7 @@ impl Done {
             let prepared = preparer.prepare(&doc)?;
             Ok(Done {
                 state: StateRows::of(&prepared.csv, state_keeps_facts)?,
-                summary: ReportSummary::of(&doc),
+                summary: ReportSummary::of(&doc, entry.root),
                 entry,
                 prepared,
             })
@@ -249,7 +251,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     });
     let writing = || format!("cannot write the output to {}", settings.out.display());
     // A write error explains a failed send, so it is reported first.
-    let (writers, tally) = written.with_context(writing)?;
+    let (writers, tally, across) = written.with_context(writing)?;
     let walked = walked?;
     if walked.files_found == 0 {
         let shown: Vec<String> = settings
@@ -278,6 +280,30 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         .facts_file(settings.formats)
         .map(|name| staging.dir().join(name));
     state.finish(facts_file.as_deref()).with_context(writing)?;
+    match across {
+        Across::Written => {}
+        Across::Rewrite(decided) => {
+            let left_out = finish::rewrite_one(
+                staging.dir(),
+                settings.formats,
+                &settings.layout,
+                &part,
+                decided,
+            )
+            .with_context(writing)?;
+            // The summary counts the facts written: other versions' are not.
+            summary.facts -= left_out;
+        }
+        Across::Save(cross) => {
+            let mut cross = match cross {
+                Some(index) => index,
+                None => CrossIndex::create_in(staging.dir()).with_context(writing)?,
+            };
+            cross
+                .save(&summaries_path(staging.dir(), &part))
+                .with_context(writing)?;
+        }
+    }
     staging.commit().with_context(writing)?;
     Ok(summary)
 }
@@ -442,11 +468,23 @@ fn reuse_unchanged(
     summary: &mut Summary,
 ) -> Result<bool> {
     for _ in 0..count {
-        let Some((entry, Some(doc))) = prev.take(true)? else {
-            anyhow::bail!("state: the manifest ended before the files it listed");
+        let job = match prev.take(true)? {
+            Some((entry, Some(doc))) => {
+                summary.reused += 1;
+                Job::Reuse(Box::new((entry, doc)))
+            }
+            // Another version, whose facts the output left out: read again.
+            Some((entry, None)) => Job::Read {
+                root: entry.root,
+                stat: Some(FileStat {
+                    size: entry.size,
+                    mtime_ns: entry.mtime_ns,
+                }),
+                path: PathBuf::from(entry.path),
+            },
+            None => anyhow::bail!("state: the manifest ended before the files it listed"),
         };
-        summary.reused += 1;
-        if !handout.send(Job::Reuse(Box::new((entry, doc)))) {
+        if !handout.send(job) {
             return Ok(false);
         }
     }
@@ -500,7 +538,7 @@ fn write_in_order(
     done: Receiver<Vec<(u64, Result<Done>)>>,
     credits: SyncSender<()>,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<(Option<Writers>, Summary)> {
+) -> Result<(Option<Writers>, Summary, Across)> {
     let mut writers: Option<Writers> = None;
     let mut tally = Summary::default();
     // Summaries for the checks across reports, made once all are read.
@@ -547,11 +585,33 @@ fn write_in_order(
             }
         }
     }
-    if let (Some((out, ..)), Some(cross)) = (writers.as_mut(), cross) {
-        cross.for_each_finding(|year, d| out.write_diagnostic(year, d))?;
-    }
+    let across = match (writers.as_mut(), cross) {
+        // A shard keeps its summaries for `gongkai finish`, which compares all shards'.
+        (_, cross) if settings.shard.count > 1 => Across::Save(cross),
+        (Some((out, ..)), Some(cross)) => {
+            let decided = cross.decide()?;
+            if decided.marks().is_empty() {
+                decided.for_each_finding(|_, year, d| out.write_diagnostic(year, d))?;
+                Across::Written
+            } else {
+                Across::Rewrite(decided)
+            }
+        }
+        _ => Across::Written,
+    };
     tally.cpu.writer_ns = thread_cpu_ns();
-    Ok((writers, tally))
+    Ok((writers, tally, across))
+}
+
+/// What is left of the checks across reports once every report's rows are written.
+enum Across {
+    /// Nothing: the findings are written.
+    Written,
+    /// Versions were found: the output is rewritten with their marks, then the findings.
+    Rewrite(Decided),
+    /// A shard's summaries, to be saved for `gongkai finish` (`None`: the shard read no
+    /// file).
+    Save(Option<CrossIndex>),
 }
 
 /// The table writers, the state writer, and the folder they write into.

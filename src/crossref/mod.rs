@@ -15,21 +15,24 @@ mod checks;
 mod names;
 mod record;
 mod similar;
+mod versions;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::categories::{Breakdown, Category, APPLICANT_COLUMNS};
-use crate::model::{Diagnostic, DocResult, Status, Template};
+use crate::model::{Diagnostic, DocResult, Severity, Status, Template};
 use crate::text::{fnv1a, mix};
 
 use checks::{compare_years, near_duplicate, other_agencies_named_in};
 pub use names::{agency_key, short_key};
+
 use names::{hash_text, place_kind, place_names};
-use record::{KeyEntry, PlaceEntry, ReportRecord, SignatureRecord};
+use record::{KeyEntry, PlaceEntry, ReportRecord, SignatureRecord, TableCell};
 use similar::similar_reports;
 
 /// What the cross-report checks need of one report: made by the worker that read it
@@ -40,8 +43,9 @@ pub struct ReportSummary {
 }
 
 impl ReportSummary {
-    /// The summary of a report; `None` for a report that could not be read.
-    pub fn of(doc: &DocResult) -> Option<ReportSummary> {
+    /// The summary of a report found under input folder `root`; `None` for a report
+    /// that could not be read.
+    pub fn of(doc: &DocResult, root: usize) -> Option<ReportSummary> {
         let r = &doc.report;
         if r.status == Status::Failed {
             return None;
@@ -49,6 +53,10 @@ impl ReportSummary {
         let (agency, year) = (r.agency.as_deref()?, r.year?);
         let key = agency_key(agency);
         let mut s = ReportRecord {
+            // Set where the index records it.
+            part: 0,
+            ordinal: 0,
+            root: root as u32,
             report_id: r.report_id.clone(),
             source_path: r.source_path.clone(),
             agency: agency.to_string(),
@@ -69,6 +77,22 @@ impl ReportSummary {
             },
             sketch: doc.traces.sketch.clone(),
             key,
+            issued_on: r.issued_on.clone(),
+            format: r.format.clone().unwrap_or_default(),
+            errors: doc
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count() as u32,
+            table: doc
+                .facts
+                .iter()
+                .map(|f| TableCell {
+                    category: f.category as u8,
+                    breakdown: f.breakdown as u8,
+                    value: f.value,
+                })
+                .collect(),
         };
         for f in &doc.facts {
             // Order-independent (a sum of cell hashes): the same cells in any order match.
@@ -112,7 +136,7 @@ fn finish(file: BufWriter<File>) -> io::Result<File> {
 }
 
 /// Collects report summaries as the run writes them, and compares them once all are in
-/// ([`CrossIndex::for_each_finding`]).
+/// ([`CrossIndex::decide`]).
 ///
 /// The summaries go to two unnamed temporary files (beside the output: the same disk,
 /// and gone when the run ends however it ends), not to memory: while the corpus is read,
@@ -126,8 +150,31 @@ pub struct CrossIndex {
     /// Each report's [`SignatureRecord`] record.
     signed: BufWriter<File>,
     reports: u32,
+    /// The output part the next files belong to, and how many of its files (summarised
+    /// or not) came before: the next one's place among its rows.
+    part: u32,
+    files: u32,
     /// A record being encoded (kept to reuse its allocation).
     scratch: Vec<u8>,
+}
+
+/// Where a report's rows are: its output part and its place among that part's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RowsAt {
+    /// The part (a shard's, in the order [`merge_parts`] was given them; 0 for one run).
+    pub part: u32,
+    /// The file's place in the part's walk order (every file counts, read or not).
+    pub ordinal: u32,
+}
+
+/// A report that is another version of one read from another file: its rows, and the
+/// `report_id` of the version whose facts stand for both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// Where the report's rows are.
+    pub at: RowsAt,
+    /// The canonical version's `report_id` (`reports.duplicate_of`).
+    pub canonical: String,
 }
 
 impl CrossIndex {
@@ -137,6 +184,8 @@ impl CrossIndex {
             records: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
             signed: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
             reports: 0,
+            part: 0,
+            files: 0,
             scratch: Vec::new(),
         })
     }
@@ -145,15 +194,24 @@ impl CrossIndex {
     /// the pipeline pushes summaries its workers made instead.
     #[cfg(test)]
     fn add(&mut self, doc: &DocResult) {
-        self.push(ReportSummary::of(doc))
+        self.push(ReportSummary::of(doc, 0))
             .expect("writing a temporary file");
     }
 
-    /// Adds a report's summary, made beforehand ([`ReportSummary::of`]).
+    /// Adds the next file's summary, made beforehand ([`ReportSummary::of`]); `None` for a
+    /// file with none (it still takes its place among the part's rows).
     pub fn push(&mut self, summary: Option<ReportSummary>) -> io::Result<()> {
-        let Some(ReportSummary { stored }) = summary else {
+        let ordinal = self.files;
+        self.files += 1;
+        let Some(ReportSummary { mut stored }) = summary else {
             return Ok(());
         };
+        stored.part = self.part;
+        stored.ordinal = ordinal;
+        self.push_record(&stored)
+    }
+
+    fn push_record(&mut self, stored: &ReportRecord) -> io::Result<()> {
         self.scratch.clear();
         self.scratch.extend([0; 4]);
         stored.encode(&mut self.scratch);
@@ -170,48 +228,247 @@ impl CrossIndex {
         Ok(())
     }
 
-    /// The cross-report diagnostics, in the order their reports were added, each with its
-    /// report's year (for the partitioned layout), handed to `emit` one by one: a large
-    /// corpus has hundreds of thousands, which are not held at once.
-    pub fn for_each_finding(
-        self,
-        mut emit: impl FnMut(Option<i32>, Diagnostic) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
+    /// Writes the summaries pushed so far to `path` (a shard's, for `gongkai finish`),
+    /// under a temporary name first.
+    pub fn save(&mut self, path: &Path) -> io::Result<()> {
+        self.records.flush()?;
+        let mut from = self.records.get_ref();
+        from.seek(SeekFrom::Start(0))?;
+        let temp = path.with_extension("tmp");
+        let mut to = BufWriter::new(File::create(&temp)?);
+        io::copy(&mut from, &mut to)?;
+        to.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
+        from.seek(SeekFrom::End(0))?;
+        std::fs::rename(&temp, path)
+    }
+
+    /// Reports added so far (those with a summary).
+    pub fn reports(&self) -> usize {
+        self.reports as usize
+    }
+
+    /// Compares the reports: which are versions of one report (the marks), and the
+    /// findings across reports, to be written after every report's own rows.
+    pub fn decide(self) -> io::Result<Decided> {
         let reports = self.reports as usize;
         let signed = finish(self.signed)?;
-        let (records, keys, mut places) = Records::scan(finish(self.records)?, reports)?;
-        let previous = previous_years(keys);
+        let (records, mut keys, mut places) = Records::scan(finish(self.records)?, reports)?;
+        keys.sort_unstable();
+        let found = versions_of(&keys, &records)?;
+        // Another version is compared with nothing: its canonical version stands for it.
+        keys.retain(|k| found.canonical_of[k.report as usize].is_none());
+        let previous = previous_years(keys, reports);
         let nearest = similar_reports(&signed, reports)?;
         drop(signed);
         places.sort_unstable();
+        Ok(Decided {
+            records,
+            previous,
+            nearest,
+            places,
+            versions: found,
+        })
+    }
+
+    /// All of the decided findings at once.
+    #[cfg(test)]
+    fn findings(self) -> Vec<(Option<i32>, Diagnostic)> {
+        let mut all = Vec::new();
+        self.decide()
+            .expect("reading a temporary file")
+            .for_each_finding(|_, year, d| {
+                all.push((year, d));
+                Ok(())
+            })
+            .expect("collecting into a Vec cannot fail");
+        all
+    }
+}
+
+/// An index of the reports of several parts (the shards' [`CrossIndex::save`]d
+/// summaries, part `k` at `files[k]`), in the order one run would have read them: each
+/// part's summaries are in walk order, and merged by input folder and path, which is
+/// that order. Temporary files are made in `dir`.
+pub fn merge_parts(files: &[std::path::PathBuf], dir: &Path) -> io::Result<CrossIndex> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut index = CrossIndex::create_in(dir)?;
+    let mut readers = files
+        .iter()
+        .map(|f| Ok(io::BufReader::with_capacity(1 << 16, File::open(f)?)))
+        .collect::<io::Result<Vec<_>>>()?;
+    let next =
+        |reader: &mut io::BufReader<File>, part: usize| -> io::Result<Option<ReportRecord>> {
+            let mut len = [0u8; 4];
+            match reader.read_exact(&mut len) {
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+                other => other?,
+            }
+            let mut record = vec![0u8; u32::from_le_bytes(len) as usize];
+            reader.read_exact(&mut record)?;
+            let mut stored = ReportRecord::decode(&record).ok_or_else(damaged)?;
+            stored.part = part as u32;
+            Ok(Some(stored))
+        };
+    // The next record of each part, smallest (input folder, path) first.
+    let mut heads = BinaryHeap::new();
+    let mut held: Vec<Option<ReportRecord>> = vec![None; files.len()];
+    for (part, reader) in readers.iter_mut().enumerate() {
+        if let Some(r) = next(reader, part)? {
+            heads.push(Reverse((
+                r.root,
+                std::path::PathBuf::from(&r.source_path),
+                part,
+            )));
+            held[part] = Some(r);
+        }
+    }
+    while let Some(Reverse((_, _, part))) = heads.pop() {
+        let record = held[part].take().expect("a held record");
+        index.push_record(&record)?;
+        if let Some(r) = next(&mut readers[part], part)? {
+            heads.push(Reverse((
+                r.root,
+                std::path::PathBuf::from(&r.source_path),
+                part,
+            )));
+            held[part] = Some(r);
+        }
+    }
+    Ok(index)
+}
+
+/// What the index found, ready to hand out: the marks at once, the findings one by one.
+pub struct Decided {
+    records: Records,
+    previous: Vec<Option<u32>>,
+    nearest: Vec<similar::Nearest>,
+    places: Vec<PlaceEntry>,
+    versions: Versions,
+}
+
+impl Decided {
+    /// The reports that are other versions of one kept, by where their rows are.
+    pub fn marks(&self) -> &[Mark] {
+        &self.versions.marks
+    }
+
+    /// The cross-report diagnostics, in the order their reports were added, each with
+    /// where its report's rows are and its report's year (for the partitioned layout),
+    /// handed to `emit` one by one: a large corpus has hundreds of thousands, which are
+    /// not held at once.
+    pub fn for_each_finding(
+        self,
+        mut emit: impl FnMut(RowsAt, Option<i32>, Diagnostic) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let Decided {
+            records,
+            previous,
+            nearest,
+            places,
+            versions,
+        } = self;
+        let kept = |i: u32| versions.canonical_of[i as usize].is_none();
         let mut found: Vec<Diagnostic> = Vec::new();
-        for i in 0..reports {
-            let r = records.get(i as u32)?;
-            if let Some(p) = previous[i] {
-                compare_years(&r, &records.get(p)?, &mut found);
+        for i in 0..records.len() as u32 {
+            let r = records.get(i)?;
+            if let Some(group) = versions.group_of(i) {
+                let members = group
+                    .iter()
+                    .map(|&m| records.get(m))
+                    .collect::<io::Result<Vec<_>>>()?;
+                let me = group.iter().position(|&m| m == i).expect("a member");
+                found.extend(versions::findings_for(
+                    me,
+                    &members,
+                    &versions::canonical_in(&members),
+                ));
             }
-            for near in nearest[i].iter().flatten() {
-                near_duplicate(&r, near, &records.get(near.other)?, &mut found);
+            if kept(i) {
+                if let Some(p) = previous[i as usize] {
+                    compare_years(&r, &records.get(p)?, &mut found);
+                }
+                for near in nearest[i as usize].iter().flatten() {
+                    if kept(near.other) {
+                        near_duplicate(&r, near, &records.get(near.other)?, &mut found);
+                    }
+                }
+                other_agencies_named_in(&r, &places, &records, &mut found)?;
             }
-            other_agencies_named_in(&r, &places, &records, &mut found)?;
+            let at = RowsAt {
+                part: r.part,
+                ordinal: r.ordinal,
+            };
             for d in found.drain(..) {
-                emit(Some(r.year), d)?;
+                emit(at, Some(r.year), d)?;
             }
         }
         Ok(())
     }
+}
 
-    /// All of [`CrossIndex::for_each_finding`]'s diagnostics at once.
-    #[cfg(test)]
-    fn findings(self) -> Vec<(Option<i32>, Diagnostic)> {
-        let mut all = Vec::new();
-        self.for_each_finding(|year, d| {
-            all.push((year, d));
-            Ok(())
-        })
-        .expect("collecting into a Vec cannot fail");
-        all
+/// The versions found: groups of reports of one agency and year, and which are another
+/// version of which.
+struct Versions {
+    /// For each report, the report it is another version of.
+    canonical_of: Vec<Option<u32>>,
+    /// For each report in a group of two or more, the group's index in `groups`.
+    group_index: HashMap<u32, u32>,
+    groups: Vec<Vec<u32>>,
+    /// The other versions, by where their rows are.
+    marks: Vec<Mark>,
+}
+
+impl Versions {
+    fn group_of(&self, report: u32) -> Option<&[u32]> {
+        let g = *self.group_index.get(&report)?;
+        Some(&self.groups[g as usize])
     }
+}
+
+/// Finds the versions among runs of equal agency key and year (`keys` sorted).
+fn versions_of(keys: &[KeyEntry], records: &Records) -> io::Result<Versions> {
+    let mut found = Versions {
+        canonical_of: vec![None; records.len()],
+        group_index: HashMap::new(),
+        groups: Vec::new(),
+        marks: Vec::new(),
+    };
+    for run in keys.chunk_by(|a, b| (a.short, a.year, a.key) == (b.short, b.year, b.key)) {
+        if !(2..=versions::MAX_GROUP).contains(&run.len()) {
+            continue;
+        }
+        let group: Vec<u32> = run.iter().map(|k| k.report).collect();
+        let members = group
+            .iter()
+            .map(|&m| records.get(m))
+            .collect::<io::Result<Vec<_>>>()?;
+        let canonical = versions::canonical_in(&members);
+        if canonical.iter().all(Option::is_none) {
+            continue;
+        }
+        for (m, kept) in canonical.iter().enumerate() {
+            if let Some(kept) = kept {
+                found.canonical_of[group[m] as usize] = Some(group[*kept]);
+                found.marks.push(Mark {
+                    at: RowsAt {
+                        part: members[m].part,
+                        ordinal: members[m].ordinal,
+                    },
+                    canonical: members[*kept].report_id.clone(),
+                });
+            }
+        }
+        let g = found.groups.len() as u32;
+        for &m in &group {
+            found.group_index.insert(m, g);
+        }
+        found.groups.push(group);
+    }
+    found.marks.sort_unstable_by_key(|m| m.at);
+    Ok(found)
 }
 
 /// The index's record file, read back report by report.
@@ -268,6 +525,10 @@ impl Records {
         Ok((Records { file, offsets }, keys, places))
     }
 
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
     fn get(&self, report: u32) -> io::Result<ReportRecord> {
         let i = report as usize;
         let (start, end) = (self.offsets[i] + 4, self.offsets[i + 1]);
@@ -287,9 +548,8 @@ fn damaged() -> io::Error {
 
 /// For each report, the report of the same agency for the year before, if one: the
 /// first one with its key, or else the only agency of that year with its short key.
-fn previous_years(mut keys: Vec<KeyEntry>) -> Vec<Option<u32>> {
-    let mut previous = vec![None; keys.len()];
-    keys.sort_unstable();
+fn previous_years(keys: Vec<KeyEntry>, reports: usize) -> Vec<Option<u32>> {
+    let mut previous = vec![None; reports];
     for e in &keys {
         let year = e.year - 1;
         let from = keys.partition_point(|k| (k.short, k.year) < (e.short, year));

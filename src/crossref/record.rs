@@ -12,6 +12,13 @@ pub(super) type NumberAt = Option<(f64, i32)>;
 /// The part of a summary the index keeps in its record file, read back for the checks.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct ReportRecord {
+    /// Which output part the report was written to (its shard; 0 for a run on one
+    /// machine), and its place among that part's files in walk order: where its rows are.
+    pub(super) part: u32,
+    pub(super) ordinal: u32,
+    /// The index of the input folder it was found under (with `source_path`, its place in
+    /// the walk: shards' summaries merged by it are in the order one run reads them).
+    pub(super) root: u32,
     pub(super) report_id: String,
     pub(super) source_path: String,
     pub(super) agency: String,
@@ -33,7 +40,31 @@ pub(super) struct ReportRecord {
     pub(super) places: Vec<(String, i32)>,
     /// The prose's signature, length and passages, to say what a near duplicate shares.
     pub(super) sketch: Sketch,
+    /// The signature or 印发 date (ISO 8601), to tell a later re-publication.
+    pub(super) issued_on: Option<String>,
+    /// The form the file was read as (`text`, `html`, `docx`, `pdf`).
+    pub(super) format: String,
+    /// Error diagnostics of the report (failed checks, rows not placed).
+    pub(super) errors: u32,
+    /// Every table cell: (category, breakdown) by their place in the vocabulary, and
+    /// value; in source order. Versions of one report are compared cell by cell.
+    pub(super) table: Vec<TableCell>,
 }
+
+/// One table cell of a report: category and breakdown as their index in
+/// [`crate::categories::Category::ALL`] and [`crate::categories::Breakdown::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct TableCell {
+    pub(super) category: u8,
+    pub(super) breakdown: u8,
+    pub(super) value: f64,
+}
+
+/// How a table cell's value is stored: most are small counts (two bytes), zeros take
+/// none.
+const ZERO: u8 = 0;
+const SMALL: u8 = 1;
+const ANY: u8 = 2;
 
 impl ReportRecord {
     /// A finding about this report, as its diagnostic.
@@ -60,6 +91,9 @@ impl ReportRecord {
             out.extend((text.len() as u32).to_le_bytes());
             out.extend(text.as_bytes());
         };
+        for n in [self.part, self.ordinal, self.root] {
+            out.extend(n.to_le_bytes());
+        }
         for field in [&self.report_id, &self.source_path, &self.agency, &self.key] {
             text(out, field);
         }
@@ -93,12 +127,32 @@ impl ReportRecord {
         for passage in &sketch.passages {
             text(out, passage);
         }
+        text(out, self.issued_on.as_deref().unwrap_or(""));
+        text(out, &self.format);
+        out.extend(self.errors.to_le_bytes());
+        out.extend((self.table.len() as u32).to_le_bytes());
+        for cell in &self.table {
+            out.extend([cell.category, cell.breakdown]);
+            let v = cell.value;
+            if v.to_bits() == 0 {
+                out.push(ZERO);
+            } else if v.fract() == 0.0 && (1.0..=65535.0).contains(&v) {
+                out.push(SMALL);
+                out.extend((v as u16).to_le_bytes());
+            } else {
+                out.push(ANY);
+                out.extend(v.to_le_bytes());
+            }
+        }
     }
 
     /// Reads [`ReportRecord::encode`]'s record; `None` if it is cut short or not one.
     pub(super) fn decode(record: &[u8]) -> Option<ReportRecord> {
         let mut r = RecordReader(record);
         let mut s = ReportRecord {
+            part: u32::from_le_bytes(r.array()?),
+            ordinal: u32::from_le_bytes(r.array()?),
+            root: u32::from_le_bytes(r.array()?),
             report_id: r.text()?,
             source_path: r.text()?,
             agency: r.text()?,
@@ -113,6 +167,10 @@ impl ReportRecord {
             all_zero: false,
             places: Vec::new(),
             sketch: Sketch::default(),
+            issued_on: None,
+            format: String::new(),
+            errors: 0,
+            table: Vec::new(),
         };
         let stock = s.stock.iter_mut().flatten();
         for cell in s
@@ -143,6 +201,23 @@ impl ReportRecord {
         s.sketch.chars = u32::from_le_bytes(r.array()?);
         for _ in 0..u32::from_le_bytes(r.array()?) {
             s.sketch.passages.push(r.text()?);
+        }
+        s.issued_on = Some(r.text()?).filter(|d| !d.is_empty());
+        s.format = r.text()?;
+        s.errors = u32::from_le_bytes(r.array()?);
+        for _ in 0..u32::from_le_bytes(r.array()?) {
+            let [category, breakdown] = r.array()?;
+            let value = match r.byte()? {
+                ZERO => 0.0,
+                SMALL => f64::from(u16::from_le_bytes(r.array()?)),
+                ANY => f64::from_le_bytes(r.array()?),
+                _ => return None,
+            };
+            s.table.push(TableCell {
+                category,
+                breakdown,
+                value,
+            });
         }
         r.0.is_empty().then_some(s)
     }

@@ -55,6 +55,7 @@ fn doc(
             source_url: None,
             published_at: None,
             publisher: None,
+            duplicate_of: None,
         },
         facts,
         diagnostics: Vec::new(),
@@ -105,16 +106,35 @@ fn a_summary_reads_back_from_its_record_as_written() {
         (FORWARD, Breakdown::Total, 7.0),
         (Category::ActiveRules, Breakdown::InForce, 50.0),
     ];
-    let summary = ReportSummary::of(&doc(
-        "a",
-        "灵秀镇人民政府",
-        2021,
-        Template::Y2021,
-        &cells,
-        prose,
-    ))
+    let summary = ReportSummary::of(
+        &doc("a", "灵秀镇人民政府", 2021, Template::Y2021, &cells, prose),
+        3,
+    )
     .expect("a summary");
-    let stored = summary.stored;
+    let mut stored = summary.stored;
+    // Every kind of cell value survives the record: zero, small count, other.
+    stored.table.push(TableCell {
+        category: 1,
+        breakdown: 2,
+        value: 0.0,
+    });
+    stored.table.push(TableCell {
+        category: 1,
+        breakdown: 3,
+        value: 65535.0,
+    });
+    stored.table.push(TableCell {
+        category: 1,
+        breakdown: 4,
+        value: -0.0,
+    });
+    stored.table.push(TableCell {
+        category: 1,
+        breakdown: 5,
+        value: 1e9 + 0.5,
+    });
+    stored.issued_on = Some("2022-01-20".to_string());
+    assert_eq!(stored.root, 3);
     assert_eq!(stored.places.len(), 3, "{:?}", stored.places);
     assert_eq!(stored.carried_over[0], Some((2.5, 100)));
     let mut record = Vec::new();
@@ -380,7 +400,15 @@ fn near_duplicate_prose_is_found_and_names_the_other_report() {
         .iter()
         .map(|(_, d)| (d.report_id.as_str(), d.code.code()))
         .collect();
-    assert_eq!(got, [("a", "near_duplicate"), ("b", "near_duplicate")]);
+    // ...but one report in two files: the second is marked as another version.
+    assert_eq!(
+        got,
+        [
+            ("a", "near_duplicate"),
+            ("b", "near_duplicate"),
+            ("d", "duplicate_version")
+        ]
+    );
     assert!(
         found[1]
             .1

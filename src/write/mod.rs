@@ -54,7 +54,7 @@ pub const BATCH_ROWS: usize = 4096;
 pub const BATCH_REPORTS: usize = 64;
 
 /// Version of the output schema, stamped into Parquet metadata; bump on any change.
-pub const SCHEMA_VERSION: &str = "3";
+pub const SCHEMA_VERSION: &str = "4";
 
 /// Output file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -65,6 +65,7 @@ pub fn report_line(out: &mut Vec<u8>, r: &Report) {
     opt_text(out, r.source_url.as_deref());
     opt_text(out, r.published_at.as_deref());
     opt_text(out, r.publisher.as_deref());
+    opt_text(out, r.duplicate_of.as_deref());
     end(out);
 }
 
@@ -280,6 +281,7 @@ mod tests {
             source_url: None,
             published_at: None,
             publisher: None,
+            duplicate_of: Some("fedcba9876543210".to_string()),
         };
         let mut ours = header(&crate::write::reports_schema());
         report_line(&mut ours, &report);

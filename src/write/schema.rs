@@ -122,6 +122,7 @@ pub fn reports_schema() -> SchemaRef {
                     true,
                 ),
                 Field::new("publisher", DataType::Utf8, true),
+                Field::new("duplicate_of", DataType::Utf8, true),
             ],
         ))
     });
@@ -255,6 +256,7 @@ pub(super) fn reports_batch(rows: &[Report]) -> Result<RecordBatch> {
                 .map(|s| s * 1_000_000)
         }))),
         opt_strings(rows.iter().map(|r| r.publisher.as_deref())),
+        opt_strings(rows.iter().map(|r| r.duplicate_of.as_deref())),
     ];
     Ok(RecordBatch::try_new(reports_schema(), cols)?)
 }

@@ -31,6 +31,7 @@ SCHEMA = {
         ("status", "VARCHAR"), ("facts", "INTEGER"), ("warnings", "INTEGER"),
         ("error", "VARCHAR"), ("format", "VARCHAR"), ("encoding", "VARCHAR"),
         ("source_url", "VARCHAR"), ("published_at", "TIMESTAMP"), ("publisher", "VARCHAR"),
+        ("duplicate_of", "VARCHAR"),
     ],
     "diagnostics": [
         ("report_id", "VARCHAR"), ("source_path", "VARCHAR"), ("severity", "VARCHAR"),
@@ -106,7 +107,7 @@ def test_pyarrow_filters_string_columns():
     new = table.filter(pc.equal(table["category"], "applications.new"))
     assert new.num_rows == 5 * 7
     meta = pq.read_metadata(OUT / "facts.parquet").metadata
-    assert meta[b"gongkai.schema_version"] == b"3"
+    assert meta[b"gongkai.schema_version"] == b"4"
 
 
 @pytest.mark.parametrize("table", SCHEMA)
@@ -156,15 +157,16 @@ def test_partitions_hold_their_years(con):
     ).fetchall()
     # Five samples and their 15 HTML/DOCX/PDF copies; two non-reports have no year.
     assert years == [(2019, 4), (2020, 12), (2021, 4), (None, 2)]
+    # The four forms of a sample are versions of one report: its facts once.
     facts = con.sql(f"SELECT count(*) FROM read_parquet('{PARTITIONED}/facts/*/*.parquet', hive_partitioning = true)").fetchone()[0]
-    assert facts == 4 * 985
+    assert facts == 985
 
 
 def test_pandas_and_pyarrow_read_the_hive_dataset():
     import pyarrow.dataset as ds
     dataset = ds.dataset(PARTITIONED / "facts", format="parquet", partitioning="hive")
     table = dataset.to_table(filter=ds.field("year") == 2021)
-    assert table.num_rows == 4 * 200
+    assert table.num_rows == 200
     # pandas infers partition keys as dictionaries, which cannot hold the null partition
     # of year-less reports: name the partition's type (as the README shows).
     import pyarrow as pa
@@ -184,6 +186,48 @@ def test_four_shards_together_equal_one_run(con, table):
     assert sharded == rows(PARTITIONED) and len(sharded) > 0
     parts = {p.name for p in SHARDED.glob(f"{table}/*/*.parquet")}
     assert parts <= {f"part-{k}-of-4.parquet" for k in range(4)} and len(parts) > 1
+
+
+# A generated corpus plus every sample as text, web page, DOCX and PDF: one run, and four
+# shards completed by `gongkai finish`.
+MIXED_ONE = Path(str(OUT) + "-mixed-one")
+MIXED_FOUR = Path(str(OUT) + "-mixed-four")
+
+
+@pytest.mark.parametrize("table", SCHEMA)
+def test_four_shards_and_finish_give_the_rows_of_one_run(con, table):
+    def dataset(folder):
+        return f"read_parquet('{folder}/{table}/*/*.parquet', hive_partitioning = true)"
+
+    one, four = dataset(MIXED_ONE), dataset(MIXED_FOUR)
+    for a, b in [(one, four), (four, one)]:
+        extra = con.sql(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})")
+        assert extra.fetchone()[0] == 0
+    assert con.sql(f"SELECT count(*) FROM {one}").fetchone()[0] == \
+        con.sql(f"SELECT count(*) FROM {four}").fetchone()[0]
+
+
+def test_the_checks_across_reports_and_the_versions_cross_the_shards(con):
+    codes = dict(con.sql(
+        f"SELECT code, count(*) FROM read_parquet('{MIXED_FOUR}/diagnostics/*/*.parquet') "
+        "GROUP BY code"
+    ).fetchall())
+    # Every sample in four forms: three other versions each.
+    assert codes.get("duplicate_version") == 15
+    for across in ["carry_mismatch", "stock_chain_mismatch", "near_duplicate"]:
+        assert codes.get(across, 0) > 0, across
+    # Each sample's facts once, under the version kept.
+    kept = con.sql(
+        f"SELECT count(*) FROM read_parquet('{MIXED_FOUR}/reports/*/*.parquet') "
+        "WHERE source_path LIKE '%-mixed/%/0%' AND duplicate_of IS NULL"
+    ).fetchone()[0]
+    assert kept == 5
+    facts = con.sql(
+        f"SELECT count(*) FROM read_parquet('{MIXED_FOUR}/facts/*/*.parquet') f "
+        f"JOIN read_parquet('{MIXED_FOUR}/reports/*/*.parquet') r USING (report_id) "
+        "WHERE r.source_path LIKE '%-mixed/%/0%'"
+    ).fetchone()[0]
+    assert facts == 985
 
 
 # A crawler dump (tests/fixtures/portal): the header block's record, read back typed.

@@ -14,6 +14,7 @@
 //! - `quality`: the quality report, and the page in headless Chromium.
 //! - `query`: `gongkai query` (feature `query`) and the README's example queries.
 //! - `scale`: incremental runs, partitions, shards and the synthetic corpus.
+//! - `versions`: one report in several files, corrections and conflicting versions.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
 
 // Tests say on stderr when they skip for want of a tool or the shared corpus.
@@ -36,3 +37,4 @@ mod query;
 mod scale;
 mod seeds;
 mod util;
+mod versions;

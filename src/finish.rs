@@ -1,0 +1,236 @@
+//! finish: once every report is read, versions marked and the checks across reports written.
+//!
+//! Versions of one report get `reports.duplicate_of` and their facts are left out; the
+//! findings across reports follow every report's own diagnostics.
+//!
+//! A run on one machine does it in one go: the findings are appended to its diagnostics,
+//! and where versions were found its output is written again from its state, with the
+//! marks. Shards (`--shard K/N`) only save their reports' summaries
+//! (`.gongkai/PART/summaries.bin`, the dataset's hidden table); `gongkai finish DIR`,
+//! run once after them all, merges the summaries in the order one run would have read
+//! the files, decides as that run would, and writes every shard's part again from its
+//! state: the dataset is the one a single run gives.
+
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::crossref::{merge_parts, Decided, Mark};
+use crate::incremental::{note_rewrite, state_dir, StateReader};
+use crate::model::Diagnostic;
+use crate::write::{Formats, Layout, OutputLock, OutputWriter, Preparer};
+
+/// Where a part's summaries are kept for `gongkai finish`.
+pub fn summaries_path(out: &Path, part: &str) -> PathBuf {
+    state_dir(out, part).join("summaries.bin")
+}
+
+/// What `gongkai finish` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Finished {
+    /// The shards' parts written again.
+    pub parts: usize,
+    /// Reports compared (those with an agency and a year).
+    pub reports: usize,
+    /// Reports that are another version of one kept from another file.
+    pub versions: usize,
+    /// Diagnostics found across reports.
+    pub findings: usize,
+}
+
+/// Writes one part's output again from its state in `dir`: each report as read, except
+/// that the other versions (`marks`, in part order) get `duplicate_of` and no facts;
+/// then `findings` adds the diagnostics across reports. Returns how many facts were left
+/// out.
+fn rewrite_part(
+    dir: &Path,
+    formats: Formats,
+    layout: &Layout,
+    part: &str,
+    marks: &[Mark],
+    findings: impl FnOnce(&mut OutputWriter) -> Result<()>,
+) -> Result<usize> {
+    let mut state = StateReader::open_written(dir, part).map_err(|why| {
+        anyhow::anyhow!(
+            "cannot read the state of part {part} in {}: {why}",
+            dir.display()
+        )
+    })?;
+    let preparer = Preparer::new(formats, layout);
+    let mut out = OutputWriter::create(dir, formats, layout)?;
+    let mut marks = marks.iter().peekable();
+    let (mut ordinal, mut left_out) = (0u32, 0);
+    while let Some((entry, doc)) = state.take(true)? {
+        let mut doc = doc.with_context(|| {
+            format!(
+                "the state of part {part} has no facts for {}: run the ingest again",
+                entry.path
+            )
+        })?;
+        if let Some(mark) = marks.next_if(|m| m.at.ordinal == ordinal) {
+            doc.report.duplicate_of = Some(mark.canonical.clone());
+            left_out += doc.facts.len();
+            doc.facts.clear();
+        }
+        out.write(preparer.prepare(&doc)?)?;
+        ordinal += 1;
+    }
+    anyhow::ensure!(
+        marks.next().is_none(),
+        "the summaries of part {part} name more files than its state has: run the ingest again"
+    );
+    findings(&mut out)?;
+    out.finish()?;
+    Ok(left_out)
+}
+
+/// The end of a run on one machine that found versions: its output (finished in `dir`)
+/// written again with their marks, then the findings across reports; the state notes
+/// which files' facts the output now leaves out. Returns how many facts it left out.
+pub fn rewrite_one(
+    dir: &Path,
+    formats: Formats,
+    layout: &Layout,
+    part: &str,
+    decided: Decided,
+) -> Result<usize> {
+    let marks = decided.marks().to_vec();
+    let left_out = rewrite_part(dir, formats, layout, part, &marks, |out| {
+        decided.for_each_finding(|_, year, d| out.write_diagnostic(year, d))
+    })?;
+    let facts_file = layout.facts_file(formats).map(|name| dir.join(name));
+    let withheld = marks.iter().map(|m| m.at.ordinal).collect();
+    note_rewrite(dir, part, facts_file.as_deref(), withheld)?;
+    Ok(left_out)
+}
+
+/// The shards' parts of an output folder: `part-K-of-N` for K in 0..N, all with
+/// summaries; an error names what is missing.
+fn shard_parts(out: &Path) -> Result<Vec<String>> {
+    let states = out.join(".gongkai");
+    let listing = fs::read_dir(&states).with_context(|| {
+        format!(
+            "{} has no shards' state ({}): run `gongkai ingest … --out {} --shard K/N` \
+             first",
+            out.display(),
+            states.display(),
+            out.display()
+        )
+    })?;
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for entry in listing {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let shard = name
+            .strip_prefix("part-")
+            .and_then(|rest| rest.split_once("-of-"))
+            .and_then(|(k, n)| Some((k.parse().ok()?, n.parse().ok()?)));
+        if let Some(shard) = shard {
+            found.push(shard);
+        }
+    }
+    found.sort_unstable();
+    let Some(&(_, count)) = found.first() else {
+        anyhow::bail!(
+            "{} holds no shard's output: `gongkai finish` completes the output of \
+             `gongkai ingest --shard K/N` runs (a run on one machine finishes itself)",
+            out.display()
+        );
+    };
+    if count == 1 {
+        anyhow::bail!(
+            "{} holds the output of a run on one machine (part-0-of-1), which finished \
+             itself: `gongkai finish` completes the output of `--shard K/N` runs",
+            out.display()
+        );
+    }
+    if let Some((k, n)) = found.iter().find(|(_, n)| *n != count) {
+        anyhow::bail!(
+            "{} holds shards of two splits (part-{k}-of-{n} beside part-0-of-{count}…): \
+             remove the parts of the split no longer used",
+            out.display()
+        );
+    }
+    let parts: Vec<String> = (0..count).map(|k| format!("part-{k}-of-{count}")).collect();
+    for (k, part) in parts.iter().enumerate() {
+        if !found.contains(&(k, count)) || !summaries_path(out, part).is_file() {
+            anyhow::bail!(
+                "shard {k}/{count} has not finished its run into {} (no {}): run it, then \
+                 `gongkai finish` again",
+                out.display(),
+                summaries_path(out, part).display()
+            );
+        }
+    }
+    Ok(parts)
+}
+
+/// `gongkai finish DIR`: completes the output the shards wrote into `out`: compares all
+/// their reports, as one run would, and writes every part again with the versions'
+/// marks and the findings across reports. Running it twice gives the same output.
+pub fn finish_shards(out: &Path) -> Result<Finished> {
+    let parts = shard_parts(out)?;
+    // Every shard's lock: no shard may write while its part is rewritten.
+    let _locks = parts
+        .iter()
+        .map(|part| {
+            OutputLock::acquire(
+                out,
+                &Layout::ByYear {
+                    part: part.to_string(),
+                },
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let files: Vec<PathBuf> = parts.iter().map(|p| summaries_path(out, p)).collect();
+    let index = merge_parts(&files, out)
+        .with_context(|| format!("cannot read the shards' summaries in {}", out.display()))?;
+    let reports = index.reports();
+    let decided = index
+        .decide()
+        .context("cannot compare the shards' reports")?;
+    let marks = decided.marks().to_vec();
+    // The findings, by part: they come in the order of all reports, and each part is
+    // written whole, one after another.
+    let mut spilled: Vec<BufWriter<File>> = parts
+        .iter()
+        .map(|_| tempfile::tempfile_in(out).map(BufWriter::new))
+        .collect::<io::Result<_>>()
+        .with_context(|| format!("cannot make temporary files in {}", out.display()))?;
+    let mut findings = 0;
+    decided.for_each_finding(|at, year, d| {
+        findings += 1;
+        let file = &mut spilled[at.part as usize];
+        serde_json::to_writer(&mut *file, &(year, d))?;
+        file.write_all(b"\n")?;
+        Ok(())
+    })?;
+    let parquet = Formats {
+        parquet: true,
+        csv: false,
+    };
+    for (k, (part, spill)) in parts.iter().zip(spilled).enumerate() {
+        let mut spill = spill.into_inner().map_err(io::IntoInnerError::into_error)?;
+        spill.seek(SeekFrom::Start(0))?;
+        let from = marks.partition_point(|m| (m.at.part as usize) < k);
+        let to = marks.partition_point(|m| (m.at.part as usize) <= k);
+        let layout = Layout::ByYear {
+            part: part.to_string(),
+        };
+        rewrite_part(out, parquet, &layout, part, &marks[from..to], |writer| {
+            for line in BufReader::new(spill).lines() {
+                let (year, d): (Option<i32>, Diagnostic) = serde_json::from_str(&line?)?;
+                writer.write_diagnostic(year, d)?;
+            }
+            Ok(())
+        })
+        .with_context(|| format!("cannot write part {part} of {}", out.display()))?;
+    }
+    Ok(Finished {
+        parts: parts.len(),
+        reports,
+        versions: marks.len(),
+        findings,
+    })
+}
