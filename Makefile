@@ -47,20 +47,23 @@ contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
 	$(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-partitioned --partition-by year -q || [ $$? -eq 1 ]
 	for k in 0 1 2 3; do $(CARGO_TARGET_DIR)/debug/gongkai ingest data/raw tests/fixtures/formats --out $(CONTRACT_OUT)-sharded --shard $$k/4 -q || [ $$? -eq 1 ]; done
 	$(CARGO_TARGET_DIR)/debug/gongkai finish $(CONTRACT_OUT)-sharded
-	# A generated corpus with every sample in three forms: one run against four shards and
-	# `gongkai finish` (the checks across reports and the versions cross the shards).
+	# A generated corpus with every sample in four forms and a next-year report with digits
+	# run together: one run against four shards and `gongkai finish` (the checks across
+	# reports, the versions and the splits by the previous year cross the shards).
 	rm -rf $(CONTRACT_OUT)-mixed $(CONTRACT_OUT)-mixed-one $(CONTRACT_OUT)-mixed-four
 	$(CARGO_TARGET_DIR)/debug/gongkai corpus --out $(CONTRACT_OUT)-mixed/generated --count 600
 	cp -r data/raw $(CONTRACT_OUT)-mixed/text && cp -r tests/fixtures/formats $(CONTRACT_OUT)-mixed/forms
+	cp tests/fixtures/splits/quangang-2022-run-together.txt $(CONTRACT_OUT)-mixed/text/
 	$(CARGO_TARGET_DIR)/debug/gongkai ingest $(CONTRACT_OUT)-mixed --out $(CONTRACT_OUT)-mixed-one --partition-by year -q || [ $$? -eq 1 ]
 	for k in 0 1 2 3; do $(CARGO_TARGET_DIR)/debug/gongkai ingest $(CONTRACT_OUT)-mixed --out $(CONTRACT_OUT)-mixed-four --shard $$k/4 -q || [ $$? -eq 1 ]; done
 	$(CARGO_TARGET_DIR)/debug/gongkai finish $(CONTRACT_OUT)-mixed-four
 	GONGKAI_OUT=$(CONTRACT_OUT) $(VENV)/bin/python -m pytest -q tests/contract
 
-bench: ## Throughput per format, and at 10k and 100k generated reports (figures for the README)
+bench: ## Throughput per format, at 10k and 100k generated reports, and shards + finish (figures for the README)
 	cargo build --release --locked
 	bench/formats.sh $(or $(COPIES),200)
 	bench/scale.sh $(or $(SIZES),10000 100000)
+	bench/finish.sh $(or $(SIZES),10000 100000)
 
 instructions: ## Instructions a run over N (300) generated reports executes, by callgrind (BASELINE=older binary)
 	cargo build --release --locked

@@ -11,12 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/corpus.sh
 . bench/corpus.sh
-sizes=("${@:-10000 100000}")
-# shellcheck disable=SC2206
-sizes=(${sizes[*]})
-
-now() { date +%s.%N; }
-seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# shellcheck disable=SC2207
+sizes=($(sizes_or_default "10000 100000" "$@"))
 
 # What two threads can give on this machine: one CPU-bound job (sha256sum of 256 MB)
 # alone, then two copies at once.

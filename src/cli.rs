@@ -188,12 +188,13 @@ pub fn main() -> ExitCode {
         Command::Finish(args) => simple(|| {
             let done = crate::finish::finish_shards(&args.dir)?;
             Ok(Some(format!(
-                "finished {}: {} parts, {} reports compared, {} other versions marked, {} \
-                 findings across reports",
+                "finished {}: {} parts, {} reports compared, {} other versions marked, {} rows \
+                 split by the previous year's report, {} findings across reports",
                 args.dir.display(),
                 done.parts,
                 done.reports,
                 done.versions,
+                done.splits,
                 done.findings
             )))
         }),

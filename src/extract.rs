@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::map::{map_table, Mapped};
-use crate::model::{Code, Diagnostic, DocResult, Finding, Report};
+use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, OpenSplit, Report};
 use crate::prose::ProseTraces;
 use crate::segment::{segment, unflatten};
 use crate::tables::recover_rows;
@@ -234,7 +234,21 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
         publisher: meta.portal.publisher.clone(),
         ..Report::of_file(id, source_path, bytes.len())
     };
-    DocResult::read(report, &mapped.cells, findings, traces)
+    let mut doc = DocResult::read(report, &mapped.cells, findings, traces);
+    doc.open_splits = mapped
+        .open_splits
+        .iter()
+        .map(|split| OpenSplit {
+            category: split.category,
+            line: split.line,
+            candidates: split
+                .candidates
+                .iter()
+                .map(|cells| cells.iter().map(|c| Fact::of(&doc.report, c)).collect())
+                .collect(),
+        })
+        .collect();
+    doc
 }
 
 #[cfg(test)]

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::crossref::{merge_parts, Decided, Mark};
+use crate::crossref::{merge_parts, Decided, Mark, Split};
 use crate::incremental::{note_rewrite, state_dir, StateReader};
-use crate::model::Diagnostic;
+use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, Severity};
 use crate::write::{Formats, Layout, OutputLock, OutputWriter, Preparer};
 
 /// Where a part's summaries are kept for `gongkai finish`.
@@ -36,22 +36,42 @@ pub struct Finished {
     pub reports: usize,
     /// Reports that are another version of one kept from another file.
     pub versions: usize,
+    /// Rows split by the same agency's previous-year report.
+    pub splits: usize,
     /// Diagnostics found across reports.
     pub findings: usize,
 }
 
+/// What writing a part again changed.
+#[derive(Debug, Default)]
+struct Rewritten {
+    /// Facts of other versions left out.
+    left_out: usize,
+    /// Facts of rows split by the previous year's report.
+    added: usize,
+    /// The files whose facts rows now differ from those their state records (place in
+    /// the part, rows written), for the next incremental run.
+    changed: Vec<(u32, u32)>,
+}
+
+/// The decisions about one part's reports, in part order.
+struct PartDecisions<'a> {
+    marks: &'a [Mark],
+    splits: &'a [Split],
+}
+
 /// Writes one part's output again from its state in `dir`: each report as read, except
-/// that the other versions (`marks`, in part order) get `duplicate_of` and no facts;
-/// then `findings` adds the diagnostics across reports. Returns how many facts were left
-/// out.
+/// that the other versions (`marks`, in part order) get `duplicate_of` and no facts, and
+/// rows split by the previous year's report get their facts; then `findings` adds the
+/// diagnostics across reports.
 fn rewrite_part(
     dir: &Path,
     formats: Formats,
     layout: &Layout,
     part: &str,
-    marks: &[Mark],
+    decisions: PartDecisions<'_>,
     findings: impl FnOnce(&mut OutputWriter) -> Result<()>,
-) -> Result<usize> {
+) -> Result<Rewritten> {
     let mut state = StateReader::open_written(dir, part).map_err(|why| {
         anyhow::anyhow!(
             "cannot read the state of part {part} in {}: {why}",
@@ -60,8 +80,10 @@ fn rewrite_part(
     })?;
     let preparer = Preparer::new(formats, layout);
     let mut out = OutputWriter::create(dir, formats, layout)?;
-    let mut marks = marks.iter().peekable();
-    let (mut ordinal, mut left_out) = (0u32, 0);
+    let mut ordinal = 0u32;
+    let mut done = Rewritten::default();
+    let mut marks = decisions.marks.iter().peekable();
+    let mut splits = decisions.splits.iter().peekable();
     while let Some((entry, doc)) = state.take(true)? {
         let mut doc = doc.with_context(|| {
             format!(
@@ -71,39 +93,125 @@ fn rewrite_part(
         })?;
         if let Some(mark) = marks.next_if(|m| m.at.ordinal == ordinal) {
             doc.report.duplicate_of = Some(mark.canonical.clone());
-            left_out += doc.facts.len();
+            done.left_out += doc.facts.len();
             doc.facts.clear();
+            done.changed.push((ordinal, 0));
+        }
+        let mut split_here = false;
+        while let Some(split) = splits.next_if(|s| s.at.ordinal == ordinal) {
+            done.added += apply_split(&mut doc, split)?;
+            split_here = true;
+        }
+        if split_here {
+            doc.recount();
+            done.changed.push((ordinal, doc.facts.len() as u32));
         }
         out.write(preparer.prepare(&doc)?)?;
         ordinal += 1;
     }
     anyhow::ensure!(
-        marks.next().is_none(),
-        "the summaries of part {part} name more files than its state has: run the ingest again"
+        marks.next().is_none() && splits.next().is_none(),
+        "the summaries of part {part} name more files than its state has: run the ingest \
+         again"
     );
     findings(&mut out)?;
     out.finish()?;
-    Ok(left_out)
+    Ok(done)
 }
 
-/// The end of a run on one machine that found versions: its output (finished in `dir`)
-/// written again with their marks, then the findings across reports; the state notes
-/// which files' facts the output now leaves out. Returns how many facts it left out.
+/// Gives a report the facts of the way to split a row that the previous year's report
+/// chose, in source order and marked with their provenance, in place of the row's
+/// `ambiguous_cells` error. Returns the facts added.
+fn apply_split(doc: &mut DocResult, split: &Split) -> Result<usize> {
+    let open = doc
+        .open_splits
+        .iter()
+        .find(|o| o.category == split.category)
+        .with_context(|| {
+            format!(
+                "the state of {} has no open row {}: run the ingest again",
+                doc.report.source_path,
+                split.category.code()
+            )
+        })?;
+    let chosen = open
+        .candidates
+        .get(split.candidate as usize)
+        .context("a split beyond the row's candidates: run the ingest again")?;
+    let provenance = format!("previous_year:{}", split.previous);
+    let at = doc.facts.partition_point(|f| f.line <= open.line);
+    let facts: Vec<Fact> = chosen
+        .iter()
+        .map(|f| Fact {
+            provenance: Some(provenance.clone()),
+            ..f.clone()
+        })
+        .collect();
+    let shown: Vec<String> = facts
+        .iter()
+        .map(|f| format!("{} {}", f.breakdown.code(), f.raw))
+        .collect();
+    let message = format!(
+        "{}: the run-together digits fit {} splits; the one {} allows ({}) was taken: {}",
+        split.category.code(),
+        open.candidates.len(),
+        split.previous_name,
+        split.rule,
+        shown.join(", ")
+    );
+    let line = open.line;
+    let added = facts.len();
+    doc.facts.splice(at..at, facts);
+    let (id, path) = (&doc.report.report_id, &doc.report.source_path);
+    let replaced = Diagnostic::of(
+        id,
+        path,
+        Finding {
+            severity: Severity::Info,
+            code: Code::SplitByPreviousYear,
+            message,
+            line: Some(line),
+        },
+    );
+    let prefix = format!("{}:", split.category.code());
+    match doc.diagnostics.iter_mut().find(|d| {
+        d.code == Code::AmbiguousCells && d.line == Some(line) && d.message.starts_with(&prefix)
+    }) {
+        Some(d) => *d = replaced,
+        None => doc.diagnostics.push(replaced),
+    }
+    Ok(added)
+}
+
+/// The end of a run on one machine whose checks across reports changed its reports
+/// (versions marked, rows split): its output (finished in `dir`) written again, then
+/// the findings across reports; the state notes which files' facts the output now
+/// holds differently. Returns the facts left out and the facts added.
 pub fn rewrite_one(
     dir: &Path,
     formats: Formats,
     layout: &Layout,
     part: &str,
     decided: Decided,
-) -> Result<usize> {
-    let marks = decided.marks().to_vec();
-    let left_out = rewrite_part(dir, formats, layout, part, &marks, |out| {
+) -> Result<(usize, usize)> {
+    let (marks, splits) = (decided.marks().to_vec(), decided.splits().to_vec());
+    let decisions = PartDecisions {
+        marks: &marks,
+        splits: &splits,
+    };
+    let done = rewrite_part(dir, formats, layout, part, decisions, |out| {
         decided.for_each_finding(|_, year, d| out.write_diagnostic(year, d))
     })?;
     let facts_file = layout.facts_file(formats).map(|name| dir.join(name));
-    let withheld = marks.iter().map(|m| m.at.ordinal).collect();
-    note_rewrite(dir, part, facts_file.as_deref(), withheld)?;
-    Ok(left_out)
+    note_rewrite(dir, part, facts_file.as_deref(), done.changed)?;
+    Ok((done.left_out, done.added))
+}
+
+/// The range of `items` (sorted) for which `order` says `Equal`.
+fn range_of<T>(items: &[T], order: impl Fn(&T) -> std::cmp::Ordering) -> std::ops::Range<usize> {
+    let from = items.partition_point(|i| order(i) == std::cmp::Ordering::Less);
+    let to = items.partition_point(|i| order(i) != std::cmp::Ordering::Greater);
+    from..to
 }
 
 /// The shards' parts of an output folder: `part-K-of-N` for K in 0..N, all with
@@ -190,7 +298,7 @@ pub fn finish_shards(out: &Path) -> Result<Finished> {
     let decided = index
         .decide()
         .context("cannot compare the shards' reports")?;
-    let marks = decided.marks().to_vec();
+    let (marks, splits) = (decided.marks().to_vec(), decided.splits().to_vec());
     // The findings, by part: they come in the order of all reports, and each part is
     // written whole, one after another.
     let mut spilled: Vec<BufWriter<File>> = parts
@@ -210,27 +318,41 @@ pub fn finish_shards(out: &Path) -> Result<Finished> {
         parquet: true,
         csv: false,
     };
-    for (k, (part, spill)) in parts.iter().zip(spilled).enumerate() {
-        let mut spill = spill.into_inner().map_err(io::IntoInnerError::into_error)?;
-        spill.seek(SeekFrom::Start(0))?;
-        let from = marks.partition_point(|m| (m.at.part as usize) < k);
-        let to = marks.partition_point(|m| (m.at.part as usize) <= k);
-        let layout = Layout::ByYear {
-            part: part.to_string(),
-        };
-        rewrite_part(out, parquet, &layout, part, &marks[from..to], |writer| {
-            for line in BufReader::new(spill).lines() {
-                let (year, d): (Option<i32>, Diagnostic) = serde_json::from_str(&line?)?;
-                writer.write_diagnostic(year, d)?;
-            }
+    // Each part is written by a thread of its own: parts share nothing but the marks.
+    use rayon::prelude::*;
+    let jobs: Vec<(usize, &String, BufWriter<File>)> = parts
+        .iter()
+        .zip(spilled)
+        .enumerate()
+        .map(|(k, (part, spill))| (k, part, spill))
+        .collect();
+    jobs.into_par_iter()
+        .map(|(k, part, spill)| -> Result<()> {
+            let mut spill = spill.into_inner().map_err(io::IntoInnerError::into_error)?;
+            spill.seek(SeekFrom::Start(0))?;
+            let of_part = |at: crate::crossref::RowsAt| (at.part as usize).cmp(&k);
+            let marks = &marks[range_of(&marks, |m| of_part(m.at))];
+            let splits = &splits[range_of(&splits, |s| of_part(s.at))];
+            let layout = Layout::ByYear {
+                part: part.to_string(),
+            };
+            let decisions = PartDecisions { marks, splits };
+            rewrite_part(out, parquet, &layout, part, decisions, |writer| {
+                for line in BufReader::new(spill).lines() {
+                    let (year, d): (Option<i32>, Diagnostic) = serde_json::from_str(&line?)?;
+                    writer.write_diagnostic(year, d)?;
+                }
+                Ok(())
+            })
+            .with_context(|| format!("cannot write part {part} of {}", out.display()))?;
             Ok(())
         })
-        .with_context(|| format!("cannot write part {part} of {}", out.display()))?;
-    }
+        .collect::<Result<Vec<()>>>()?;
     Ok(Finished {
         parts: parts.len(),
         reports,
         versions: marks.len(),
+        splits: splits.len(),
         findings,
     })
 }

@@ -52,6 +52,10 @@ pub struct Entry {
     pub diagnostics: u32,
     /// The prose traces ([`ProseTraces::to_field`]).
     pub traces: String,
+    /// The rows whose digits split several ways ([`DocResult::open_splits`]), as JSON;
+    /// empty for none.
+    #[serde(default)]
+    pub splits: String,
 }
 
 impl Entry {
@@ -67,6 +71,11 @@ impl Entry {
             facts: doc.facts.len() as u32,
             diagnostics: doc.diagnostics.len() as u32,
             traces: doc.traces.to_field(),
+            splits: if doc.open_splits.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&doc.open_splits).unwrap_or_default()
+            },
         }
     }
 
@@ -128,10 +137,12 @@ pub struct Meta {
     /// The same for a `facts.parquet`, where the run wrote no `facts.csv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts_parquet: Option<FileStat>,
-    /// The files (by place in the manifest) whose facts that file leaves out: other
-    /// versions of a report kept from another file. The next run reads them again.
+    /// The files (by place in the manifest) whose facts in that file are not the ones the
+    /// state recorded, with how many rows that file has for them: other versions of a
+    /// report (none), rows split by the previous year's report (more). The next run reads
+    /// them again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub withheld: Vec<u32>,
+    pub rewritten: Vec<(u32, u32)>,
 }
 
 /// Version of what the state keeps (rows, manifest, prose signatures); bump when a
@@ -315,12 +326,13 @@ impl StateWriter {
 
 /// Records in a finished state what rewriting the output changed: the new facts file
 /// the next run reads facts back from (if the state keeps none), and the files whose
-/// facts it leaves out (`withheld`, by place in the manifest, ascending).
+/// facts there differ from the state's record (`rewritten`: place in the manifest,
+/// ascending, and facts rows in the file).
 pub fn note_rewrite(
     out: &Path,
     part: &str,
     facts_file: Option<&Path>,
-    withheld: Vec<u32>,
+    rewritten: Vec<(u32, u32)>,
 ) -> Result<()> {
     let dir = state_dir(out, part);
     let path = dir.join("meta.json");
@@ -338,7 +350,7 @@ pub fn note_rewrite(
             meta.facts_csv = Some(stat);
         }
     }
-    meta.withheld = withheld;
+    meta.rewritten = rewritten;
     let temp = dir.join(".meta.json.tmp");
     fs::write(&temp, serde_json::to_vec_pretty(&meta)?)
         .with_context(|| format!("cannot write {}", temp.display()))?;
@@ -417,6 +429,7 @@ fn fact_of(rows: &Rows<'_>, i: usize) -> Result<Fact> {
         line: rows
             .i32("line", i)?
             .context("facts.parquet: a line is empty")?,
+        provenance: rows.str("provenance", i)?.map(str::to_string),
     })
 }
 
@@ -434,9 +447,9 @@ pub struct StateReader {
     reports: ZReader,
     facts: FactsReader,
     diagnostics: ZReader,
-    /// The files whose facts the facts file leaves out (ascending), and how many entries
-    /// were taken so far.
-    withheld: Vec<u32>,
+    /// The files whose facts in the facts file differ from the state's record, with the
+    /// rows the file has for them (ascending), and how many entries were taken so far.
+    rewritten: Vec<(u32, u32)>,
     taken: u32,
     peeked: Option<Entry>,
     /// The manifest again, read ahead of the rows: while every file is as the previous
@@ -528,8 +541,8 @@ impl StateReader {
             facts,
             diagnostics: open(Table::Diagnostics.name())?,
             // Only a facts file leaves facts out; the state's own facts are all there.
-            withheld: if old.facts_csv.is_some() || old.facts_parquet.is_some() {
-                old.withheld
+            rewritten: if old.facts_csv.is_some() || old.facts_parquet.is_some() {
+                old.rewritten
             } else {
                 Vec::new()
             },
@@ -571,8 +584,10 @@ impl StateReader {
         };
         let ordinal = self.taken;
         self.taken += 1;
-        if self.withheld.binary_search(&ordinal).is_ok() {
-            // Its facts are not in the file: the file is read again instead.
+        if let Ok(at) = self.rewritten.binary_search_by_key(&ordinal, |r| r.0) {
+            // Its facts in the file are not those recorded: skipped, and the file is read
+            // again instead.
+            self.facts.take(self.rewritten[at].1 as usize)?;
             self.reports
                 .deserialize::<Report>()
                 .next()
@@ -607,6 +622,11 @@ impl StateReader {
             facts,
             diagnostics,
             traces: ProseTraces::from_field(&entry.traces),
+            open_splits: if entry.splits.is_empty() {
+                Vec::new()
+            } else {
+                serde_json::from_str(&entry.splits).context("state: damaged splits")?
+            },
         });
         Ok(Some((entry, doc)))
     }
@@ -626,7 +646,7 @@ mod tests {
             settings: settings.to_string(),
             facts_csv: None,
             facts_parquet: None,
-            withheld: Vec::new(),
+            rewritten: Vec::new(),
         }
     }
 

@@ -104,6 +104,24 @@ pub struct Fact {
     pub raw: String,
     /// 1-based line of the source text the value was read from.
     pub line: i32,
+    /// How the value was placed, where the report alone did not decide it:
+    /// `previous_year:REPORT_ID` for run-together digits split by the same agency's
+    /// previous-year report. Empty for a cell read as it stands.
+    #[serde(default)]
+    pub provenance: Option<String>,
+}
+
+/// A row whose run-together digits the report's own numbers leave several ways to split:
+/// no facts, an `ambiguous_cells` error, and the candidates kept, so that the same
+/// agency's previous-year report can decide among them once every report is read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenSplit {
+    /// The row.
+    pub category: Category,
+    /// Its source line (that of its `ambiguous_cells` diagnostic).
+    pub line: i32,
+    /// Each way the digits split, as the row's facts.
+    pub candidates: Vec<Vec<Fact>>,
 }
 
 /// One cell placed in the grid of categories and breakdowns, value exact.
@@ -376,6 +394,12 @@ crate::categories::code_enum! {
         /// later date (a correction, 更正): both are kept in `reports`, the later one's
         /// facts stand; the changed cells are named, on both
         Republished => "republished",
+        /// info: across reports: a row's run-together digits, which the report's own numbers
+        /// left several ways to split (`ambiguous_cells`), were split the one way the same
+        /// agency's previous-year report allows (上年结转 = its 结转下年度, 现行有效件数 = its
+        /// 现行有效件数 + 制发 − 废止, 上一年项目数量 = its 本年项目数量); the facts carry
+        /// `provenance`, and this row replaces the `ambiguous_cells` one
+        SplitByPreviousYear => "split_by_previous_year",
     }
 }
 
@@ -443,6 +467,9 @@ pub struct DocResult {
     /// What the checks across reports need of the prose (not written to the tables; kept
     /// in the incremental state).
     pub traces: ProseTraces,
+    /// Rows whose digits split several ways, for the previous year's report to decide
+    /// (kept in the incremental state).
+    pub open_splits: Vec<OpenSplit>,
 }
 
 impl Fact {
@@ -460,6 +487,7 @@ impl Fact {
             unit: cell.unit,
             raw: cell.raw.clone(),
             line: cell.line,
+            provenance: None,
         }
     }
 }
@@ -562,6 +590,7 @@ impl DocResult {
             facts: Vec::new(),
             diagnostics: vec![Diagnostic::of(report_id, source_path, finding)],
             traces: ProseTraces::default(),
+            open_splits: Vec::new(),
         }
     }
 
@@ -569,36 +598,49 @@ impl DocResult {
     /// findings: `partial` where any finding is an error (the first one's message is the
     /// row's `error`), `ok` otherwise.
     pub fn read(
-        mut report: Report,
+        report: Report,
         cells: &[PlacedCell],
         findings: Vec<Finding>,
         traces: ProseTraces,
     ) -> DocResult {
         let facts: Vec<Fact> = cells.iter().map(|c| Fact::of(&report, c)).collect();
         let findings = capped(findings);
-        let first_error = findings.iter().find(|f| f.severity == Severity::Error);
-        report.status = if first_error.is_some() {
-            Status::Partial
-        } else {
-            Status::Ok
-        };
-        report.error = first_error.map(|f| f.message.clone());
-        report.facts = facts.len() as i32;
-        report.warnings = findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .count() as i32;
         let (id, path) = (&report.report_id, &report.source_path);
         let diagnostics = findings
             .into_iter()
             .map(|f| Diagnostic::of(id, path, f))
             .collect();
-        DocResult {
+        let mut doc = DocResult {
             report,
             facts,
             diagnostics,
             traces,
-        }
+            open_splits: Vec::new(),
+        };
+        doc.recount();
+        doc
+    }
+
+    /// Derives the report's status, error and counts from its facts and diagnostics
+    /// (after reading, and again where the finish step adds facts).
+    pub fn recount(&mut self) {
+        let report = &mut self.report;
+        let first_error = self
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error);
+        report.status = if first_error.is_some() {
+            Status::Partial
+        } else {
+            Status::Ok
+        };
+        report.error = first_error.map(|d| d.message.clone());
+        report.facts = self.facts.len() as i32;
+        report.warnings = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count() as i32;
     }
 }
 

@@ -40,7 +40,7 @@ fn state_meta(settings: &Settings) -> Meta {
         ),
         facts_csv: None,
         facts_parquet: None,
-        withheld: Vec::new(),
+        rewritten: Vec::new(),
     }
 }
 
@@ -283,7 +283,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     match across {
         Across::Written => {}
         Across::Rewrite(decided) => {
-            let left_out = finish::rewrite_one(
+            let (left_out, added) = finish::rewrite_one(
                 staging.dir(),
                 settings.formats,
                 &settings.layout,
@@ -291,8 +291,9 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                 decided,
             )
             .with_context(writing)?;
-            // The summary counts the facts written: other versions' are not.
-            summary.facts -= left_out;
+            // The summary counts the facts written: not other versions', and the rows
+            // split by the previous year's report too.
+            summary.facts = summary.facts + added - left_out;
         }
         Across::Save(cross) => {
             let mut cross = match cross {
@@ -590,7 +591,7 @@ fn write_in_order(
         (_, cross) if settings.shard.count > 1 => Across::Save(cross),
         (Some((out, ..)), Some(cross)) => {
             let decided = cross.decide()?;
-            if decided.marks().is_empty() {
+            if decided.changes_nothing() {
                 decided.for_each_finding(|_, year, d| out.write_diagnostic(year, d))?;
                 Across::Written
             } else {
@@ -607,7 +608,8 @@ fn write_in_order(
 enum Across {
     /// Nothing: the findings are written.
     Written,
-    /// Versions were found: the output is rewritten with their marks, then the findings.
+    /// Versions were found or rows split: the output is rewritten with them, then the
+    /// findings.
     Rewrite(Decided),
     /// A shard's summaries, to be saved for `gongkai finish` (`None`: the shard read no
     /// file).

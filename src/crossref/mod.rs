@@ -15,6 +15,7 @@ mod checks;
 mod names;
 mod record;
 mod similar;
+mod splits;
 mod versions;
 #[cfg(test)]
 mod tests;
@@ -32,7 +33,7 @@ use checks::{compare_years, near_duplicate, other_agencies_named_in};
 pub use names::{agency_key, short_key};
 
 use names::{hash_text, place_kind, place_names};
-use record::{KeyEntry, PlaceEntry, ReportRecord, SignatureRecord, TableCell};
+use record::{KeyEntry, PlaceEntry, ReportRecord, SignatureRecord, SplitRecord, TableCell};
 use similar::similar_reports;
 
 /// What the cross-report checks need of one report: made by the worker that read it
@@ -91,6 +92,18 @@ impl ReportSummary {
                     category: f.category as u8,
                     breakdown: f.breakdown as u8,
                     value: f.value,
+                })
+                .collect(),
+            splits: doc
+                .open_splits
+                .iter()
+                .map(|split| SplitRecord {
+                    category: split.category as u8,
+                    candidates: split
+                        .candidates
+                        .iter()
+                        .map(|facts| facts.iter().map(|f| (f.breakdown as u8, f.value)).collect())
+                        .collect(),
                 })
                 .collect(),
         };
@@ -177,6 +190,23 @@ pub struct Mark {
     pub canonical: String,
 }
 
+/// A row whose run-together digits the report left several ways to split, split the one
+/// way the same agency's previous-year report allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// Where the report's rows are.
+    pub at: RowsAt,
+    /// The row.
+    pub category: Category,
+    /// Which of the report's ways to split it ([`crate::model::OpenSplit::candidates`]).
+    pub candidate: u32,
+    /// The previous-year report's `report_id`, and how messages name it.
+    pub previous: String,
+    pub previous_name: String,
+    /// The relation that decided, in words.
+    pub rule: &'static str,
+}
+
 impl CrossIndex {
     /// An empty index whose temporary files are made in `dir`.
     pub fn create_in(dir: &Path) -> io::Result<CrossIndex> {
@@ -260,6 +290,27 @@ impl CrossIndex {
         // Another version is compared with nothing: its canonical version stands for it.
         keys.retain(|k| found.canonical_of[k.report as usize].is_none());
         let previous = previous_years(keys, reports);
+        let mut decided_splits = Vec::new();
+        for &i in &records.with_splits {
+            let Some(p) = previous[i as usize] else {
+                continue;
+            };
+            let (r, prev) = (records.get(i)?, records.get(p)?);
+            for (category, candidate, rule) in splits::decide(&r, &prev) {
+                decided_splits.push(Split {
+                    at: RowsAt {
+                        part: r.part,
+                        ordinal: r.ordinal,
+                    },
+                    category,
+                    candidate,
+                    previous: prev.report_id.clone(),
+                    previous_name: prev.name(),
+                    rule,
+                });
+            }
+        }
+        decided_splits.sort_by_key(|s| s.at);
         let nearest = similar_reports(&signed, reports)?;
         drop(signed);
         places.sort_unstable();
@@ -269,6 +320,7 @@ impl CrossIndex {
             nearest,
             places,
             versions: found,
+            splits: decided_splits,
         })
     }
 
@@ -347,12 +399,24 @@ pub struct Decided {
     nearest: Vec<similar::Nearest>,
     places: Vec<PlaceEntry>,
     versions: Versions,
+    splits: Vec<Split>,
 }
 
 impl Decided {
     /// The reports that are other versions of one kept, by where their rows are.
     pub fn marks(&self) -> &[Mark] {
         &self.versions.marks
+    }
+
+    /// The rows split by the previous year's report, by where their report's rows are.
+    pub fn splits(&self) -> &[Split] {
+        &self.splits
+    }
+
+    /// Whether the output written so far stands as it is (no version marked, no row
+    /// split): the findings only need appending.
+    pub fn changes_nothing(&self) -> bool {
+        self.versions.marks.is_empty() && self.splits.is_empty()
     }
 
     /// The cross-report diagnostics, in the order their reports were added, each with
@@ -369,6 +433,7 @@ impl Decided {
             nearest,
             places,
             versions,
+            ..
         } = self;
         let kept = |i: u32| versions.canonical_of[i as usize].is_none();
         let mut found: Vec<Diagnostic> = Vec::new();
@@ -476,12 +541,15 @@ struct Records {
     file: File,
     /// Where each report's record (its length first) starts, and where the last ends.
     offsets: Vec<u64>,
+    /// The reports with rows whose digits split several ways.
+    with_splits: Vec<u32>,
 }
 
 impl Records {
     /// Reads the record file through once: where each record is, and each report's keys
     /// and place names (hashed) to sort.
     fn scan(file: File, reports: usize) -> io::Result<(Records, Vec<KeyEntry>, Vec<PlaceEntry>)> {
+        let mut with_splits = Vec::new();
         let (mut offsets, mut keys, mut places) = (
             Vec::with_capacity(reports + 1),
             Vec::with_capacity(reports),
@@ -500,6 +568,9 @@ impl Records {
             offsets.push(at);
             at += 4 + u64::from(len);
             let stored = ReportRecord::decode(&record).ok_or_else(damaged)?;
+            if !stored.splits.is_empty() {
+                with_splits.push(report);
+            }
             let key = hash_text(&stored.key);
             let short = short_key(&stored.key).map_or(key, hash_text);
             keys.push(KeyEntry {
@@ -522,7 +593,15 @@ impl Records {
         }
         offsets.push(at);
         drop(reader);
-        Ok((Records { file, offsets }, keys, places))
+        Ok((
+            Records {
+                file,
+                offsets,
+                with_splits,
+            },
+            keys,
+            places,
+        ))
     }
 
     fn len(&self) -> usize {

@@ -49,6 +49,16 @@ pub(super) struct ReportRecord {
     /// Every table cell: (category, breakdown) by their place in the vocabulary, and
     /// value; in source order. Versions of one report are compared cell by cell.
     pub(super) table: Vec<TableCell>,
+    /// Rows whose digits split several ways: the row (category index) and each way's
+    /// cells as (breakdown index, value).
+    pub(super) splits: Vec<SplitRecord>,
+}
+
+/// A row whose digits split several ways, as the record keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct SplitRecord {
+    pub(super) category: u8,
+    pub(super) candidates: Vec<Vec<(u8, f64)>>,
 }
 
 /// One table cell of a report: category and breakdown as their index in
@@ -144,6 +154,18 @@ impl ReportRecord {
                 out.extend(v.to_le_bytes());
             }
         }
+        out.extend((self.splits.len() as u32).to_le_bytes());
+        for split in &self.splits {
+            out.push(split.category);
+            out.extend((split.candidates.len() as u32).to_le_bytes());
+            for cells in &split.candidates {
+                out.extend((cells.len() as u32).to_le_bytes());
+                for (breakdown, value) in cells {
+                    out.push(*breakdown);
+                    out.extend(value.to_le_bytes());
+                }
+            }
+        }
     }
 
     /// Reads [`ReportRecord::encode`]'s record; `None` if it is cut short or not one.
@@ -171,6 +193,7 @@ impl ReportRecord {
             format: String::new(),
             errors: 0,
             table: Vec::new(),
+            splits: Vec::new(),
         };
         let stock = s.stock.iter_mut().flatten();
         for cell in s
@@ -217,6 +240,21 @@ impl ReportRecord {
                 category,
                 breakdown,
                 value,
+            });
+        }
+        for _ in 0..u32::from_le_bytes(r.array()?) {
+            let category = r.byte()?;
+            let mut candidates = Vec::new();
+            for _ in 0..u32::from_le_bytes(r.array()?) {
+                let mut cells = Vec::new();
+                for _ in 0..u32::from_le_bytes(r.array()?) {
+                    cells.push((r.byte()?, f64::from_le_bytes(r.array()?)));
+                }
+                candidates.push(cells);
+            }
+            s.splits.push(SplitRecord {
+                category,
+                candidates,
             });
         }
         r.0.is_empty().then_some(s)

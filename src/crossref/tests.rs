@@ -33,6 +33,7 @@ fn doc(
             unit: Unit::Count,
             raw: value.to_string(),
             line: 100 + i as i32,
+            provenance: None,
         })
         .collect();
     DocResult {
@@ -66,6 +67,7 @@ fn doc(
                 .map(|(i, l)| (i as i32 + 1, l))
                 .collect::<Vec<_>>(),
         ),
+        open_splits: Vec::new(),
     }
 }
 
@@ -443,4 +445,75 @@ fn an_agency_naming_itself_by_a_longer_name_is_not_another_agency() {
     ));
     index.add(&doc("b", "淮安市洪泽区人民政府", 2024, t, &[], "洪泽区"));
     assert_eq!(index.findings(), []);
+}
+
+/// A report whose 上年结转 row split several ways, as `candidates` (applicant columns).
+fn with_open_carry(mut d: DocResult, candidates: &[[f64; 7]]) -> DocResult {
+    d.open_splits.push(crate::model::OpenSplit {
+        category: Category::CarriedOver,
+        line: 80,
+        candidates: candidates
+            .iter()
+            .map(|values| {
+                APPLICANT_COLUMNS
+                    .iter()
+                    .zip(values)
+                    .map(|(b, v)| Fact {
+                        category: Category::CarriedOver,
+                        breakdown: *b,
+                        value: *v,
+                        ..d.facts[0].clone()
+                    })
+                    .collect()
+            })
+            .collect(),
+    });
+    d
+}
+
+#[test]
+fn the_previous_year_decides_a_split_only_where_exactly_one_way_agrees_with_it() {
+    let t = Template::Y2021;
+    let forward: Vec<(Category, Breakdown, f64)> = APPLICANT_COLUMNS
+        .iter()
+        .zip([0.0, 16.0, 0.0, 0.0, 0.0, 0.0, 16.0])
+        .map(|(b, v)| (Category::CarriedForward, *b, v))
+        .collect();
+    let filler = [(Category::New, Breakdown::Total, 3.0)];
+    let ways = [
+        [0.0, 1.0, 6.0, 0.0, 0.0, 0.0, 7.0],
+        [0.0, 16.0, 0.0, 0.0, 0.0, 0.0, 16.0],
+    ];
+    let decide = |previous: &[(Category, Breakdown, f64)], ways: &[[f64; 7]]| {
+        let mut index = empty_index();
+        index.add(&doc("a", "丰泽区", 2021, t, previous, ""));
+        index.add(&with_open_carry(
+            doc("b", "丰泽区", 2022, t, &filler, ""),
+            ways,
+        ));
+        // Another agency's report of 2021 decides nothing for 丰泽区.
+        index.add(&with_open_carry(
+            doc("c", "鲤城区", 2022, t, &filler, ""),
+            ways,
+        ));
+        let decided = index.decide().expect("a temporary file");
+        decided
+            .splits()
+            .iter()
+            .map(|s| (s.at.ordinal, s.category, s.candidate, s.previous.clone()))
+            .collect::<Vec<_>>()
+    };
+    // 上年结转 = last year's 结转下年度 for the second way only.
+    assert_eq!(
+        decide(&forward, &ways),
+        [(1, Category::CarriedOver, 1, "a".to_string())]
+    );
+    // Two ways that agree with it: none is taken.
+    assert!(decide(&forward, &[ways[1], ways[1]]).is_empty());
+    // Last year without its 结转下年度 row: nothing to check against.
+    assert!(decide(&filler, &ways).is_empty());
+    // A way that agrees in one column and not another is no match.
+    let mut half = forward.clone();
+    half[1].2 = 15.0;
+    assert!(decide(&half, &ways).is_empty());
 }

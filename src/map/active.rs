@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use super::solve::{place, with_blanks, Placement, Reference};
 use super::{
-    ambiguous, duplicate_row, last_match, push_cells, two_rows_in_label, unknown_row, Evidence,
-    Mapped,
+    ambiguous, duplicate_row, keep_open, last_match, push_cells, two_rows_in_label, unknown_row,
+    Evidence, Mapped,
 };
 use crate::categories::{
     anchored_label, Breakdown, Category, RowLabels, Section, ACTIVE_COLUMN_KEYS, ACTIVE_LABELS,
@@ -126,7 +126,10 @@ pub(super) fn map_active(rows: &[RawRow], out: &mut Mapped) {
                 }
                 push_cells(out, Section::Active, category, &columns, &arr);
             }
-            Placement::Ambiguous(c) => out.findings.push(ambiguous(category, &c, row.line)),
+            Placement::Ambiguous(c) => {
+                out.findings.push(ambiguous(category, &c, row.line));
+                keep_open(out, Section::Active, category, &columns, &c, row.line);
+            }
             Placement::Unplaceable(m) => out.findings.push(Finding::error(
                 Code::CellCountMismatch,
                 format!("{}: {m}", category.code()),

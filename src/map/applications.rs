@@ -10,8 +10,8 @@ use super::solve::{
     MAX_COMBINATIONS,
 };
 use super::{
-    ambiguous, duplicate_row, last_match, push_cells, two_rows_in_label, unknown_row, Evidence,
-    Mapped,
+    ambiguous, duplicate_row, keep_open, last_match, push_cells, two_rows_in_label, unknown_row,
+    Evidence, Mapped,
 };
 use crate::categories::APPLICATION_ITEM_STARTS;
 use crate::categories::{
@@ -231,6 +231,7 @@ pub(super) fn resolve_jointly<'a>(
                 chosen.iter().map(|i| cands[*i].clone()).collect()
             };
             out.findings.push(ambiguous(category, &keep, line));
+            keep_open(out, Section::Applications, category, columns, &keep, line);
         }
     }
 }

@@ -42,6 +42,60 @@ pub struct Mapped {
     pub signals_2021: Vec<(Evidence, i32)>,
     /// Tables from which at least one row was recognised.
     pub tables_read: BTreeSet<Section>,
+    /// Rows whose digits split several ways, where a previous-year report could decide.
+    pub open_splits: Vec<PendingSplit>,
+}
+
+/// A row whose run-together digits split several ways, with each way's cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingSplit {
+    /// The row.
+    pub category: Category,
+    /// Its line.
+    pub line: i32,
+    /// Each way the digits split, as the row's cells.
+    pub candidates: Vec<Vec<PlacedCell>>,
+}
+
+/// Most ways to split one row that are kept for a previous-year report to decide among.
+const MAX_OPEN_CANDIDATES: usize = 32;
+
+/// Keeps an ambiguous row's candidates where the same agency's previous-year report can
+/// tell them apart: 上年结转 (= last year's 结转下年度), and table 二's 现行有效件数 (= last
+/// year's plus 制发 minus 废止) and 上一年项目数量 (= last year's 本年项目数量).
+fn keep_open(
+    out: &mut Mapped,
+    section: Section,
+    category: Category,
+    columns: &[Breakdown],
+    candidates: &[Arrangement],
+    line: i32,
+) {
+    let decidable = match section {
+        Section::Applications => category == Category::CarriedOver,
+        Section::Active => {
+            columns.contains(&Breakdown::InForce) || columns.contains(&Breakdown::ItemsPrevYear)
+        }
+        Section::ReviewLitigation => false,
+    };
+    if !decidable || candidates.len() > MAX_OPEN_CANDIDATES {
+        return;
+    }
+    let mut ways = Vec::with_capacity(candidates.len());
+    for arrangement in candidates {
+        let mut scratch = Mapped::default();
+        push_cells(&mut scratch, section, category, columns, arrangement);
+        // A placeholder or a unit assumed: not a plain split of digits.
+        if !scratch.findings.is_empty() || scratch.cells.is_empty() {
+            return;
+        }
+        ways.push(scratch.cells);
+    }
+    out.open_splits.push(PendingSplit {
+        category,
+        line,
+        candidates: ways,
+    });
 }
 
 /// A part of a table that only one national format has.

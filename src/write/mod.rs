@@ -131,7 +131,11 @@ impl TableSink {
         let mut temps = Vec::new();
         let mut open = |ext: &str| -> Result<File> {
             let final_path = dir.join(format!("{name}.{ext}"));
-            let temp = dir.join(format!(".{name}.{ext}.tmp"));
+            // Unique to this writer: shards (processes) and `gongkai finish`'s parts
+            // (threads) write the vocabulary files of one folder at the same time.
+            static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let writer = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let temp = dir.join(format!(".{name}.{ext}.{}-{writer}.tmp", std::process::id()));
             let file =
                 File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
             temps.push((temp, final_path));

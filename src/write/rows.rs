@@ -100,6 +100,7 @@ pub fn facts_lines(out: &mut Vec<u8>, facts: &[Fact]) {
         code(out, f.unit.code());
         text(out, &f.raw);
         int(out, f.line);
+        opt_text(out, f.provenance.as_deref());
         end(out);
     }
 }
@@ -222,6 +223,7 @@ mod tests {
             unit: Unit::Count,
             raw: raw.to_string(),
             line: 7,
+            provenance: Some("previous_year:0123456789abcdef".to_string()),
         }
     }
 

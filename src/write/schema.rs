@@ -87,6 +87,7 @@ pub fn facts_schema() -> SchemaRef {
                 Field::new("unit", DataType::Utf8, false),
                 Field::new("raw", DataType::Utf8, false),
                 Field::new("line", DataType::Int32, false),
+                Field::new("provenance", DataType::Utf8, true),
             ],
         ))
     });
@@ -196,6 +197,7 @@ pub(super) fn facts_batch(rows: &[Fact]) -> Result<RecordBatch> {
         strings(rows.iter().map(|r| r.unit.code())),
         strings(rows.iter().map(|r| r.raw.as_str())),
         Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.line))),
+        opt_strings(rows.iter().map(|r| r.provenance.as_deref())),
     ];
     Ok(RecordBatch::try_new(facts_schema(), cols)?)
 }

@@ -22,7 +22,7 @@ SCHEMA = {
         ("report_id", "VARCHAR"), ("agency", "VARCHAR"), ("year", "INTEGER"),
         ("template", "VARCHAR"), ("section", "VARCHAR"), ("category", "VARCHAR"),
         ("breakdown", "VARCHAR"), ("value", "DOUBLE"), ("unit", "VARCHAR"),
-        ("raw", "VARCHAR"), ("line", "INTEGER"),
+        ("raw", "VARCHAR"), ("line", "INTEGER"), ("provenance", "VARCHAR"),
     ],
     "reports": [
         ("report_id", "VARCHAR"), ("source_path", "VARCHAR"), ("bytes", "BIGINT"),
@@ -43,7 +43,7 @@ SCHEMA = {
 CSV_DTYPES = {
     "facts": {"report_id": str, "agency": str, "year": "Int32", "template": str, "section": str,
               "category": str, "breakdown": str, "value": "float64", "unit": str, "raw": str,
-              "line": "Int32"},
+              "line": "Int32", "provenance": str},
 }
 
 
@@ -216,6 +216,14 @@ def test_the_checks_across_reports_and_the_versions_cross_the_shards(con):
     assert codes.get("duplicate_version") == 15
     for across in ["carry_mismatch", "stock_chain_mismatch", "near_duplicate"]:
         assert codes.get(across, 0) > 0, across
+    # 泉港区 2022's run-together row, split by its 2021 report (in another shard or not).
+    assert codes.get("split_by_previous_year") == 1
+    provenance = con.sql(
+        f"SELECT breakdown, value, provenance FROM read_parquet('{MIXED_FOUR}/facts/*/*.parquet') "
+        "WHERE provenance IS NOT NULL ORDER BY breakdown"
+    ).fetchall()
+    assert [(b, v) for b, v, _ in provenance] == [("in_force", 247), ("issued", 5), ("repealed", 0)]
+    assert all(p.startswith("previous_year:") for _, _, p in provenance)
     # Each sample's facts once, under the version kept.
     kept = con.sql(
         f"SELECT count(*) FROM read_parquet('{MIXED_FOUR}/reports/*/*.parquet') "

@@ -14,6 +14,7 @@
 //! - `quality`: the quality report, and the page in headless Chromium.
 //! - `query`: `gongkai query` (feature `query`) and the README's example queries.
 //! - `scale`: incremental runs, partitions, shards and the synthetic corpus.
+//! - `splits`: run-together digits split by the same agency's previous-year report.
 //! - `versions`: one report in several files, corrections and conflicting versions.
 //! - `corpus`: real reports from `../shared/corpus/` where that folder exists.
 
@@ -36,5 +37,6 @@ mod quality;
 mod query;
 mod scale;
 mod seeds;
+mod splits;
 mod util;
 mod versions;

@@ -1,0 +1,101 @@
+//! Rows whose run-together digits a report leaves several ways to split, decided by the
+//! same agency's previous-year report where one relation between the two years holds for
+//! exactly one way: 上年结转 = last year's 结转下年度 (per applicant column), 现行有效件数 =
+//! last year's 现行有效件数 + 本年制发 − 本年废止 (2021 format, both years), 上一年项目数量 =
+//! last year's 本年项目数量. A way is confirmed when every relation its cells take part in
+//! holds and at least one could be checked; anything but one confirmed way decides
+//! nothing.
+
+use std::collections::HashMap;
+
+use super::record::ReportRecord;
+use crate::categories::{Breakdown, Category};
+
+/// For each of `r`'s open rows that `prev` (the same agency's report for the year before)
+/// decides: the row, the way chosen, and the relation that chose it.
+pub(super) fn decide(r: &ReportRecord, prev: &ReportRecord) -> Vec<(Category, u32, &'static str)> {
+    let last: HashMap<(Category, Breakdown), f64> = prev
+        .table
+        .iter()
+        .map(|c| {
+            (
+                (
+                    Category::ALL[c.category as usize],
+                    Breakdown::ALL[c.breakdown as usize],
+                ),
+                c.value,
+            )
+        })
+        .collect();
+    let mut decided = Vec::new();
+    for split in &r.splits {
+        let category = Category::ALL[split.category as usize];
+        let mut rule = "";
+        let confirmed: Vec<usize> = split
+            .candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, cells)| {
+                confirms(category, cells, &last, r.y2021 && prev.y2021).is_some_and(|why| {
+                    rule = why;
+                    true
+                })
+            })
+            .map(|(k, _)| k)
+            .collect();
+        if let [only] = confirmed[..] {
+            decided.push((category, only as u32, rule));
+        }
+    }
+    decided
+}
+
+/// Whether a way to split a row agrees with last year's cells: `Some(relation)` when every
+/// relation its cells take part in holds and one was checked, `None` otherwise.
+fn confirms(
+    category: Category,
+    cells: &[(u8, f64)],
+    last: &HashMap<(Category, Breakdown), f64>,
+    both_2021: bool,
+) -> Option<&'static str> {
+    let value_of = |b: Breakdown| {
+        cells
+            .iter()
+            .find(|(bd, _)| Breakdown::ALL[*bd as usize] == b)
+            .map(|(_, v)| *v)
+    };
+    let mut rule = None;
+    for &(bd, value) in cells {
+        let breakdown = Breakdown::ALL[bd as usize];
+        let (expected, why) = match (category, breakdown) {
+            (Category::CarriedOver, b) => (
+                last.get(&(Category::CarriedForward, b)).copied(),
+                "上年结转 equals its 结转下年度",
+            ),
+            (c, Breakdown::InForce) if both_2021 => {
+                let before = last.get(&(c, Breakdown::InForce)).copied();
+                let issued = value_of(Breakdown::Issued);
+                let repealed = value_of(Breakdown::Repealed);
+                match (before, issued, repealed) {
+                    (Some(b), Some(i), Some(r)) => (
+                        Some(b + i - r),
+                        "现行有效件数 is its 现行有效件数 + 制发 − 废止",
+                    ),
+                    _ => (None, ""),
+                }
+            }
+            (c, Breakdown::ItemsPrevYear) => (
+                last.get(&(c, Breakdown::Items)).copied(),
+                "上一年项目数量 equals its 本年项目数量",
+            ),
+            _ => (None, ""),
+        };
+        if let Some(expected) = expected {
+            if expected != value {
+                return None;
+            }
+            rule = Some(why);
+        }
+    }
+    rule
+}
