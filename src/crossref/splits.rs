@@ -27,16 +27,33 @@ pub(super) fn decide(r: &ReportRecord, prev: &ReportRecord) -> Vec<(Category, u3
             )
         })
         .collect();
+    let this: HashMap<(Category, Breakdown), f64> = r
+        .table
+        .iter()
+        .map(|c| {
+            (
+                (
+                    Category::ALL[c.category as usize],
+                    Breakdown::ALL[c.breakdown as usize],
+                ),
+                c.value,
+            )
+        })
+        .collect();
+    let both_2021 = r.y2021 && prev.y2021;
     let mut decided = Vec::new();
     for split in &r.splits {
         let category = Category::ALL[split.category as usize];
+        if !kept_by_agency(category, split, &this, &last, both_2021) {
+            continue;
+        }
         let mut rule = "";
         let confirmed: Vec<usize> = split
             .candidates
             .iter()
             .enumerate()
             .filter(|(_, cells)| {
-                confirms(category, cells, &last, r.y2021 && prev.y2021).is_some_and(|why| {
+                confirms(category, cells, &last, both_2021).is_some_and(|why| {
                     rule = why;
                     true
                 })
@@ -48,6 +65,74 @@ pub(super) fn decide(r: &ReportRecord, prev: &ReportRecord) -> Vec<(Category, u3
         }
     }
     decided
+}
+
+/// Whether the relation that would decide `split` is one this agency keeps: 上年结转 needs
+/// last year's 结转下年度 in all seven columns; 现行有效件数 and 上一年项目数量 need another
+/// row of this report, read whole, that keeps the relation with last year, and none
+/// that breaks it.
+fn kept_by_agency(
+    category: Category,
+    split: &super::record::SplitRecord,
+    this: &HashMap<(Category, Breakdown), f64>,
+    last: &HashMap<(Category, Breakdown), f64>,
+    both_2021: bool,
+) -> bool {
+    if category == Category::CarriedOver {
+        return crate::categories::APPLICANT_COLUMNS
+            .iter()
+            .all(|b| last.contains_key(&(Category::CarriedForward, *b)));
+    }
+    let of = |b: Breakdown| Breakdown::ALL.iter().position(|x| *x == b).map(|i| i as u8);
+    let has = |b: Breakdown| {
+        split
+            .candidates
+            .iter()
+            .all(|cells| cells.iter().any(|(bd, _)| Some(*bd) == of(b)))
+    };
+    // Every other row of this report with the relation's cells, read whole.
+    let others = this
+        .keys()
+        .map(|(c, _)| *c)
+        .filter(|c| *c != category)
+        .collect::<std::collections::BTreeSet<_>>();
+    let mut kept = 0;
+    for other in others {
+        let get = |m: &HashMap<(Category, Breakdown), f64>, b| m.get(&(other, b)).copied();
+        let holds = if has(Breakdown::InForce) && both_2021 {
+            match (
+                get(this, Breakdown::InForce),
+                get(this, Breakdown::Issued),
+                get(this, Breakdown::Repealed),
+                get(last, Breakdown::InForce),
+            ) {
+                // A row where nothing was issued or repealed shows nothing of how the
+                // agency counts (0 0 0 after 0 keeps any chain).
+                (Some(now), Some(issued), Some(repealed), Some(before))
+                    if issued + repealed > 0.0 =>
+                {
+                    Some(now == before + issued - repealed)
+                }
+                _ => None,
+            }
+        } else if has(Breakdown::ItemsPrevYear) {
+            match (
+                get(this, Breakdown::ItemsPrevYear),
+                get(last, Breakdown::Items),
+            ) {
+                (Some(now), Some(before)) if now > 0.0 || before > 0.0 => Some(now == before),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match holds {
+            Some(true) => kept += 1,
+            Some(false) => return false,
+            None => {}
+        }
+    }
+    kept > 0
 }
 
 /// Whether a way to split a row agrees with last year's cells: `Some(relation)` when every

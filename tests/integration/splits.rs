@@ -102,6 +102,15 @@ fn without_a_previous_year_that_decides_the_row_gives_no_facts() {
     let out = dir.path().join("out2");
     ingest(&input, &out, &[]);
     assert!(normative_docs_2022(&out).is_empty());
+
+    // An agency whose other stock row breaks the chain (规章: 3 in force last year, 2 0 2
+    // this year) counts differently: its chain decides nothing, though one way fits it.
+    let broken = previous.replace("规章\t0\t0\t0\n", "规章\t0\t0\t3\n");
+    assert_ne!(broken, previous);
+    std::fs::write(input.join("2021.txt"), broken).unwrap();
+    let out = dir.path().join("out3");
+    ingest(&input, &out, &[]);
+    assert!(normative_docs_2022(&out).is_empty());
 }
 
 #[test]
