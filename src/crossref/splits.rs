@@ -11,35 +11,22 @@ use std::collections::HashMap;
 use super::record::ReportRecord;
 use crate::categories::{Breakdown, Category};
 
+/// A report's cells by row and column.
+fn cells_of(r: &ReportRecord) -> HashMap<(Category, Breakdown), f64> {
+    r.table
+        .iter()
+        .map(|c| {
+            let category = Category::ALL[c.category as usize];
+            ((category, Breakdown::ALL[c.breakdown as usize]), c.value)
+        })
+        .collect()
+}
+
 /// For each of `r`'s open rows that `prev` (the same agency's report for the year before)
 /// decides: the row, the way chosen, and the relation that chose it.
 pub(super) fn decide(r: &ReportRecord, prev: &ReportRecord) -> Vec<(Category, u32, &'static str)> {
-    let last: HashMap<(Category, Breakdown), f64> = prev
-        .table
-        .iter()
-        .map(|c| {
-            (
-                (
-                    Category::ALL[c.category as usize],
-                    Breakdown::ALL[c.breakdown as usize],
-                ),
-                c.value,
-            )
-        })
-        .collect();
-    let this: HashMap<(Category, Breakdown), f64> = r
-        .table
-        .iter()
-        .map(|c| {
-            (
-                (
-                    Category::ALL[c.category as usize],
-                    Breakdown::ALL[c.breakdown as usize],
-                ),
-                c.value,
-            )
-        })
-        .collect();
+    let last = cells_of(prev);
+    let this = cells_of(r);
     let both_2021 = r.y2021 && prev.y2021;
     let mut decided = Vec::new();
     for split in &r.splits {
