@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 
 use crate::crossref::{merge_parts, Decided, Mark, Split};
 use crate::incremental::{note_rewrite, state_dir, StateReader};
-use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, Severity};
+use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, Severity, Status};
 use crate::write::{Formats, Layout, OutputLock, OutputWriter, Preparer};
 
 /// Where a part's summaries are kept for `gongkai finish`.
@@ -47,6 +47,8 @@ pub struct Finished {
 struct Rewritten {
     /// Facts of other versions left out.
     left_out: usize,
+    /// Reports whose last error the previous year's report resolved: now `ok`.
+    now_ok: usize,
     /// Facts of rows split by the previous year's report.
     added: usize,
     /// The files whose facts rows now differ from those their state records (place in
@@ -103,7 +105,11 @@ fn rewrite_part(
             split_here = true;
         }
         if split_here {
+            let before = doc.report.status;
             doc.recount();
+            if before != Status::Ok && doc.report.status == Status::Ok {
+                done.now_ok += 1;
+            }
             done.changed.push((ordinal, doc.facts.len() as u32));
         }
         out.write(preparer.prepare(&doc)?)?;
@@ -186,14 +192,14 @@ fn apply_split(doc: &mut DocResult, split: &Split) -> Result<usize> {
 /// The end of a run on one machine whose checks across reports changed its reports
 /// (versions marked, rows split): its output (finished in `dir`) written again, then
 /// the findings across reports; the state notes which files' facts the output now
-/// holds differently. Returns the facts left out and the facts added.
+/// holds differently. Returns what changed in the counts of the run's summary.
 pub fn rewrite_one(
     dir: &Path,
     formats: Formats,
     layout: &Layout,
     part: &str,
     decided: Decided,
-) -> Result<(usize, usize)> {
+) -> Result<Recounted> {
     let (marks, splits) = (decided.marks().to_vec(), decided.splits().to_vec());
     let decisions = PartDecisions {
         marks: &marks,
@@ -204,7 +210,22 @@ pub fn rewrite_one(
     })?;
     let facts_file = layout.facts_file(formats).map(|name| dir.join(name));
     note_rewrite(dir, part, facts_file.as_deref(), done.changed)?;
-    Ok((done.left_out, done.added))
+    Ok(Recounted {
+        facts_left_out: done.left_out,
+        facts_added: done.added,
+        now_ok: done.now_ok,
+    })
+}
+
+/// How writing a run's output again changed the counts its summary gives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recounted {
+    /// Facts of other versions, no longer written.
+    pub facts_left_out: usize,
+    /// Facts of rows split by the previous year's report, now written.
+    pub facts_added: usize,
+    /// Reports `partial` when read, `ok` once their rows were split.
+    pub now_ok: usize,
 }
 
 /// The range of `items` (sorted) for which `order` says `Equal`.

@@ -283,7 +283,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     match across {
         Across::Written => {}
         Across::Rewrite(decided) => {
-            let (left_out, added) = finish::rewrite_one(
+            let recounted = finish::rewrite_one(
                 staging.dir(),
                 settings.formats,
                 &settings.layout,
@@ -291,9 +291,11 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                 decided,
             )
             .with_context(writing)?;
-            // The summary counts the facts written: not other versions', and the rows
-            // split by the previous year's report too.
-            summary.facts = summary.facts + added - left_out;
+            // The summary counts what the output holds: not other versions' facts, and
+            // the rows split by the previous year's report.
+            summary.facts = summary.facts + recounted.facts_added - recounted.facts_left_out;
+            summary.ok += recounted.now_ok;
+            summary.partial -= recounted.now_ok;
         }
         Across::Save(cross) => {
             let mut cross = match cross {

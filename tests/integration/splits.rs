@@ -13,11 +13,13 @@ fn csv_rows(out: &Path, table: &str) -> Vec<csv::StringRecord> {
     reader.records().map(|r| r.unwrap()).collect()
 }
 
-fn ingest(input: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec!["ingest", s(input), "--out", s(out), "-q"];
+/// Runs an ingest; returns its closing summary line.
+fn ingest(input: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["ingest", s(input), "--out", s(out)];
     args.extend(extra);
-    let (code, _, err) = gongkai(&args);
+    let (code, said, err) = gongkai(&args);
     assert!(code <= 1, "{err}");
+    said
 }
 
 /// The facts of the 2022 report's 行政规范性文件 row: (breakdown, value, provenance).
@@ -37,7 +39,12 @@ fn the_previous_year_decides_how_run_together_digits_split() {
     std::fs::copy(raw(PREVIOUS), input.join("2021.txt")).unwrap();
     std::fs::copy(root().join(FIXTURE), input.join("2022.txt")).unwrap();
     let out = dir.path().join("out");
-    ingest(&input, &out, &[]);
+    let said = ingest(&input, &out, &[]);
+    // The summary counts what the output holds: both reports ok, 400 facts.
+    assert!(
+        said.contains("2 ok, 0 partial, 0 failed; 400 facts"),
+        "{said}"
+    );
     let reports = csv_rows(&out, "reports");
     let previous_id = reports.iter().find(|r| r[1].ends_with("2021.txt")).unwrap()[0].to_string();
     let provenance = format!("previous_year:{previous_id}");
