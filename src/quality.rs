@@ -26,6 +26,9 @@ const MAX_LISTED: usize = 100;
 pub struct Quality {
     /// Reports per year (`None`: year unknown): ok, partial, failed.
     pub status_by_year: BTreeMap<Option<i32>, [u64; 3]>,
+    /// Of those, per year, the other versions of a report read from another file
+    /// (`duplicate_of` set): their facts are not in the figures below.
+    pub versions_by_year: BTreeMap<Option<i32>, u64>,
     /// Per year: 本年新收 (总计) and the outcome groups' totals ([`OUTCOME_GROUPS`] order).
     pub requests_by_year: BTreeMap<i32, (f64, [f64; 6])>,
     /// Per year: table 四's rows ([`REVIEW_ROWS`]) × columns ([`REVIEW_COLUMNS`]).
@@ -83,6 +86,10 @@ pub fn gather(dir: &Path) -> Result<Quality> {
                 _ => 2,
             };
             q.status_by_year.entry(year).or_default()[status] += 1;
+            // Outputs of schema version 3 and before have no duplicate_of.
+            if rows.has("duplicate_of") && rows.str("duplicate_of", i)?.is_some() {
+                *q.versions_by_year.entry(year).or_default() += 1;
+            }
             let agency = rows.str("agency", i)?.map(str::to_string);
             let id = rows.str("report_id", i)?.unwrap_or_default().to_string();
             reports.insert(id, (agency, year));
@@ -140,10 +147,10 @@ pub fn gather(dir: &Path) -> Result<Quality> {
             let name = agency_of(id, path);
             let a = by_agency.entry(name.clone()).or_default();
             a.agency = name;
-            if severity == "error" {
-                a.errors += 1;
-            } else {
-                a.warnings += 1;
+            match severity {
+                "error" => a.errors += 1,
+                "warning" => a.warnings += 1,
+                _ => {} // `info`: how a report was used, nothing wrong
             }
         }
         Ok(())
@@ -389,10 +396,27 @@ fn render_status(q: &Quality, body: &mut String) {
                 s[1].to_string(),
                 s[2].to_string(),
                 all.to_string(),
+                q.versions_by_year.get(y).copied().unwrap_or(0).to_string(),
             ]
         })
         .collect();
-    body.push_str(&table(&["year", "ok", "partial", "failed", "all"], &rows));
+    body.push_str(&table(
+        &[
+            "year",
+            "ok",
+            "partial",
+            "failed",
+            "all",
+            "of which other versions",
+        ],
+        &rows,
+    ));
+    body.push_str(
+        "<p>Other versions: files that are another version of a report read from \
+         another file (its web page beside its PDF, an earlier publication corrected \
+         later; <code>reports.duplicate_of</code>). They are counted here, and their \
+         facts are not counted below.</p>",
+    );
 }
 
 /// Table 三's 本年新收 and outcome groups, summed per year.
@@ -600,6 +624,7 @@ mod tests {
     fn the_page_has_every_section_and_escapes_what_reports_say() {
         let q = Quality {
             status_by_year: [(Some(2021), [3, 1, 0]), (None, [0, 0, 2])].into(),
+            versions_by_year: [(Some(2021), 2)].into(),
             requests_by_year: [(2021, (67.0, [50.0, 5.0, 3.0, 2.0, 1.0, 6.0]))].into(),
             review_by_year: [(2021, [[3.0, 1.0, 0.0, 0.0, 4.0]; 3])].into(),
             codes: [("identity_mismatch".to_string(), ("error".to_string(), 2))].into(),
@@ -629,5 +654,7 @@ mod tests {
         assert!(page.contains("<td>25.0%</td>"));
         assert!(page.contains("泉港区&lt;script&gt;") && !page.contains("<script>"));
         assert!(page.contains("r.txt:40"));
+        // 2021: 3 ok, 1 partial, 0 failed, 4 in all, 2 of them other versions.
+        assert!(page.contains("<td>3</td><td>1</td><td>0</td><td>4</td><td>2</td>"));
     }
 }

@@ -88,6 +88,12 @@ impl<'a> Rows<'a> {
         self.batch.num_rows() == 0
     }
 
+    /// Whether the rows have a column of that name (outputs of older schema versions
+    /// lack the newer ones).
+    pub fn has(&self, name: &str) -> bool {
+        self.batch.column_by_name(name).is_some()
+    }
+
     fn column<T: 'static>(&self, name: &str) -> Result<&T> {
         self.batch
             .column_by_name(name)
