@@ -181,4 +181,19 @@ fn shards_and_incremental_runs_split_as_one_full_run() {
         assert!(!a.is_empty());
         assert_eq!(a, rows(&two, table), "{table}");
     }
+    // `finish` again changes no byte.
+    let files = |dir: &Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut all: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap().into_path())
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+            .collect();
+        all.sort();
+        all
+    };
+    let before = files(&two);
+    let (code, _, err) = gongkai(&["finish", s(&two)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(files(&two) == before, "a second finish changed the output");
 }
