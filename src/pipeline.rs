@@ -84,7 +84,8 @@ pub struct CpuTime {
     pub walker_ns: u64,
     /// The worker threads together: reading files, preparing their rows.
     pub workers_ns: u64,
-    /// The thread that writes the rows in walk order, then runs the checks across reports.
+    /// The thread that writes the rows in walk order, then runs the checks across reports
+    /// (and writes the output again where they changed reports).
     pub writer_ns: u64,
 }
 
@@ -283,6 +284,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     match across {
         Across::Written => {}
         Across::Rewrite(decided) => {
+            let started = thread_cpu_ns();
             let recounted = finish::rewrite_one(
                 staging.dir(),
                 settings.formats,
@@ -296,6 +298,8 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
             summary.facts = summary.facts + recounted.facts_added - recounted.facts_left_out;
             summary.ok += recounted.now_ok;
             summary.partial -= recounted.now_ok;
+            // Serial work like the writer's: counted with it.
+            summary.cpu.writer_ns += thread_cpu_ns().saturating_sub(started);
         }
         Across::Save(cross) => {
             let mut cross = match cross {
