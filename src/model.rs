@@ -390,9 +390,10 @@ crate::categories::code_enum! {
         /// prose, no later date on either) give different numbers for some cells; the cells
         /// and both values are named, on both versions
         VersionConflict => "version_conflict",
-        /// warning: across reports: a report published again with other numbers and a
-        /// later date (a correction, 更正): both are kept in `reports`, the later one's
-        /// facts stand; the changed cells are named, on both
+        /// warning: across reports: a report published again with other numbers: a title
+        /// that says it corrects (更正, 修正, 修订), or a later date (a correction): both are
+        /// kept in `reports`, the later one's facts stand; the changed cells are named, on
+        /// both
         Republished => "republished",
         /// info: across reports: a row's run-together digits, which the report's own numbers
         /// left several ways to split (`ambiguous_cells`), were split the one way the same

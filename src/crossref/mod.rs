@@ -79,6 +79,10 @@ impl ReportSummary {
             sketch: doc.traces.sketch.clone(),
             key,
             issued_on: r.issued_on.clone(),
+            correction: r
+                .title
+                .as_deref()
+                .is_some_and(|t| ["更正", "修正", "修订"].iter().any(|w| t.contains(w))),
             format: r.format.clone().unwrap_or_default(),
             errors: doc
                 .diagnostics

@@ -42,6 +42,8 @@ pub(super) struct ReportRecord {
     pub(super) sketch: Sketch,
     /// The signature or 印发 date (ISO 8601), to tell a later re-publication.
     pub(super) issued_on: Option<String>,
+    /// Whether the title says the report corrects an earlier one (更正, 修正, 修订).
+    pub(super) correction: bool,
     /// The form the file was read as (`text`, `html`, `docx`, `pdf`).
     pub(super) format: String,
     /// Error diagnostics of the report (failed checks, rows not placed).
@@ -138,6 +140,7 @@ impl ReportRecord {
             text(out, passage);
         }
         text(out, self.issued_on.as_deref().unwrap_or(""));
+        out.push(u8::from(self.correction));
         text(out, &self.format);
         out.extend(self.errors.to_le_bytes());
         out.extend((self.table.len() as u32).to_le_bytes());
@@ -190,6 +193,7 @@ impl ReportRecord {
             places: Vec::new(),
             sketch: Sketch::default(),
             issued_on: None,
+            correction: false,
             format: String::new(),
             errors: 0,
             table: Vec::new(),
@@ -226,6 +230,7 @@ impl ReportRecord {
             s.sketch.passages.push(r.text()?);
         }
         s.issued_on = Some(r.text()?).filter(|d| !d.is_empty());
+        s.correction = r.byte()? == 1;
         s.format = r.text()?;
         s.errors = u32::from_le_bytes(r.array()?);
         for _ in 0..u32::from_le_bytes(r.array()?) {

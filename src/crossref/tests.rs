@@ -136,6 +136,7 @@ fn a_summary_reads_back_from_its_record_as_written() {
         value: 1e9 + 0.5,
     });
     stored.issued_on = Some("2022-01-20".to_string());
+    stored.correction = true;
     assert_eq!(stored.root, 3);
     assert_eq!(stored.places.len(), 3, "{:?}", stored.places);
     assert_eq!(stored.carried_over[0], Some((2.5, 100)));

@@ -6,7 +6,8 @@
 //! or enough cells agree to rule out chance (all-zero tables of two small agencies that
 //! share a name agree too, so zeros alone never make versions). Two whose prose is
 //! near-identical but whose numbers differ in a few cells are versions that disagree: a
-//! correction where both carry dates and the dates differ, a conflict otherwise. Anything
+//! correction where one's title says so (更正, 修正, 修订) or both carry dates and the
+//! dates differ, a conflict otherwise. Anything
 //! else is left alone: two different reports under one name keep their facts.
 //!
 //! Among versions, one is canonical: the latest where a correction is among them, then
@@ -94,7 +95,30 @@ pub(super) fn relate(a: &ReportRecord, b: &ReportRecord) -> Relation {
 
 /// Whether two versions that differ carry different dates: a re-publication.
 fn republished(a: &ReportRecord, b: &ReportRecord) -> bool {
-    matches!((&a.issued_on, &b.issued_on), (Some(x), Some(y)) if x != y)
+    later_of(a, b).is_some()
+}
+
+/// Which of two versions that differ came later (`Greater`: `a`): one whose title says
+/// it corrects (更正, 修正, 修订) over one whose title does not, else the later
+/// `issued_on`; `None` where neither tells.
+fn later_of(a: &ReportRecord, b: &ReportRecord) -> Option<std::cmp::Ordering> {
+    if a.correction != b.correction {
+        return Some(a.correction.cmp(&b.correction));
+    }
+    match (&a.issued_on, &b.issued_on) {
+        (Some(x), Some(y)) if x != y => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// How a version's place in time is shown in messages.
+fn when(r: &ReportRecord) -> String {
+    let date = r.issued_on.as_deref().unwrap_or("no date");
+    if r.correction {
+        format!("issued {date}, titled as a correction")
+    } else {
+        format!("issued {date}")
+    }
 }
 
 /// The order of formats among versions otherwise equal: those that keep a table's grid
@@ -143,16 +167,18 @@ pub(super) fn canonical_in(group: &[ReportRecord]) -> Vec<Option<usize>> {
         if members.len() < 2 {
             continue;
         }
-        // A correction makes the latest dated version canonical.
+        // A correction makes the latest version canonical: one titled as a correction,
+        // then the latest date.
+        let time = |m: usize| (group[m].correction, group[m].issued_on.clone());
         let latest = members
             .iter()
             .filter(|&&m| corrected[m])
-            .filter_map(|&m| group[m].issued_on.clone())
+            .map(|&m| time(m))
             .max();
         let best = members
             .iter()
             .copied()
-            .filter(|&m| latest.is_none() || group[m].issued_on == latest)
+            .filter(|&m| latest.is_none() || Some(time(m)) == latest)
             .min_by_key(|&m| {
                 let r = &group[m];
                 (
@@ -234,19 +260,19 @@ pub(super) fn findings_for(
         };
         let kept = &group[cluster_of(me)];
         let (code, what) = if republished(r, o) {
-            let (earlier, later) = if r.issued_on < o.issued_on {
-                (r, o)
-            } else {
+            let (earlier, later) = if later_of(r, o) == Some(std::cmp::Ordering::Greater) {
                 (o, r)
+            } else {
+                (r, o)
             };
             (
                 Code::Republished,
                 format!(
-                    "{} (issued {}) was published again as {} (issued {})",
+                    "{} ({}) was published again as {} ({})",
                     earlier.name(),
-                    earlier.issued_on.as_deref().unwrap_or("?"),
+                    when(earlier),
                     later.name(),
-                    later.issued_on.as_deref().unwrap_or("?"),
+                    when(later),
                 ),
             )
         } else {

@@ -153,6 +153,42 @@ fn a_correction_published_later_is_kept_and_both_are_flagged() {
 }
 
 #[test]
+fn a_correction_titled_as_one_is_kept_though_its_date_is_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::copy(raw(&format!("{SEED}.txt")), input.join("a-first.txt")).unwrap();
+    let title = "泉港区 2021 年度政府信息公开工作年度报告";
+    let corrected =
+        changed_seed("2022 年 1 月 10 日印发").replacen(title, &format!("{title}（更正）"), 1);
+    std::fs::write(input.join("b-corrected.txt"), corrected).unwrap();
+    let out = dir.path().join("out");
+    ingest(&input, &out);
+    let reports = table(&out, "reports");
+    let corrected = reports
+        .iter()
+        .find(|r| r["source_path"].ends_with("b-corrected.txt"))
+        .unwrap();
+    assert_eq!(corrected["agency"], "泉港区");
+    assert_eq!(corrected["duplicate_of"], "", "the correction is kept");
+    let flagged: Vec<_> = table(&out, "diagnostics")
+        .into_iter()
+        .filter(|d| d["code"] == "republished")
+        .collect();
+    assert_eq!(flagged.len(), 2);
+    assert!(
+        flagged[0]["message"].contains("(issued 2022-01-10, titled as a correction)"),
+        "{}",
+        flagged[0]["message"]
+    );
+    let new = table(&out, "facts")
+        .into_iter()
+        .find(|f| f["category"] == "applications.new" && f["breakdown"] == "total")
+        .unwrap();
+    assert_eq!(new["value"], "68.0");
+}
+
+#[test]
 fn versions_that_disagree_without_a_later_date_are_flagged() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
