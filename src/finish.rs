@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::crossref::{merge_parts, Decided, Mark, Split};
-use crate::incremental::{note_rewrite, state_dir, StateReader};
+use crate::incremental::{note_rewrite, state_dir, Recounted, StateReader};
 use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, Severity, Status};
 use crate::write::{Formats, Layout, OutputLock, OutputWriter, Preparer};
 
@@ -209,23 +209,13 @@ pub fn rewrite_one(
         decided.for_each_finding(|_, year, d| out.write_diagnostic(year, d))
     })?;
     let facts_file = layout.facts_file(formats).map(|name| dir.join(name));
-    note_rewrite(dir, part, facts_file.as_deref(), done.changed)?;
-    Ok(Recounted {
+    let recounted = Recounted {
         facts_left_out: done.left_out,
         facts_added: done.added,
         now_ok: done.now_ok,
-    })
-}
-
-/// How writing a run's output again changed the counts its summary gives.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Recounted {
-    /// Facts of other versions, no longer written.
-    pub facts_left_out: usize,
-    /// Facts of rows split by the previous year's report, now written.
-    pub facts_added: usize,
-    /// Reports `partial` when read, `ok` once their rows were split.
-    pub now_ok: usize,
+    };
+    note_rewrite(dir, part, facts_file.as_deref(), done.changed, recounted)?;
+    Ok(recounted)
 }
 
 /// The range of `items` (sorted) for which `order` says `Equal`.

@@ -143,6 +143,28 @@ pub struct Meta {
     /// them again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rewritten: Vec<(u32, u32)>,
+    /// How that rewriting changed the counts the run's summary gave (so that a next run
+    /// that finds nothing changed gives the same).
+    #[serde(default, skip_serializing_if = "Recounted::is_nothing")]
+    pub recounted: Recounted,
+}
+
+/// How writing a run's output again changed the counts its summary gives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recounted {
+    /// Facts of other versions, no longer written.
+    pub facts_left_out: usize,
+    /// Facts of rows split by the previous year's report, now written.
+    pub facts_added: usize,
+    /// Reports `partial` when read, `ok` once their rows were split.
+    pub now_ok: usize,
+}
+
+impl Recounted {
+    /// Whether nothing changed.
+    pub fn is_nothing(&self) -> bool {
+        *self == Recounted::default()
+    }
 }
 
 /// Version of what the state keeps (rows, manifest, prose signatures); bump when a
@@ -333,6 +355,7 @@ pub fn note_rewrite(
     part: &str,
     facts_file: Option<&Path>,
     rewritten: Vec<(u32, u32)>,
+    recounted: Recounted,
 ) -> Result<()> {
     let dir = state_dir(out, part);
     let path = dir.join("meta.json");
@@ -351,6 +374,7 @@ pub fn note_rewrite(
         }
     }
     meta.rewritten = rewritten;
+    meta.recounted = recounted;
     let temp = dir.join(".meta.json.tmp");
     fs::write(&temp, serde_json::to_vec_pretty(&meta)?)
         .with_context(|| format!("cannot write {}", temp.display()))?;
@@ -451,6 +475,8 @@ pub struct StateReader {
     /// rows the file has for them (ascending), and how many entries were taken so far.
     rewritten: Vec<(u32, u32)>,
     taken: u32,
+    /// How the previous run's rewriting changed its summary's counts.
+    recounted: Recounted,
     peeked: Option<Entry>,
     /// The manifest again, read ahead of the rows: while every file is as the previous
     /// run left it, nothing needs reading or writing, and the rows are not touched.
@@ -547,6 +573,7 @@ impl StateReader {
                 Vec::new()
             },
             taken: 0,
+            recounted: old.recounted,
             peeked: None,
             ahead: Some(open("manifest")?.into_deserialize()),
         })
@@ -558,6 +585,12 @@ impl StateReader {
             self.peeked = self.manifest.next().transpose()?;
         }
         Ok(self.peeked.as_ref())
+    }
+
+    /// How the previous run's output differs from its manifest's counts (other versions'
+    /// facts left out, rows split).
+    pub fn recounted(&self) -> Recounted {
+        self.recounted
     }
 
     /// The next entry of the manifest read ahead of the rows (see [`StateReader::take`]),
@@ -647,6 +680,7 @@ mod tests {
             facts_csv: None,
             facts_parquet: None,
             rewritten: Vec::new(),
+            recounted: Recounted::default(),
         }
     }
 

@@ -24,7 +24,7 @@ use crate::decode::DecodeOptions;
 use crate::discover::{first_missing, walk, Found};
 use crate::extract::{panic_message, process_path_with};
 use crate::finish::{self, summaries_path};
-use crate::incremental::{Entry, FileStat, Meta, StateReader, StateRows, StateWriter};
+use crate::incremental::{Entry, FileStat, Meta, Recounted, StateReader, StateRows, StateWriter};
 use crate::model::{DocResult, Status};
 use crate::write::{OutputLock, OutputWriter, Prepared, Preparer};
 
@@ -41,6 +41,7 @@ fn state_meta(settings: &Settings) -> Meta {
         facts_csv: None,
         facts_parquet: None,
         rewritten: Vec::new(),
+        recounted: Default::default(),
     }
 }
 
@@ -295,9 +296,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
             .with_context(writing)?;
             // The summary counts what the output holds: not other versions' facts, and
             // the rows split by the previous year's report.
-            summary.facts = summary.facts + recounted.facts_added - recounted.facts_left_out;
-            summary.ok += recounted.now_ok;
-            summary.partial -= recounted.now_ok;
+            summary.recount(recounted);
             // Serial work like the writer's: counted with it.
             summary.cpu.writer_ns += thread_cpu_ns().saturating_sub(started);
         }
@@ -441,9 +440,12 @@ fn read_all(
         let files_found = files.files_found();
         if let (Some(so_far), Some(prev)) = (unchanged.as_ref(), previous.as_deref_mut()) {
             if prev.next_ahead()?.is_none() {
+                // The output holds what the previous run's summary said, not its manifest.
+                let mut counts = so_far.clone();
+                counts.recount(prev.recounted());
                 return Ok(Walked {
                     files_found,
-                    unchanged: Some(so_far.clone()),
+                    unchanged: Some(counts),
                 });
             }
             // The previous run had more files: some are gone.
@@ -670,6 +672,13 @@ fn next_job(
 }
 
 impl Summary {
+    /// Counts what a rewritten output holds instead of what its reports gave when read.
+    fn recount(&mut self, recounted: Recounted) {
+        self.facts = self.facts + recounted.facts_added - recounted.facts_left_out;
+        self.ok += recounted.now_ok;
+        self.partial -= recounted.now_ok;
+    }
+
     /// Adds the counts of reports another summary tallied.
     fn add_tally(&mut self, other: &Summary) {
         self.files += other.files;

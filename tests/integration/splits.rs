@@ -40,10 +40,17 @@ fn the_previous_year_decides_how_run_together_digits_split() {
     std::fs::copy(root().join(FIXTURE), input.join("2022.txt")).unwrap();
     let out = dir.path().join("out");
     let said = ingest(&input, &out, &[]);
-    // The summary counts what the output holds: both reports ok, 400 facts.
+    // The summary counts what the output holds: both reports ok, 400 facts; and so does
+    // the next run's, which finds nothing changed and exits 0 as this one did.
     assert!(
         said.contains("2 ok, 0 partial, 0 failed; 400 facts"),
         "{said}"
+    );
+    let (code, again, err) = gongkai(&["ingest", s(&input), "--out", s(&out), "--incremental"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        again.contains("2 ok, 0 partial, 0 failed; 400 facts"),
+        "{again}"
     );
     let reports = csv_rows(&out, "reports");
     let previous_id = reports.iter().find(|r| r[1].ends_with("2021.txt")).unwrap()[0].to_string();
