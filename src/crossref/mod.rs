@@ -167,9 +167,8 @@ pub struct CrossIndex {
     /// Each report's [`SignatureRecord`] record.
     signed: BufWriter<File>,
     reports: u32,
-    /// The output part the next files belong to, and how many of its files (summarised
-    /// or not) came before: the next one's place among its rows.
-    part: u32,
+    /// How many files (summarised or not) came before: the next one's place among the
+    /// part's rows (a run writes one part; [`merge_parts`] sets each record's).
     files: u32,
     /// A record being encoded (kept to reuse its allocation).
     scratch: Vec<u8>,
@@ -218,7 +217,6 @@ impl CrossIndex {
             records: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
             signed: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
             reports: 0,
-            part: 0,
             files: 0,
             scratch: Vec::new(),
         })
@@ -240,7 +238,6 @@ impl CrossIndex {
         let Some(ReportSummary { mut stored }) = summary else {
             return Ok(());
         };
-        stored.part = self.part;
         stored.ordinal = ordinal;
         self.push_record(&stored)
     }
@@ -271,9 +268,7 @@ impl CrossIndex {
         let temp = path.with_extension("tmp");
         let mut to = BufWriter::new(File::create(&temp)?);
         io::copy(&mut from, &mut to)?;
-        to.into_inner()
-            .map_err(io::IntoInnerError::into_error)?
-            .sync_all()?;
+        finish(to)?.sync_all()?;
         from.seek(SeekFrom::End(0))?;
         std::fs::rename(&temp, path)
     }
@@ -302,10 +297,7 @@ impl CrossIndex {
             let (r, prev) = (records.get(i)?, records.get(p)?);
             for (category, candidate, rule) in splits::decide(&r, &prev) {
                 decided_splits.push(Split {
-                    at: RowsAt {
-                        part: r.part,
-                        ordinal: r.ordinal,
-                    },
+                    at: r.rows_at(),
                     category,
                     candidate,
                     previous: prev.report_id.clone(),
@@ -371,7 +363,10 @@ pub fn merge_parts(files: &[std::path::PathBuf], dir: &Path) -> io::Result<Cross
     // The next record of each part, smallest (input folder, path) first.
     let mut heads = BinaryHeap::new();
     let mut held: Vec<Option<ReportRecord>> = vec![None; files.len()];
-    for (part, reader) in readers.iter_mut().enumerate() {
+    let hold = |part: usize,
+                reader: &mut io::BufReader<File>,
+                heads: &mut BinaryHeap<_>,
+                held: &mut [Option<ReportRecord>]| {
         if let Some(r) = next(reader, part)? {
             heads.push(Reverse((
                 r.root,
@@ -380,18 +375,15 @@ pub fn merge_parts(files: &[std::path::PathBuf], dir: &Path) -> io::Result<Cross
             )));
             held[part] = Some(r);
         }
+        io::Result::Ok(())
+    };
+    for (part, reader) in readers.iter_mut().enumerate() {
+        hold(part, reader, &mut heads, &mut held)?;
     }
     while let Some(Reverse((_, _, part))) = heads.pop() {
         let record = held[part].take().expect("a held record");
         index.push_record(&record)?;
-        if let Some(r) = next(&mut readers[part], part)? {
-            heads.push(Reverse((
-                r.root,
-                std::path::PathBuf::from(&r.source_path),
-                part,
-            )));
-            held[part] = Some(r);
-        }
+        hold(part, &mut readers[part], &mut heads, &mut held)?;
     }
     Ok(index)
 }
@@ -445,15 +437,16 @@ impl Decided {
             let r = records.get(i)?;
             if let Some(group) = versions.group_of(i) {
                 let members = group
+                    .reports
                     .iter()
                     .map(|&m| records.get(m))
                     .collect::<io::Result<Vec<_>>>()?;
-                let me = group.iter().position(|&m| m == i).expect("a member");
-                found.extend(versions::findings_for(
-                    me,
-                    &members,
-                    &versions::canonical_in(&members),
-                ));
+                let me = group
+                    .reports
+                    .iter()
+                    .position(|&m| m == i)
+                    .expect("a member");
+                found.extend(versions::findings_for(me, &members, &group.canonical));
             }
             if kept(i) {
                 if let Some(p) = previous[i as usize] {
@@ -466,10 +459,7 @@ impl Decided {
                 }
                 other_agencies_named_in(&r, &places, &records, &mut found)?;
             }
-            let at = RowsAt {
-                part: r.part,
-                ordinal: r.ordinal,
-            };
+            let at = r.rows_at();
             for d in found.drain(..) {
                 emit(at, Some(r.year), d)?;
             }
@@ -483,15 +473,24 @@ impl Decided {
 struct Versions {
     /// For each report, the report it is another version of.
     canonical_of: Vec<Option<u32>>,
-    /// For each report in a group of two or more, the group's index in `groups`.
+    /// For each report in a group with versions, the group's index in `groups`.
     group_index: HashMap<u32, u32>,
-    groups: Vec<Vec<u32>>,
+    groups: Vec<VersionGroup>,
     /// The other versions, by where their rows are.
     marks: Vec<Mark>,
 }
 
+/// Reports of one agency and year among which versions were found.
+struct VersionGroup {
+    /// The reports.
+    reports: Vec<u32>,
+    /// For each, the position in `reports` of the version it is another version of
+    /// ([`versions::canonical_in`]).
+    canonical: Vec<Option<usize>>,
+}
+
 impl Versions {
-    fn group_of(&self, report: u32) -> Option<&[u32]> {
+    fn group_of(&self, report: u32) -> Option<&VersionGroup> {
         let g = *self.group_index.get(&report)?;
         Some(&self.groups[g as usize])
     }
@@ -522,10 +521,7 @@ fn versions_of(keys: &[KeyEntry], records: &Records) -> io::Result<Versions> {
             if let Some(kept) = kept {
                 found.canonical_of[group[m] as usize] = Some(group[*kept]);
                 found.marks.push(Mark {
-                    at: RowsAt {
-                        part: members[m].part,
-                        ordinal: members[m].ordinal,
-                    },
+                    at: members[m].rows_at(),
                     canonical: members[*kept].report_id.clone(),
                 });
             }
@@ -534,7 +530,10 @@ fn versions_of(keys: &[KeyEntry], records: &Records) -> io::Result<Versions> {
         for &m in &group {
             found.group_index.insert(m, g);
         }
-        found.groups.push(group);
+        found.groups.push(VersionGroup {
+            reports: group,
+            canonical,
+        });
     }
     found.marks.sort_unstable_by_key(|m| m.at);
     Ok(found)

@@ -84,6 +84,14 @@ impl ReportRecord {
         Diagnostic::of(&self.report_id, &self.source_path, f)
     }
 
+    /// Where the report's rows are.
+    pub(super) fn rows_at(&self) -> super::RowsAt {
+        super::RowsAt {
+            part: self.part,
+            ordinal: self.ordinal,
+        }
+    }
+
     /// How the report is named in messages about another one.
     pub(super) fn name(&self) -> String {
         format!("{} {} (report {})", self.agency, self.year, self.report_id)

@@ -38,25 +38,12 @@ fn doc(
         .collect();
     DocResult {
         report: Report {
-            report_id: id.to_string(),
-            source_path: format!("{id}.txt"),
-            bytes: 1,
             agency: Some(agency.to_string()),
             year: Some(year),
             template,
-            title: None,
-            doc_number: None,
-            issued_on: None,
             status: Status::Ok,
             facts: cells.len() as i32,
-            warnings: 0,
-            error: None,
-            format: None,
-            encoding: None,
-            source_url: None,
-            published_at: None,
-            publisher: None,
-            duplicate_of: None,
+            ..Report::of_file(id, &format!("{id}.txt"), 1)
         },
         facts,
         diagnostics: Vec::new(),
