@@ -315,13 +315,7 @@ impl StateWriter {
     /// `facts.csv` or `facts.parquet` that holds the run's facts instead of the state.
     pub fn finish(mut self, facts_file: Option<&Path>) -> Result<()> {
         if let Some(path) = facts_file {
-            let stat = FileStat::of(path)
-                .with_context(|| format!("cannot read the size and time of {}", path.display()))?;
-            if path.extension().is_some_and(|e| e == "parquet") {
-                self.meta.facts_parquet = Some(stat);
-            } else {
-                self.meta.facts_csv = Some(stat);
-            }
+            self.meta.note_facts_file(path)?;
         }
         let files = self.files.take().context("state: finished twice")?;
         let failed = |e: std::io::Error| anyhow::anyhow!("cannot write the state: {e}");
@@ -333,14 +327,12 @@ impl StateWriter {
         for table in files.tables {
             sync_buffered(table).map_err(failed)?;
         }
-        let meta = self.dir.join(".meta.json.tmp");
-        fs::write(&meta, serde_json::to_vec_pretty(&self.meta)?)
-            .with_context(|| format!("cannot write {}", meta.display()))?;
         for name in STATE_FILES {
             let temp = self.dir.join(format!(".{name}.csv.zst.tmp"));
             fs::rename(&temp, self.dir.join(format!("{name}.csv.zst")))?;
         }
-        fs::rename(&meta, self.dir.join("meta.json"))?;
+        // Last: a state without its meta is no state.
+        write_meta(&self.dir, &self.meta)?;
         self.finished = true;
         Ok(())
     }
@@ -364,22 +356,35 @@ pub fn note_rewrite(
     )
     .with_context(|| format!("{} is damaged", path.display()))?;
     if let Some(file) = facts_file {
-        let stat = FileStat::of(file)
-            .with_context(|| format!("cannot read the size and time of {}", file.display()))?;
-        if meta.facts_parquet.is_some() {
-            meta.facts_parquet = Some(stat);
-        }
-        if meta.facts_csv.is_some() {
-            meta.facts_csv = Some(stat);
-        }
+        meta.note_facts_file(file)?;
     }
     meta.rewritten = rewritten;
     meta.recounted = recounted;
+    write_meta(&dir, &meta)
+}
+
+/// Writes a state's `meta.json` whole: under a temporary name, then renamed.
+fn write_meta(dir: &Path, meta: &Meta) -> Result<()> {
     let temp = dir.join(".meta.json.tmp");
-    fs::write(&temp, serde_json::to_vec_pretty(&meta)?)
+    fs::write(&temp, serde_json::to_vec_pretty(meta)?)
         .with_context(|| format!("cannot write {}", temp.display()))?;
-    fs::rename(&temp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    let path = dir.join("meta.json");
+    fs::rename(&temp, &path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+impl Meta {
+    /// Records the output's facts file (`facts.csv` or `facts.parquet`) as it is now: the
+    /// next run reads the facts back from it only while it stays so.
+    fn note_facts_file(&mut self, path: &Path) -> Result<()> {
+        let stat = FileStat::of(path)
+            .with_context(|| format!("cannot read the size and time of {}", path.display()))?;
+        if path.extension().is_some_and(|e| e == "parquet") {
+            self.facts_parquet = Some(stat);
+        } else {
+            self.facts_csv = Some(stat);
+        }
+        Ok(())
+    }
 }
 
 type ZReader = csv::Reader<zstd::stream::read::Decoder<'static, BufReader<File>>>;
