@@ -203,7 +203,7 @@ pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings>
     let shard = shard.unwrap_or(Shard::ALL);
     let layout = if partition {
         Layout::ByYear {
-            part: format!("part-{}-of-{}", shard.index, shard.count),
+            part: shard.part_name(),
         }
     } else {
         Layout::Single

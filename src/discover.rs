@@ -104,6 +104,21 @@ impl Shard {
     /// The whole corpus.
     pub const ALL: Shard = Shard { index: 0, count: 1 };
 
+    /// The name of this shard's part of a partitioned output (its files, its state
+    /// folder, its lock): `part-K-of-N`.
+    pub fn part_name(self) -> String {
+        format!("part-{}-of-{}", self.index, self.count)
+    }
+
+    /// The shard a part name ([`Shard::part_name`]) names; `None` for another name.
+    pub fn of_part_name(name: &str) -> Option<Shard> {
+        let (index, count) = name.strip_prefix("part-")?.split_once("-of-")?;
+        Some(Shard {
+            index: index.parse().ok()?,
+            count: count.parse().ok()?,
+        })
+    }
+
     /// Whether a file belongs to this shard: by a stable hash (FNV-1a) of its path
     /// relative to its input root, so every machine cuts the archive the same way
     /// wherever it is mounted.

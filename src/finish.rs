@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::crossref::{merge_parts, Decided, Mark, Split};
+use crate::discover::Shard;
 use crate::incremental::{note_rewrite, state_dir, Recounted, StateReader};
 use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, Severity, Status};
 use crate::write::{Formats, Layout, OutputLock, OutputWriter, Preparer};
@@ -238,15 +239,11 @@ fn shard_parts(out: &Path) -> Result<Vec<String>> {
             out.display()
         )
     })?;
-    let mut found: Vec<(usize, usize)> = Vec::new();
+    let mut found: Vec<(u32, u32)> = Vec::new();
     for entry in listing {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        let shard = name
-            .strip_prefix("part-")
-            .and_then(|rest| rest.split_once("-of-"))
-            .and_then(|(k, n)| Some((k.parse().ok()?, n.parse().ok()?)));
-        if let Some(shard) = shard {
-            found.push(shard);
+        if let Some(shard) = Shard::of_part_name(&name) {
+            found.push((shard.index, shard.count));
         }
     }
     found.sort_unstable();
@@ -271,9 +268,11 @@ fn shard_parts(out: &Path) -> Result<Vec<String>> {
             out.display()
         );
     }
-    let parts: Vec<String> = (0..count).map(|k| format!("part-{k}-of-{count}")).collect();
+    let parts: Vec<String> = (0..count)
+        .map(|index| Shard { index, count }.part_name())
+        .collect();
     for (k, part) in parts.iter().enumerate() {
-        if !found.contains(&(k, count)) || !summaries_path(out, part).is_file() {
+        if !found.contains(&(k as u32, count)) || !summaries_path(out, part).is_file() {
             anyhow::bail!(
                 "shard {k}/{count} has not finished its run into {} (no {}): run it, then \
                  `gongkai finish` again",
@@ -325,10 +324,6 @@ pub fn finish_shards(out: &Path) -> Result<Finished> {
         file.write_all(b"\n")?;
         Ok(())
     })?;
-    let parquet = Formats {
-        parquet: true,
-        csv: false,
-    };
     // Each part is written by a thread of its own: parts share nothing but the marks.
     use rayon::prelude::*;
     let jobs: Vec<(usize, &String, BufWriter<File>)> = parts
@@ -348,7 +343,7 @@ pub fn finish_shards(out: &Path) -> Result<Finished> {
                 part: part.to_string(),
             };
             let decisions = PartDecisions { marks, splits };
-            rewrite_part(out, parquet, &layout, part, decisions, |writer| {
+            rewrite_part(out, Formats::PARQUET, &layout, part, decisions, |writer| {
                 for line in BufReader::new(spill).lines() {
                     let (year, d): (Option<i32>, Diagnostic) = serde_json::from_str(&line?)?;
                     writer.write_diagnostic(year, d)?;

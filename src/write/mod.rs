@@ -65,6 +65,14 @@ pub struct Formats {
     pub csv: bool,
 }
 
+impl Formats {
+    /// Parquet only: a partitioned dataset's formats.
+    pub const PARQUET: Formats = Formats {
+        parquet: true,
+        csv: false,
+    };
+}
+
 /// The byte order mark every CSV file starts with, so that Excel reads it as UTF-8.
 pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
@@ -431,11 +439,7 @@ impl OutputWriter {
                             .with_context(|| format!("cannot create {}", d.display()))?;
                         Ok(d)
                     };
-                    let parquet = Formats {
-                        parquet: true,
-                        csv: false,
-                    };
-                    open_tables(&partition, &|_| part.clone(), parquet, true)?
+                    open_tables(&partition, &|_| part.clone(), Formats::PARQUET, true)?
                 }
             };
             self.partitions.insert(key, tables);
@@ -473,10 +477,7 @@ impl OutputWriter {
         // Once at the top, whatever the layout (a partitioned dataset is Parquet only).
         let vocabulary_formats = match self.layout {
             Layout::Single => self.formats,
-            Layout::ByYear { .. } => Formats {
-                parquet: true,
-                csv: false,
-            },
+            Layout::ByYear { .. } => Formats::PARQUET,
         };
         renames.extend(write_vocabulary(&self.dir, vocabulary_formats)?);
         for (temp, final_path) in &renames {
