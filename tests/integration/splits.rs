@@ -3,15 +3,10 @@
 
 use std::path::Path;
 
-use crate::util::{gongkai, raw, root, s};
+use crate::util::{csv_table, gongkai, raw, root, s};
 
 const FIXTURE: &str = "tests/fixtures/splits/quangang-2022-run-together.txt";
 const PREVIOUS: &str = "001_1f7e495e6ab563f2.txt";
-
-fn csv_rows(out: &Path, table: &str) -> Vec<csv::StringRecord> {
-    let mut reader = csv::Reader::from_path(out.join(format!("{table}.csv"))).unwrap();
-    reader.records().map(|r| r.unwrap()).collect()
-}
 
 /// Runs an ingest; returns its closing summary line.
 fn ingest(input: &Path, out: &Path, extra: &[&str]) -> String {
@@ -24,10 +19,16 @@ fn ingest(input: &Path, out: &Path, extra: &[&str]) -> String {
 
 /// The facts of the 2022 report's 行政规范性文件 row: (breakdown, value, provenance).
 fn normative_docs_2022(out: &Path) -> Vec<(String, String, String)> {
-    csv_rows(out, "facts")
-        .iter()
-        .filter(|f| &f[2] == "2022" && &f[5] == "active.normative_docs")
-        .map(|f| (f[6].to_string(), f[7].to_string(), f[11].to_string()))
+    csv_table(out, "facts")
+        .into_iter()
+        .filter(|f| f["year"] == "2022" && f["category"] == "active.normative_docs")
+        .map(|f| {
+            (
+                f["breakdown"].clone(),
+                f["value"].clone(),
+                f["provenance"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -52,8 +53,12 @@ fn the_previous_year_decides_how_run_together_digits_split() {
         again.contains("2 ok, 0 partial, 0 failed; 400 facts"),
         "{again}"
     );
-    let reports = csv_rows(&out, "reports");
-    let previous_id = reports.iter().find(|r| r[1].ends_with("2021.txt")).unwrap()[0].to_string();
+    let reports = csv_table(&out, "reports");
+    let previous_id = reports
+        .iter()
+        .find(|r| r["source_path"].ends_with("2021.txt"))
+        .unwrap()["report_id"]
+        .clone();
     let provenance = format!("previous_year:{previous_id}");
     assert_eq!(
         normative_docs_2022(&out),
@@ -68,24 +73,30 @@ fn the_previous_year_decides_how_run_together_digits_split() {
         ]
     );
     // The error that the row could not be split is gone: the report is `ok`.
-    let report = reports.iter().find(|r| r[1].ends_with("2022.txt")).unwrap();
-    assert_eq!((&report[9], &report[10]), ("ok", "200"));
-    let notes: Vec<_> = csv_rows(&out, "diagnostics")
+    let report = reports
+        .iter()
+        .find(|r| r["source_path"].ends_with("2022.txt"))
+        .unwrap();
+    assert_eq!(
+        (report["status"].as_str(), report["facts"].as_str()),
+        ("ok", "200")
+    );
+    let notes: Vec<_> = csv_table(&out, "diagnostics")
         .into_iter()
-        .filter(|d| d[1].ends_with("2022.txt"))
-        .filter(|d| &d[3] == "ambiguous_cells" || &d[3] == "split_by_previous_year")
+        .filter(|d| d["source_path"].ends_with("2022.txt"))
+        .filter(|d| d["code"] == "ambiguous_cells" || d["code"] == "split_by_previous_year")
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(
-        (&notes[0][2], &notes[0][3]),
+        (notes[0]["severity"].as_str(), notes[0]["code"].as_str()),
         ("info", "split_by_previous_year")
     );
     assert!(
-        notes[0][4].contains("fit 4 splits")
-            && notes[0][4].contains(&format!("泉港区 2021 (report {previous_id})"))
-            && notes[0][4].contains("issued 5, repealed 0, in_force 247"),
+        notes[0]["message"].contains("fit 4 splits")
+            && notes[0]["message"].contains(&format!("泉港区 2021 (report {previous_id})"))
+            && notes[0]["message"].contains("issued 5, repealed 0, in_force 247"),
         "{}",
-        &notes[0][4]
+        &notes[0]["message"]
     );
 }
 
@@ -100,10 +111,10 @@ fn without_a_previous_year_that_decides_the_row_gives_no_facts() {
     let out = dir.path().join("out");
     ingest(&input, &out, &[]);
     assert!(normative_docs_2022(&out).is_empty());
-    let codes: Vec<String> = csv_rows(&out, "diagnostics")
+    let codes: Vec<String> = csv_table(&out, "diagnostics")
         .iter()
-        .filter(|d| d[1].ends_with("2022.txt"))
-        .map(|d| d[3].to_string())
+        .filter(|d| d["source_path"].ends_with("2022.txt"))
+        .map(|d| d["code"].clone())
         .collect();
     assert!(codes.contains(&"ambiguous_cells".to_string()), "{codes:?}");
     assert!(!codes.contains(&"split_by_previous_year".to_string()));

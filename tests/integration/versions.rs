@@ -3,34 +3,11 @@
 //! two versions that disagree without a later date are flagged; the next incremental
 //! run, after the version kept is removed, equals a full run.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use crate::util::{gongkai, raw, root, s};
+use crate::util::{csv_table as table, gongkai, raw, root, s};
 
 const SEED: &str = "001_1f7e495e6ab563f2";
-
-/// A table of an output as rows of column → value.
-fn table(out: &Path, name: &str) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(out.join(format!("{name}.csv"))).unwrap();
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
 
 fn ingest(input: &Path, out: &Path) {
     let (code, _, err) = gongkai(&["ingest", s(input), "--out", s(out), "-q"]);
