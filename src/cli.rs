@@ -349,6 +349,7 @@ impl Log {
                     "walker": s.cpu.walker_ns as f64 / 1e9,
                     "workers": s.cpu.workers_ns as f64 / 1e9,
                     "writer": s.cpu.writer_ns as f64 / 1e9,
+                    "helpers": s.cpu.helpers_ns as f64 / 1e9,
                 },
                 "serial_share": s.cpu.serial_share(),
             })),

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::cpu::Helpers;
 use crate::crossref::{merge_parts, Decided, Mark, Split};
 use crate::discover::Shard;
 use crate::incremental::{note_rewrite, state_dir, Recounted, StateReader};
@@ -73,6 +74,7 @@ fn rewrite_part(
     layout: &Layout,
     part: &str,
     decisions: PartDecisions<'_>,
+    helpers: &Helpers,
     findings: impl FnOnce(&mut OutputWriter) -> Result<()>,
 ) -> Result<Rewritten> {
     let mut state = StateReader::open_written(dir, part).map_err(|why| {
@@ -82,7 +84,7 @@ fn rewrite_part(
         )
     })?;
     let preparer = Preparer::new(formats, layout);
-    let mut out = OutputWriter::create(dir, formats, layout)?;
+    let mut out = OutputWriter::create(dir, formats, layout, helpers)?;
     let mut ordinal = 0u32;
     let mut done = Rewritten::default();
     let mut marks = decisions.marks.iter().peekable();
@@ -200,14 +202,15 @@ pub fn rewrite_one(
     layout: &Layout,
     part: &str,
     decided: Decided,
+    helpers: &Helpers,
 ) -> Result<Recounted> {
     let (marks, splits) = (decided.marks().to_vec(), decided.splits().to_vec());
     let decisions = PartDecisions {
         marks: &marks,
         splits: &splits,
     };
-    let done = rewrite_part(dir, formats, layout, part, decisions, |out| {
-        decided.for_each_finding(|_, year, d| out.write_diagnostic(year, d))
+    let done = rewrite_part(dir, formats, layout, part, decisions, helpers, |out| {
+        decided.for_each_finding(helpers, |_, year, d| out.write_diagnostic(year, d))
     })?;
     let facts_file = layout.facts_file(formats).map(|name| dir.join(name));
     let recounted = Recounted {
@@ -316,15 +319,17 @@ pub fn finish_shards(out: &Path) -> Result<Finished> {
         .map(|_| tempfile::tempfile_in(out).map(BufWriter::new))
         .collect::<io::Result<_>>()
         .with_context(|| format!("cannot make temporary files in {}", out.display()))?;
+    let helpers = Helpers::new(rayon::current_num_threads())?;
     let mut findings = 0;
-    decided.for_each_finding(|at, year, d| {
+    decided.for_each_finding(&helpers, |at, year, d| {
         findings += 1;
         let file = &mut spilled[at.part as usize];
         serde_json::to_writer(&mut *file, &(year, d))?;
         file.write_all(b"\n")?;
         Ok(())
     })?;
-    // Each part is written by a thread of its own: parts share nothing but the marks.
+    // Each part is written by a thread of its own: parts share nothing but the marks
+    // and the threads that encode their row groups.
     use rayon::prelude::*;
     let jobs: Vec<(usize, &String, BufWriter<File>)> = parts
         .iter()
@@ -343,13 +348,21 @@ pub fn finish_shards(out: &Path) -> Result<Finished> {
                 part: part.to_string(),
             };
             let decisions = PartDecisions { marks, splits };
-            rewrite_part(out, Formats::PARQUET, &layout, part, decisions, |writer| {
-                for line in BufReader::new(spill).lines() {
-                    let (year, d): (Option<i32>, Diagnostic) = serde_json::from_str(&line?)?;
-                    writer.write_diagnostic(year, d)?;
-                }
-                Ok(())
-            })
+            rewrite_part(
+                out,
+                Formats::PARQUET,
+                &layout,
+                part,
+                decisions,
+                &helpers,
+                |writer| {
+                    for line in BufReader::new(spill).lines() {
+                        let (year, d): (Option<i32>, Diagnostic) = serde_json::from_str(&line?)?;
+                        writer.write_diagnostic(year, d)?;
+                    }
+                    Ok(())
+                },
+            )
             .with_context(|| format!("cannot write part {part} of {}", out.display()))?;
             Ok(())
         })

@@ -21,6 +21,7 @@
 //! before it (a test holds it so), and the README's module map is this list.
 
 // Shared vocabulary and types.
+pub mod cpu;
 pub mod text;
 pub mod categories;
 pub mod prose;

@@ -19,6 +19,7 @@ use anyhow::{Context, Result};
 
 use crate::commit::Staging;
 use crate::config::Settings;
+use crate::cpu::{thread_cpu_ns, Helpers};
 use crate::crossref::{CrossIndex, Decided, ReportSummary};
 use crate::decode::DecodeOptions;
 use crate::discover::{first_missing, walk, Found};
@@ -88,38 +89,20 @@ pub struct CpuTime {
     /// The thread that writes the rows in walk order, then runs the checks across reports
     /// (and writes the output again where they changed reports).
     pub writer_ns: u64,
+    /// The helper threads: encoding Parquet row groups and running the checks across
+    /// reports, in parallel.
+    pub helpers_ns: u64,
 }
 
 impl CpuTime {
     /// The walker's and the writer's share of the run's CPU time (0 where unknown).
     pub fn serial_share(&self) -> f64 {
-        let all = self.walker_ns + self.workers_ns + self.writer_ns;
+        let all = self.walker_ns + self.workers_ns + self.writer_ns + self.helpers_ns;
         if all == 0 {
             return 0.0;
         }
         (self.walker_ns + self.writer_ns) as f64 / all as f64
     }
-}
-
-/// The CPU time the calling thread has used so far.
-#[cfg(target_os = "linux")]
-fn thread_cpu_ns() -> u64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    let read = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    if read != 0 {
-        return 0;
-    }
-    (now.tv_sec as u64) * 1_000_000_000 + now.tv_nsec as u64
-}
-
-/// The CPU time the calling thread has used so far (unknown here).
-#[cfg(not(target_os = "linux"))]
-fn thread_cpu_ns() -> u64 {
-    0
 }
 
 /// Files in flight per thread (taken but not yet written): enough to keep the workers
@@ -208,8 +191,11 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     let _lock = OutputLock::acquire(&settings.out, &settings.layout)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
+        .thread_name(|i| format!("gongkai-worker-{i}"))
         .build()
         .context("cannot start worker threads")?;
+    let helpers =
+        Helpers::new(pool.current_num_threads()).context("cannot start helper threads")?;
     let part = settings.part();
     let meta = state_meta(settings);
     let mut summary = Summary::default();
@@ -235,9 +221,20 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         std::sync::mpsc::sync_channel::<Vec<(u64, Result<Done>)>>(window.div_ceil(HANDOFF_FILES));
     let (credits, credit) = credits(window.div_ceil(HANDOFF_FILES));
     let (walked, written) = std::thread::scope(|scope| {
-        let (part, meta) = (&part, &meta);
-        let writer = scope
-            .spawn(move || write_in_order(settings, part, meta, done_receiver, credits, progress));
+        let (part, meta, helpers) = (&part, &meta, &helpers);
+        // Named, as the pool's threads are, so that a profile tells them apart.
+        let writer = std::thread::Builder::new()
+            .name("gongkai-writer".to_string())
+            .spawn_scoped(scope, move || {
+                write_in_order(
+                    settings,
+                    (part, meta, helpers),
+                    done_receiver,
+                    credits,
+                    progress,
+                )
+            })
+            .context("cannot start the writer thread")?;
         let walked = read_all(
             settings,
             &pool,
@@ -249,8 +246,8 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the writer thread panicked")));
-        (walked, written)
-    });
+        anyhow::Ok((walked, written))
+    })?;
     let writing = || format!("cannot write the output to {}", settings.out.display());
     // A write error explains a failed send, so it is reported first.
     let (writers, tally, across) = written.with_context(writing)?;
@@ -274,7 +271,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     // A shard may hold no file of a small corpus: it writes nothing and clears its parts.
     let (out, state, staging) = match writers {
         Some(w) => w,
-        None => open_writers(settings, &part, &meta).with_context(writing)?,
+        None => open_writers(settings, (&part, &meta, &helpers)).with_context(writing)?,
     };
     out.finish().with_context(writing)?;
     let facts_file = settings
@@ -292,6 +289,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                 &settings.layout,
                 &part,
                 decided,
+                &helpers,
             )
             .with_context(writing)?;
             // The summary counts what the output holds: not other versions' facts, and
@@ -311,6 +309,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         }
     }
     staging.commit().with_context(writing)?;
+    summary.cpu.helpers_ns = helpers.cpu_ns();
     Ok(summary)
 }
 
@@ -542,8 +541,7 @@ fn work_through<J, R>(
 /// the counts of what was written.
 fn write_in_order(
     settings: &Settings,
-    part: &str,
-    meta: &Meta,
+    opening: Opening<'_>,
     done: Receiver<Vec<(u64, Result<Done>)>>,
     credits: SyncSender<()>,
     progress: &(dyn Fn(usize) + Sync),
@@ -560,7 +558,7 @@ fn write_in_order(
         while let Some(result) = waiting.remove(&next) {
             let (out, state, staging) = match writers.as_mut() {
                 Some(w) => w,
-                None => writers.insert(open_writers(settings, part, meta)?),
+                None => writers.insert(open_writers(settings, opening)?),
             };
             let cross = match cross.as_mut() {
                 Some(index) => index,
@@ -600,7 +598,7 @@ fn write_in_order(
         (Some((out, ..)), Some(cross)) => {
             let decided = cross.decide()?;
             if decided.changes_nothing() {
-                decided.for_each_finding(|_, year, d| out.write_diagnostic(year, d))?;
+                decided.for_each_finding(opening.2, |_, year, d| out.write_diagnostic(year, d))?;
                 Across::Written
             } else {
                 Across::Rewrite(decided)
@@ -627,12 +625,16 @@ enum Across {
 /// The table writers, the state writer, and the folder they write into.
 type Writers = (OutputWriter, StateWriter, Staging);
 
-fn open_writers(settings: &Settings, part: &str, meta: &Meta) -> Result<Writers> {
+/// What opening the writers takes besides the settings: the part's name, the state's
+/// meta, and the threads that encode Parquet row groups.
+type Opening<'a> = (&'a str, &'a Meta, &'a Helpers);
+
+fn open_writers(settings: &Settings, (part, meta, helpers): Opening<'_>) -> Result<Writers> {
     // Shards share the folder with other processes: they cannot swap it whole.
     let swap = settings.shard.count == 1;
     let staging = Staging::begin(&settings.out, &settings.layout, part, swap)?;
     Ok((
-        OutputWriter::create(staging.dir(), settings.formats, &settings.layout)?,
+        OutputWriter::create(staging.dir(), settings.formats, &settings.layout, helpers)?,
         StateWriter::create(staging.dir(), part, meta.clone())?,
         staging,
     ))

@@ -26,6 +26,7 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::categories::{Breakdown, Category, APPLICANT_COLUMNS};
+use crate::cpu::Helpers;
 use crate::model::{Diagnostic, DocResult, Severity, Status, Template};
 use crate::text::{fnv1a, mix};
 
@@ -141,10 +142,27 @@ impl ReportSummary {
     }
 }
 
-/// Reads `buf.len()` bytes at `offset` (a seek and a read: the file is the index's own).
-fn read_at(mut file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(buf)
+/// Reads `buf.len()` bytes at `offset`, leaving the file's position alone: threads read
+/// one file at once.
+#[cfg(unix)]
+fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Reads `buf.len()` bytes at `offset`, each read at its own offset: threads read one
+/// file at once.
+#[cfg(windows)]
+fn read_at(file: &File, mut offset: u64, mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Flushes a temporary file's buffer and hands the file back for reading.
@@ -324,9 +342,10 @@ impl CrossIndex {
     #[cfg(test)]
     fn findings(self) -> Vec<(Option<i32>, Diagnostic)> {
         let mut all = Vec::new();
+        let helpers = Helpers::new(2).expect("starting two threads");
         self.decide()
             .expect("reading a temporary file")
-            .for_each_finding(|_, year, d| {
+            .for_each_finding(&helpers, |_, year, d| {
                 all.push((year, d));
                 Ok(())
             })
@@ -421,8 +440,37 @@ impl Decided {
     /// not held at once.
     pub fn for_each_finding(
         self,
+        helpers: &Helpers,
         mut emit: impl FnMut(RowsAt, Option<i32>, Diagnostic) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
+        // Each report's findings are its own: they are made on the helper threads, a
+        // window of reports at a time (so that few are held), and handed out in order.
+        const REPORTS_PER_TASK: u32 = 256;
+        let reports = self.records.len() as u32;
+        let tasks: Vec<u32> = (0..reports).step_by(REPORTS_PER_TASK as usize).collect();
+        for window in tasks.chunks(4 * helpers.threads()) {
+            let made = helpers.map(window, |&first| {
+                let mut found = Vec::new();
+                for i in first..reports.min(first + REPORTS_PER_TASK) {
+                    self.findings_of(i, &mut found)?;
+                }
+                io::Result::Ok(found)
+            });
+            for found in made {
+                for (at, year, d) in found? {
+                    emit(at, year, d)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the findings of report `i` to `found`.
+    fn findings_of(
+        &self,
+        i: u32,
+        found: &mut Vec<(RowsAt, Option<i32>, Diagnostic)>,
+    ) -> io::Result<()> {
         let Decided {
             records,
             previous,
@@ -432,38 +480,34 @@ impl Decided {
             ..
         } = self;
         let kept = |i: u32| versions.canonical_of[i as usize].is_none();
-        let mut found: Vec<Diagnostic> = Vec::new();
-        for i in 0..records.len() as u32 {
-            let r = records.get(i)?;
-            if let Some(group) = versions.group_of(i) {
-                let members = group
-                    .reports
-                    .iter()
-                    .map(|&m| records.get(m))
-                    .collect::<io::Result<Vec<_>>>()?;
-                let me = group
-                    .reports
-                    .iter()
-                    .position(|&m| m == i)
-                    .expect("a member");
-                found.extend(versions::findings_for(me, &members, &group.canonical));
-            }
-            if kept(i) {
-                if let Some(p) = previous[i as usize] {
-                    compare_years(&r, &records.get(p)?, &mut found);
-                }
-                for near in nearest[i as usize].iter().flatten() {
-                    if kept(near.other) {
-                        near_duplicate(&r, near, &records.get(near.other)?, &mut found);
-                    }
-                }
-                other_agencies_named_in(&r, &places, &records, &mut found)?;
-            }
-            let at = r.rows_at();
-            for d in found.drain(..) {
-                emit(at, Some(r.year), d)?;
-            }
+        let mut made: Vec<Diagnostic> = Vec::new();
+        let r = records.get(i)?;
+        if let Some(group) = versions.group_of(i) {
+            let members = group
+                .reports
+                .iter()
+                .map(|&m| records.get(m))
+                .collect::<io::Result<Vec<_>>>()?;
+            let me = group
+                .reports
+                .iter()
+                .position(|&m| m == i)
+                .expect("a member");
+            made.extend(versions::findings_for(me, &members, &group.canonical));
         }
+        if kept(i) {
+            if let Some(p) = previous[i as usize] {
+                compare_years(&r, &records.get(p)?, &mut made);
+            }
+            for near in nearest[i as usize].iter().flatten() {
+                if kept(near.other) {
+                    near_duplicate(&r, near, &records.get(near.other)?, &mut made);
+                }
+            }
+            other_agencies_named_in(&r, places, records, &mut made)?;
+        }
+        let at = r.rows_at();
+        found.extend(made.into_iter().map(|d| (at, Some(r.year), d)));
         Ok(())
     }
 }

@@ -1,8 +1,9 @@
 //! write: results → `facts`, `reports` and `diagnostics` as Parquet and CSV.
 //!
-//! Rows stream into the writers in input order, in batches of [`BATCH_ROWS`]; Parquet row
-//! groups are flushed when they reach [`ROW_GROUP_ROWS`] rows ([`WIDE_ROW_GROUP_ROWS`] for
-//! the long rows of `reports` and `diagnostics`), so memory does not grow with the corpus. Every file is
+//! Rows stream into the writers in input order. Parquet rows gather into row groups of
+//! [`ROW_GROUP_ROWS`] rows ([`WIDE_ROW_GROUP_ROWS`] for the long rows of `reports` and
+//! `diagnostics`), each encoded on a helper thread ([`Helpers`]) while the next one gathers,
+//! so the writer thread only appends, and memory does not grow with the corpus. Every file is
 //! written under a temporary name in the output folder and renamed into place only when
 //! the whole run has succeeded: a killed run leaves the previous output untouched and
 //! never a half-written file.
@@ -15,19 +16,21 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use arrow_array::{Int32Array, RecordBatch};
 use arrow_schema::{DataType, SchemaRef};
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
+use crate::cpu::Helpers;
 use crate::model::{Diagnostic, DocResult};
 
+mod encode;
 mod layout;
 mod lock;
 mod rows;
 mod schema;
 
+use encode::ParquetFile;
 use layout::{partition_dir, without_year, without_year_schema};
 pub use layout::{Layout, Table};
 pub use lock::OutputLock;
@@ -39,20 +42,13 @@ pub use schema::{
 use schema::{diagnostics_batch, facts_batch, reports_batch, strings};
 
 /// Most rows per Parquet row group of `facts` (short rows). Large groups suit analytical
-/// readers, and the writer keeps some metadata per group until the footer: fewer groups,
-/// less memory on large corpora.
-pub const ROW_GROUP_ROWS: usize = 262_144;
+/// readers, and the writer keeps some metadata per group until the footer; but each group
+/// being encoded is held whole in memory (`encode`). DuckDB's own groups are 122,880 rows.
+pub const ROW_GROUP_ROWS: usize = 131_072;
 /// Most rows per Parquet row group of `reports` and `diagnostics`, whose rows are long
 /// (titles, messages): an open row group is held in memory until it closes, so these
 /// close sooner and memory stays flat however large the corpus.
 pub const WIDE_ROW_GROUP_ROWS: usize = 16_384;
-/// Rows handed to the Parquet writer at a time (in batches made by the workers).
-pub const BATCH_ROWS: usize = 4096;
-
-/// Most reports' batches waiting for a Parquet write: a `reports` batch is one row, and
-/// thousands of tiny batches cost more to hold and to join than to write.
-pub const BATCH_REPORTS: usize = 64;
-
 /// Version of the output schema, stamped into Parquet metadata; bump on any change.
 pub const SCHEMA_VERSION: &str = "4";
 
@@ -79,7 +75,11 @@ pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// Writes the two vocabulary tables ([`Table::VOCABULARY`]) into `dir` under
 /// temporary names, so that an output read anywhere carries the words of its codes;
 /// returns the renames that put them in place.
-fn write_vocabulary(dir: &Path, formats: Formats) -> Result<Vec<(PathBuf, PathBuf)>> {
+fn write_vocabulary(
+    dir: &Path,
+    formats: Formats,
+    helpers: &Helpers,
+) -> Result<Vec<(PathBuf, PathBuf)>> {
     let entries = crate::categories::category_entries();
     let categories = RecordBatch::try_new(
         categories_schema(),
@@ -105,8 +105,14 @@ fn write_vocabulary(dir: &Path, formats: Formats) -> Result<Vec<(PathBuf, PathBu
     )?;
     let mut renames = Vec::new();
     for (table, batch) in Table::VOCABULARY.into_iter().zip([categories, breakdowns]) {
-        let mut sink =
-            TableSink::create(dir, table.name(), batch.schema(), formats, ROW_GROUP_ROWS)?;
+        let mut sink = TableSink::create(
+            dir,
+            table.name(),
+            batch.schema(),
+            formats,
+            ROW_GROUP_ROWS,
+            helpers,
+        )?;
         sink.push_csv(&rows::batch_lines(&batch))?;
         sink.push_batch(batch)?;
         renames.extend(sink.finish()?);
@@ -114,15 +120,11 @@ fn write_vocabulary(dir: &Path, formats: Formats) -> Result<Vec<(PathBuf, PathBu
     Ok(renames)
 }
 
-/// One output table: a Parquet and/or CSV file under temporary names, with the batches
-/// waiting for the next Parquet write.
+/// One output table: a Parquet and/or CSV file under temporary names.
 struct TableSink {
     /// The output path without its extension, for messages.
     name: PathBuf,
-    schema: SchemaRef,
-    buffer: Vec<RecordBatch>,
-    buffered_rows: usize,
-    parquet: Option<ArrowWriter<BufWriter<File>>>,
+    parquet: Option<ParquetFile>,
     /// The CSV file; its lines come rendered ([`CsvRows`]).
     csv: Option<BufWriter<File>>,
     temps: Vec<(PathBuf, PathBuf)>,
@@ -135,6 +137,7 @@ impl TableSink {
         schema: SchemaRef,
         formats: Formats,
         group_rows: usize,
+        helpers: &Helpers,
     ) -> Result<Self> {
         let mut temps = Vec::new();
         let mut open = |ext: &str| -> Result<File> {
@@ -177,10 +180,12 @@ impl TableSink {
                     ),
                 ]))
                 .build();
-            Some(ArrowWriter::try_new(
+            Some(ParquetFile::new(
                 BufWriter::new(open("parquet")?),
                 schema.clone(),
-                Some(props),
+                props,
+                group_rows,
+                helpers.clone(),
             )?)
         } else {
             None
@@ -198,9 +203,6 @@ impl TableSink {
         };
         Ok(TableSink {
             name: dir.join(name),
-            schema,
-            buffer: Vec::new(),
-            buffered_rows: 0,
             parquet,
             csv,
             temps,
@@ -218,36 +220,19 @@ impl TableSink {
 
     /// Appends rows to the Parquet file (their CSV lines come through [`Self::push_csv`]).
     fn push_batch(&mut self, batch: RecordBatch) -> Result<()> {
-        if self.parquet.is_some() && batch.num_rows() > 0 {
-            self.buffered_rows += batch.num_rows();
-            self.buffer.push(batch);
-            if self.buffered_rows >= BATCH_ROWS || self.buffer.len() >= BATCH_REPORTS {
-                self.flush()?;
-            }
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        if let Some(w) = &mut self.parquet {
-            if !self.buffer.is_empty() {
-                // One write of many reports' rows: the Parquet writer's cost is per call.
-                let batch = arrow_select::concat::concat_batches(&self.schema, &self.buffer)?;
-                w.write(&batch)
-                    .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
-                self.buffer.clear();
-                self.buffered_rows = 0;
-            }
+        if let Some(parquet) = &mut self.parquet {
+            parquet
+                .push(batch)
+                .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
         }
         Ok(())
     }
 
     /// Finishes the files (still under temporary names) and returns the renames to do.
     fn finish(mut self) -> Result<Vec<(PathBuf, PathBuf)>> {
-        self.flush()?;
-        if let Some(w) = self.parquet.take() {
-            let inner = w
-                .into_inner()
+        if let Some(parquet) = self.parquet.take() {
+            let inner = parquet
+                .finish()
                 .with_context(|| format!("cannot finish {}.parquet", self.name.display()))?;
             sync_buffered(inner)
                 .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
@@ -334,6 +319,7 @@ fn open_tables(
     name_of: &dyn Fn(&str) -> String,
     formats: Formats,
     partitioned: bool,
+    helpers: &Helpers,
 ) -> Result<Tables> {
     let (facts, reports) = if partitioned {
         (
@@ -350,6 +336,7 @@ fn open_tables(
             schema,
             formats,
             group_rows,
+            helpers,
         )
     };
     Ok(Tables {
@@ -396,19 +383,27 @@ pub struct OutputWriter {
     dir: PathBuf,
     formats: Formats,
     layout: Layout,
+    helpers: Helpers,
     /// One entry for [`Layout::Single`]; one per year met for [`Layout::ByYear`].
     partitions: std::collections::BTreeMap<Option<i32>, Tables>,
 }
 
 impl OutputWriter {
     /// Creates the output folder; files are opened (under temporary names) as needed.
-    pub fn create(dir: &Path, formats: Formats, layout: &Layout) -> Result<Self> {
+    /// Their Parquet row groups are encoded on the `helpers`' threads.
+    pub fn create(
+        dir: &Path,
+        formats: Formats,
+        layout: &Layout,
+        helpers: &Helpers,
+    ) -> Result<Self> {
         fs::create_dir_all(dir)
             .with_context(|| format!("cannot create output folder {}", dir.display()))?;
         let mut writer = OutputWriter {
             dir: dir.to_path_buf(),
             formats,
             layout: layout.clone(),
+            helpers: helpers.clone(),
             partitions: Default::default(),
         };
         if *layout == Layout::Single {
@@ -431,6 +426,7 @@ impl OutputWriter {
                     &|table| table.to_string(),
                     self.formats,
                     false,
+                    &self.helpers,
                 )?,
                 Layout::ByYear { part } => {
                     let partition = |table: &str| -> Result<PathBuf> {
@@ -439,7 +435,13 @@ impl OutputWriter {
                             .with_context(|| format!("cannot create {}", d.display()))?;
                         Ok(d)
                     };
-                    open_tables(&partition, &|_| part.clone(), Formats::PARQUET, true)?
+                    open_tables(
+                        &partition,
+                        &|_| part.clone(),
+                        Formats::PARQUET,
+                        true,
+                        &self.helpers,
+                    )?
                 }
             };
             self.partitions.insert(key, tables);
@@ -479,7 +481,11 @@ impl OutputWriter {
             Layout::Single => self.formats,
             Layout::ByYear { .. } => Formats::PARQUET,
         };
-        renames.extend(write_vocabulary(&self.dir, vocabulary_formats)?);
+        renames.extend(write_vocabulary(
+            &self.dir,
+            vocabulary_formats,
+            &self.helpers,
+        )?);
         for (temp, final_path) in &renames {
             fs::rename(temp, final_path)
                 .with_context(|| format!("cannot move {} into place", final_path.display()))?;

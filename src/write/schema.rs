@@ -6,8 +6,8 @@ use std::sync::{Arc, LazyLock};
 
 use anyhow::Result;
 use arrow_array::{
-    ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    builder::StringBuilder, ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array,
+    RecordBatch, TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
@@ -176,12 +176,22 @@ pub fn breakdowns_schema() -> SchemaRef {
     ))
 }
 
-pub(super) fn strings<'a>(it: impl Iterator<Item = &'a str>) -> ArrayRef {
-    Arc::new(StringArray::from_iter_values(it))
+/// A string column, its buffers allocated to the exact size: a report's rows wait in
+/// memory until their row group is encoded, and a growing buffer can be half empty.
+pub(super) fn strings<'a>(it: impl Iterator<Item = &'a str> + Clone) -> ArrayRef {
+    opt_strings(it.map(Some))
 }
 
-pub(super) fn opt_strings<'a>(it: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
-    Arc::new(StringArray::from_iter(it))
+/// A string column with nulls, its buffers allocated to the exact size ([`strings`]).
+pub(super) fn opt_strings<'a>(it: impl Iterator<Item = Option<&'a str>> + Clone) -> ArrayRef {
+    let (rows, bytes) = it.clone().fold((0, 0), |(rows, bytes), s| {
+        (rows + 1, bytes + s.map_or(0, str::len))
+    });
+    let mut column = StringBuilder::with_capacity(rows, bytes);
+    for s in it {
+        column.append_option(s);
+    }
+    Arc::new(column.finish())
 }
 
 pub(super) fn facts_batch(rows: &[Fact]) -> Result<RecordBatch> {

@@ -1,0 +1,327 @@
+//! Parquet row groups encoded on a pool of threads, so that the one writer thread only
+//! gathers rows in order and appends finished column chunks.
+//!
+//! A row group's rows are fixed by the order of the rows alone (every group but the last
+//! holds exactly its table's row group size), and each group is encoded by one task from
+//! those rows, so the file is the same byte for byte whatever the number of threads or
+//! the order the tasks finish in.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::BufWriter;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory};
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+
+use crate::cpu::Helpers;
+
+/// Rows given to the column writers at a time.
+const ENCODE_ROWS: usize = 8192;
+/// A batch of fewer rows than this is short: see [`ParquetFile::gather`].
+const SHORT_ROWS: usize = 16;
+/// Short batches joined into one at a time.
+const SHORT_BATCHES: usize = 64;
+
+/// Encodes one row group on a helper thread; its column chunks come through the receiver.
+fn spawn_encode(
+    helpers: &Helpers,
+    factory: Arc<ArrowRowGroupWriterFactory>,
+    index: usize,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> Receiver<Result<Vec<ArrowColumnChunk>>> {
+    let (send, receive) = std::sync::mpsc::sync_channel(1);
+    helpers.spawn(move || {
+        let encoded = catch_unwind(AssertUnwindSafe(|| {
+            encode_group(&factory, index, &schema, batches)
+        }))
+        .unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "gongkai failed while encoding a Parquet row group; please report it"
+            ))
+        });
+        // The file may have been dropped on an error elsewhere: nobody waits.
+        let _ = send.send(encoded);
+    });
+    receive
+}
+
+/// Encodes the rows of one row group (`index`: its place in the file) into column chunks.
+/// The rows are consumed as they are encoded, so that memory falls as the work goes on.
+fn encode_group(
+    factory: &ArrowRowGroupWriterFactory,
+    index: usize,
+    schema: &SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> Result<Vec<ArrowColumnChunk>> {
+    let mut writers = factory.create_column_writers(index)?;
+    let mut batches = batches.into_iter().peekable();
+    while batches.peek().is_some() {
+        // Many reports' rows at a time: the column writers' cost is per call.
+        let mut rows = 0;
+        let mut chunk = Vec::new();
+        while let Some(batch) = batches.next_if(|_| rows < ENCODE_ROWS) {
+            rows += batch.num_rows();
+            chunk.push(batch);
+        }
+        let chunk = arrow_select::concat::concat_batches(schema, &chunk)?;
+        let mut next_writer = writers.iter_mut();
+        for (field, column) in schema.fields().iter().zip(chunk.columns()) {
+            for leaf in compute_leaves(field, column)? {
+                next_writer
+                    .next()
+                    .context("more Parquet leaf columns than column writers")?
+                    .write(&leaf)?;
+            }
+        }
+    }
+    writers
+        .into_iter()
+        .map(|w| w.close().map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// A Parquet file written from rows in order: rows gather into row groups of
+/// `group_rows`, each encoded on a helper thread, and appended in order.
+pub(super) struct ParquetFile {
+    file: SerializedFileWriter<BufWriter<File>>,
+    factory: Arc<ArrowRowGroupWriterFactory>,
+    schema: SchemaRef,
+    group_rows: usize,
+    /// The rows of the next row group, as they came (short batches joined).
+    gathering: Vec<RecordBatch>,
+    gathered_rows: usize,
+    /// How many of the last batches of `gathering` are short ones not yet joined.
+    short: usize,
+    /// Row groups given to the helpers, oldest first.
+    encoding: VecDeque<Receiver<Result<Vec<ArrowColumnChunk>>>>,
+    /// Row groups given to the helpers so far.
+    groups: usize,
+    helpers: Helpers,
+}
+
+impl ParquetFile {
+    /// A file written into `file`, with the schema and writer properties given.
+    pub(super) fn new(
+        file: BufWriter<File>,
+        schema: SchemaRef,
+        props: WriterProperties,
+        group_rows: usize,
+        helpers: Helpers,
+    ) -> Result<ParquetFile> {
+        // The Arrow writer makes the file's Parquet schema and stamps the Arrow schema
+        // into its metadata, as readers expect; its parts then encode groups apart.
+        let (file, factory) =
+            ArrowWriter::try_new(file, schema.clone(), Some(props))?.into_serialized_writer()?;
+        Ok(ParquetFile {
+            file,
+            factory: Arc::new(factory),
+            schema,
+            group_rows: group_rows.max(1),
+            gathering: Vec::new(),
+            gathered_rows: 0,
+            short: 0,
+            encoding: VecDeque::new(),
+            groups: 0,
+            helpers,
+        })
+    }
+
+    /// Appends rows (the next ones of the file).
+    pub(super) fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        let mut rest = Some(batch);
+        while let Some(batch) = rest.take() {
+            let (rows, room) = (batch.num_rows(), self.group_rows - self.gathered_rows);
+            let head = if rows > room {
+                rest = Some(batch.slice(room, rows - room));
+                batch.slice(0, room)
+            } else {
+                batch
+            };
+            self.gathered_rows += head.num_rows();
+            self.gather(head)?;
+            if self.gathered_rows == self.group_rows {
+                self.seal()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps rows for the next row group. A batch of a few rows (a report's one row of
+    /// `reports`) holds an allocation per column, far more than its values: every
+    /// [`SHORT_BATCHES`] of them are joined into one as they come.
+    fn gather(&mut self, batch: RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        if batch.num_rows() >= SHORT_ROWS {
+            self.short = 0;
+            self.gathering.push(batch);
+            return Ok(());
+        }
+        self.gathering.push(batch);
+        self.short += 1;
+        if self.short == SHORT_BATCHES {
+            let from = self.gathering.len() - SHORT_BATCHES;
+            let joined =
+                arrow_select::concat::concat_batches(&self.schema, &self.gathering[from..])?;
+            self.gathering.truncate(from);
+            self.gathering.push(joined);
+            self.short = 0;
+        }
+        Ok(())
+    }
+
+    /// Gives the gathered rows to the helpers as the next row group, and appends what
+    /// is encoded, waiting only when too many groups are in flight.
+    fn seal(&mut self) -> Result<()> {
+        if self.gathered_rows == 0 {
+            return Ok(());
+        }
+        let batches = std::mem::take(&mut self.gathering);
+        self.gathered_rows = 0;
+        self.short = 0;
+        self.encoding.push_back(spawn_encode(
+            &self.helpers,
+            Arc::clone(&self.factory),
+            self.groups,
+            self.schema.clone(),
+            batches,
+        ));
+        self.groups += 1;
+        // One group per thread in flight keeps them busy; each is held whole in memory
+        // until it is encoded.
+        self.append_encoded(self.helpers.threads())
+    }
+
+    /// Appends the oldest encoded row groups in order: those that are done, and then,
+    /// waiting for them, as many as leave at most `keep` in flight.
+    fn append_encoded(&mut self, keep: usize) -> Result<()> {
+        while let Some(oldest) = self.encoding.front() {
+            let chunks = if self.encoding.len() > keep {
+                oldest.recv().ok()
+            } else {
+                match oldest.try_recv() {
+                    Ok(chunks) => Some(chunks),
+                    Err(TryRecvError::Empty) => return Ok(()),
+                    Err(TryRecvError::Disconnected) => None,
+                }
+            };
+            let chunks = chunks.context("a Parquet encoding thread stopped")??;
+            self.encoding.pop_front();
+            let mut group = self.file.next_row_group()?;
+            for chunk in chunks {
+                chunk.append_to_row_group(&mut group)?;
+            }
+            group.close()?;
+        }
+        Ok(())
+    }
+
+    /// Encodes the last rows, appends every group and the footer; returns the file.
+    pub(super) fn finish(mut self) -> Result<BufWriter<File>> {
+        self.seal()?;
+        self.append_encoded(0)?;
+        Ok(self.file.into_inner()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Int32Array, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    /// Batches of 0 to 40 rows (many short ones, some crossing a row group's end).
+    fn batches(schema: &SchemaRef) -> Vec<RecordBatch> {
+        let mut next = 0i32;
+        (0..300usize)
+            .map(|i| {
+                let rows = if i % 7 == 0 { 40 } else { i % 3 };
+                let values: Vec<i32> = (next..next + rows as i32).collect();
+                next += rows as i32;
+                RecordBatch::try_new(
+                    schema.clone(),
+                    vec![
+                        Arc::new(Int32Array::from(values.clone())),
+                        Arc::new(StringArray::from_iter_values(
+                            values.iter().map(|v| format!("行{v}")),
+                        )),
+                    ],
+                )
+                .unwrap()
+            })
+            .collect()
+    }
+
+    fn written(threads: usize, schema: &SchemaRef, group_rows: usize) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut file = ParquetFile::new(
+            BufWriter::new(File::create(&path).unwrap()),
+            schema.clone(),
+            WriterProperties::builder().build(),
+            group_rows,
+            Helpers::new(threads).unwrap(),
+        )
+        .unwrap();
+        for batch in batches(schema) {
+            file.push(batch).unwrap();
+        }
+        drop(file.finish().unwrap());
+        std::fs::read(&path).unwrap()
+    }
+
+    #[test]
+    fn row_groups_encoded_on_any_number_of_threads_give_the_same_file_and_rows() {
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int32, false),
+            Field::new("label", DataType::Utf8, false),
+        ]));
+        let expected: Vec<i32> =
+            (0..batches(&schema).iter().map(|b| b.num_rows()).sum::<usize>() as i32).collect();
+        let one = written(1, &schema, 97);
+        assert_eq!(one, written(4, &schema, 97), "1 and 4 threads");
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &one).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let groups: Vec<i64> = reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        let rows = expected.len() as i64;
+        assert_eq!(groups.len() as i64, (rows + 96) / 97);
+        assert!(groups[..groups.len() - 1].iter().all(|&g| g == 97));
+        assert_eq!(groups.iter().sum::<i64>(), rows);
+        let mut read = Vec::new();
+        for batch in reader.build().unwrap() {
+            let batch = batch.unwrap();
+            let n = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .unwrap();
+            let label = batch
+                .column(1)
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap();
+            for i in 0..batch.num_rows() {
+                assert_eq!(label.value(i), format!("行{}", n.value(i)));
+                read.push(n.value(i));
+            }
+        }
+        assert_eq!(read, expected);
+    }
+}
