@@ -96,3 +96,47 @@ impl Helpers {
         })
     }
 }
+
+/// Jobs given to the [`Helpers`], whose results are taken in the order the jobs were
+/// given, whatever order they finish in.
+pub struct InOrder<T> {
+    pending: std::collections::VecDeque<std::sync::mpsc::Receiver<T>>,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            pending: Default::default(),
+        }
+    }
+}
+
+impl<T: Send + 'static> InOrder<T> {
+    /// Gives `job` to the helpers. `job` must not panic (see [`Helpers::spawn`]).
+    pub fn spawn(&mut self, helpers: &Helpers, job: impl FnOnce() -> T + Send + 'static) {
+        let (send, receive) = std::sync::mpsc::sync_channel(1);
+        helpers.spawn(move || {
+            // The taker may have stopped on an error elsewhere: nobody waits.
+            let _ = send.send(job());
+        });
+        self.pending.push_back(receive);
+    }
+
+    /// The oldest job's result if it is done, or, while more than `keep` jobs are not
+    /// taken, once it is done; `None` when there is none to take. An error only if a
+    /// helper thread stopped without a result.
+    pub fn next(&mut self, keep: usize) -> Option<std::io::Result<T>> {
+        let oldest = self.pending.front()?;
+        let result = if self.pending.len() > keep {
+            oldest.recv().ok()
+        } else {
+            match oldest.try_recv() {
+                Ok(result) => Some(result),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        self.pending.pop_front();
+        Some(result.ok_or_else(|| std::io::Error::other("a helper thread stopped")))
+    }
+}

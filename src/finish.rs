@@ -308,8 +308,9 @@ pub fn finish_shards(out: &Path) -> Result<Finished> {
     let index = merge_parts(&files, out)
         .with_context(|| format!("cannot read the shards' summaries in {}", out.display()))?;
     let reports = index.reports();
+    let helpers = Helpers::new(rayon::current_num_threads())?;
     let decided = index
-        .decide()
+        .decide(&helpers)
         .context("cannot compare the shards' reports")?;
     let (marks, splits) = (decided.marks().to_vec(), decided.splits().to_vec());
     // The findings, by part: they come in the order of all reports, and each part is
@@ -319,7 +320,6 @@ pub fn finish_shards(out: &Path) -> Result<Finished> {
         .map(|_| tempfile::tempfile_in(out).map(BufWriter::new))
         .collect::<io::Result<_>>()
         .with_context(|| format!("cannot make temporary files in {}", out.display()))?;
-    let helpers = Helpers::new(rayon::current_num_threads())?;
     let mut findings = 0;
     decided.for_each_finding(&helpers, |at, year, d| {
         findings += 1;

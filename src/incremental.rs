@@ -24,6 +24,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use serde::{Deserialize, Serialize};
 
 use crate::categories::{Breakdown, Category, Section};
+use crate::cpu::{Helpers, InOrder};
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status, Template, Unit};
 use crate::prose::ProseTraces;
 use crate::readback::{file_batches, Rows};
@@ -187,20 +188,50 @@ pub fn state_dir(out: &Path, part: &str) -> PathBuf {
     out.join(".gongkai").join(part)
 }
 
-type ZWriter = zstd::stream::write::Encoder<'static, BufWriter<File>>;
-
 /// zstd level of the state: it is read back once, by the next run; speed matters more
 /// than size. A negative level stores literals without Huffman coding: less work for a
 /// state a little larger, still small beside the output. Any level reads back.
 const STATE_LEVEL: i32 = -1;
 
-/// One report's rows as the state keeps them: each table's CSV lines as one zstd frame.
-/// Compressed by the worker that read the report, so the writer thread only appends;
-/// a state table is a series of frames, which a zstd stream reader reads as one.
+/// One report as the state keeps it: its manifest entry and each table's CSV lines, each
+/// as one zstd frame. Made by the worker that read the report, so the writer thread only
+/// appends; a state file is a series of frames, which a zstd stream reader reads as one.
 #[derive(Debug, Clone, Default)]
 pub struct StateRows {
+    /// The manifest entry's CSV line (compressed with many others' ([`Frames`]): entries
+    /// are alike, and a frame each would be four times as large).
+    entry: Vec<u8>,
     /// `reports`, `facts` and `diagnostics` frames (empty for no lines).
     frames: [Vec<u8>; 3],
+}
+
+/// The manifest's CSV line of `entry` (`header`: with the header line before it).
+fn manifest_lines(entry: &Entry, header: bool) -> Result<Vec<u8>> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(header)
+        .from_writer(Vec::new());
+    csv.serialize(entry)?;
+    csv.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write a manifest line: {}", e.error()))
+}
+
+/// The manifest's header line.
+fn manifest_header() -> Result<Vec<u8>> {
+    let any = Entry {
+        root: 0,
+        path: String::new(),
+        size: 0,
+        mtime_ns: 0,
+        report_id: String::new(),
+        status: Status::Ok,
+        facts: 0,
+        diagnostics: 0,
+        traces: String::new(),
+        splits: String::new(),
+    };
+    let both = manifest_lines(&any, true)?;
+    let line = manifest_lines(&any, false)?;
+    Ok(both[..both.len() - line.len()].to_vec())
 }
 
 thread_local! {
@@ -226,12 +257,13 @@ fn frame(data: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 impl StateRows {
-    /// Compresses a report's CSV lines; its facts only with `keep_facts` (not where the
-    /// output's `facts.csv` keeps them).
-    pub fn of(csv: &CsvRows, keep_facts: bool) -> Result<StateRows> {
+    /// Compresses a report's manifest entry and CSV lines; its facts only with
+    /// `keep_facts` (not where the output's `facts.csv` keeps them).
+    pub fn of(entry: &Entry, csv: &CsvRows, keep_facts: bool) -> Result<StateRows> {
         let compress = |lines: &[u8]| frame(lines).context("cannot compress the state");
         let facts: &[u8] = if keep_facts { &csv.facts } else { &[] };
         Ok(StateRows {
+            entry: manifest_lines(entry, false)?,
             frames: [
                 compress(&csv.report)?,
                 compress(facts)?,
@@ -241,9 +273,71 @@ impl StateRows {
     }
 }
 
+/// A file of zstd frames, each of about [`FRAME_BYTES`] of the lines written, compressed
+/// on the helper threads and appended in order: the writer thread only gathers bytes.
+struct Frames {
+    file: BufWriter<File>,
+    gathering: Vec<u8>,
+    /// Frames being compressed.
+    compressing: InOrder<std::io::Result<Vec<u8>>>,
+    helpers: Helpers,
+}
+
+/// Bytes of lines compressed into one frame: enough for lines to share their words.
+const FRAME_BYTES: usize = 1 << 18;
+
+impl Frames {
+    fn new(file: BufWriter<File>, helpers: Helpers) -> Frames {
+        Frames {
+            file,
+            gathering: Vec::with_capacity(FRAME_BYTES),
+            compressing: Default::default(),
+            helpers,
+        }
+    }
+
+    /// Appends bytes (whole lines).
+    fn write(&mut self, lines: &[u8]) -> Result<()> {
+        self.gathering.extend_from_slice(lines);
+        if self.gathering.len() >= FRAME_BYTES {
+            self.seal()?;
+        }
+        Ok(())
+    }
+
+    fn seal(&mut self) -> Result<()> {
+        if self.gathering.is_empty() {
+            return Ok(());
+        }
+        let data = std::mem::replace(&mut self.gathering, Vec::with_capacity(FRAME_BYTES));
+        self.compressing.spawn(&self.helpers, move || {
+            zstd::bulk::compress(&data, STATE_LEVEL)
+        });
+        self.append(self.helpers.threads())
+    }
+
+    /// Appends the oldest frames that are done, and then, waiting for them, as many as
+    /// leave at most `keep` being compressed.
+    fn append(&mut self, keep: usize) -> Result<()> {
+        while let Some(made) = self.compressing.next(keep) {
+            let frame = made?.context("cannot compress the state")?;
+            self.file.write_all(&frame)?;
+        }
+        Ok(())
+    }
+
+    /// Compresses the last lines, appends every frame; returns the file.
+    fn finish(mut self) -> Result<BufWriter<File>> {
+        self.seal()?;
+        self.append(0)?;
+        Ok(self.file)
+    }
+}
+
 /// The open state files.
 struct StateFiles {
-    manifest: csv::Writer<ZWriter>,
+    /// The manifest's CSV lines.
+    manifest: Frames,
     /// `reports`, `facts` and `diagnostics`: zstd frames of the rows as the CSV files
     /// have them.
     tables: [BufWriter<File>; 3],
@@ -271,7 +365,8 @@ impl Drop for StateWriter {
 
 impl StateWriter {
     /// Opens the state files of one output part.
-    pub fn create(out: &Path, part: &str, meta: Meta) -> Result<StateWriter> {
+    /// The manifest is compressed on the `helpers`' threads.
+    pub fn create(out: &Path, part: &str, meta: Meta, helpers: &Helpers) -> Result<StateWriter> {
         let dir = state_dir(out, part);
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let open = |name: &str| -> Result<BufWriter<File>> {
@@ -280,10 +375,8 @@ impl StateWriter {
                 File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
             Ok(BufWriter::with_capacity(1 << 20, file))
         };
-        let manifest = csv::Writer::from_writer(zstd::stream::write::Encoder::new(
-            open("manifest")?,
-            STATE_LEVEL,
-        )?);
+        let mut manifest = Frames::new(open("manifest")?, helpers.clone());
+        manifest.write(&manifest_header()?)?;
         let mut tables = [
             open(Table::Reports.name())?,
             open(Table::Facts.name())?,
@@ -301,10 +394,10 @@ impl StateWriter {
         })
     }
 
-    /// Records one report: its entry, and its rows ([`StateRows::of`] its CSV lines).
-    pub fn write(&mut self, entry: &Entry, rows: &StateRows) -> Result<()> {
+    /// Records one report: its entry and its rows ([`StateRows::of`]).
+    pub fn write(&mut self, rows: &StateRows) -> Result<()> {
         let files = self.files.as_mut().context("state: written after finish")?;
-        files.manifest.serialize(entry)?;
+        files.manifest.write(&rows.entry)?;
         for (table, frame) in files.tables.iter_mut().zip(&rows.frames) {
             table.write_all(frame)?;
         }
@@ -319,11 +412,7 @@ impl StateWriter {
         }
         let files = self.files.take().context("state: finished twice")?;
         let failed = |e: std::io::Error| anyhow::anyhow!("cannot write the state: {e}");
-        let manifest = files
-            .manifest
-            .into_inner()
-            .map_err(|e| failed(e.into_error()))?;
-        sync_buffered(manifest.finish().map_err(failed)?).map_err(failed)?;
+        sync_buffered(files.manifest.finish()?).map_err(failed)?;
         for table in files.tables {
             sync_buffered(table).map_err(failed)?;
         }
@@ -706,16 +795,17 @@ mod tests {
             csv: true,
         };
         let preparer = Preparer::new(formats, &Layout::Single);
-        let mut writer = StateWriter::create(out, "all", meta("inputs=x")).unwrap();
+        let helpers = Helpers::new(2).unwrap();
+        let mut writer = StateWriter::create(out, "all", meta("inputs=x"), &helpers).unwrap();
         for (i, doc) in docs.iter().enumerate() {
             let prepared = preparer.prepare(doc).unwrap();
-            let rows = StateRows::of(&prepared.csv, true).unwrap();
             let stat = FileStat {
                 size: doc.report.bytes as u64,
                 mtime_ns: i as i64,
             };
             let entry = Entry::new(0, Path::new(&doc.report.source_path), stat, doc);
-            writer.write(&entry, &rows).unwrap();
+            let rows = StateRows::of(&entry, &prepared.csv, true).unwrap();
+            writer.write(&rows).unwrap();
         }
         writer.finish(None).unwrap();
         docs

@@ -142,7 +142,7 @@ impl Done {
             };
             let prepared = preparer.prepare(&doc)?;
             Ok(Done {
-                state: StateRows::of(&prepared.csv, state_keeps_facts)?,
+                state: StateRows::of(&entry, &prepared.csv, state_keeps_facts)?,
                 summary: ReportSummary::of(&doc, entry.root),
                 entry,
                 prepared,
@@ -575,7 +575,7 @@ fn write_in_order(
                 state: state_rows,
                 summary,
             } = result?;
-            state.write(&entry, &state_rows)?;
+            state.write(&state_rows)?;
             cross
                 .push(summary)
                 .context("cannot write the cross-report index's temporary file")?;
@@ -596,7 +596,7 @@ fn write_in_order(
         // A shard keeps its summaries for `gongkai finish`, which compares all shards'.
         (_, cross) if settings.shard.count > 1 => Across::Save(cross),
         (Some((out, ..)), Some(cross)) => {
-            let decided = cross.decide()?;
+            let decided = cross.decide(opening.2)?;
             if decided.changes_nothing() {
                 decided.for_each_finding(opening.2, |_, year, d| out.write_diagnostic(year, d))?;
                 Across::Written
@@ -635,7 +635,7 @@ fn open_writers(settings: &Settings, (part, meta, helpers): Opening<'_>) -> Resu
     let staging = Staging::begin(&settings.out, &settings.layout, part, swap)?;
     Ok((
         OutputWriter::create(staging.dir(), settings.formats, &settings.layout, helpers)?,
-        StateWriter::create(staging.dir(), part, meta.clone())?,
+        StateWriter::create(staging.dir(), part, meta.clone(), helpers)?,
         staging,
     ))
 }

@@ -298,12 +298,12 @@ impl CrossIndex {
 
     /// Compares the reports: which are versions of one report (the marks), and the
     /// findings across reports, to be written after every report's own rows.
-    pub fn decide(self) -> io::Result<Decided> {
+    pub fn decide(self, helpers: &Helpers) -> io::Result<Decided> {
         let reports = self.reports as usize;
         let signed = finish(self.signed)?;
         let (records, mut keys, mut places) = Records::scan(finish(self.records)?, reports)?;
         keys.sort_unstable();
-        let found = versions_of(&keys, &records)?;
+        let found = versions_of(&keys, &records, helpers)?;
         // Another version is compared with nothing: its canonical version stands for it.
         keys.retain(|k| found.canonical_of[k.report as usize].is_none());
         let previous = previous_years(keys, reports);
@@ -343,7 +343,7 @@ impl CrossIndex {
     fn findings(self) -> Vec<(Option<i32>, Diagnostic)> {
         let mut all = Vec::new();
         let helpers = Helpers::new(2).expect("starting two threads");
-        self.decide()
+        self.decide(&helpers)
             .expect("reading a temporary file")
             .for_each_finding(&helpers, |_, year, d| {
                 all.push((year, d));
@@ -541,43 +541,52 @@ impl Versions {
 }
 
 /// Finds the versions among runs of equal agency key and year (`keys` sorted).
-fn versions_of(keys: &[KeyEntry], records: &Records) -> io::Result<Versions> {
+fn versions_of(keys: &[KeyEntry], records: &Records, helpers: &Helpers) -> io::Result<Versions> {
     let mut found = Versions {
         canonical_of: vec![None; records.len()],
         group_index: HashMap::new(),
         groups: Vec::new(),
         marks: Vec::new(),
     };
-    for run in keys.chunk_by(|a, b| (a.short, a.year, a.key) == (b.short, b.year, b.key)) {
-        if !(2..=versions::MAX_GROUP).contains(&run.len()) {
-            continue;
-        }
-        let group: Vec<u32> = run.iter().map(|k| k.report).collect();
-        let members = group
-            .iter()
-            .map(|&m| records.get(m))
-            .collect::<io::Result<Vec<_>>>()?;
-        let canonical = versions::canonical_in(&members);
-        if canonical.iter().all(Option::is_none) {
-            continue;
-        }
-        for (m, kept) in canonical.iter().enumerate() {
-            if let Some(kept) = kept {
-                found.canonical_of[group[m] as usize] = Some(group[*kept]);
-                found.marks.push(Mark {
-                    at: members[m].rows_at(),
-                    canonical: members[*kept].report_id.clone(),
-                });
-            }
-        }
-        let g = found.groups.len() as u32;
-        for &m in &group {
-            found.group_index.insert(m, g);
-        }
-        found.groups.push(VersionGroup {
-            reports: group,
-            canonical,
+    let runs: Vec<&[KeyEntry]> = keys
+        .chunk_by(|a, b| (a.short, a.year, a.key) == (b.short, b.year, b.key))
+        .filter(|run| (2..=versions::MAX_GROUP).contains(&run.len()))
+        .collect();
+    // Each run is compared on its own, on the helper threads, a window of runs at a time
+    // (so that few records are held); the results are taken in the runs' order.
+    for window in runs.chunks(64 * helpers.threads()) {
+        let compared = helpers.map(window, |run| {
+            let members = run
+                .iter()
+                .map(|k| records.get(k.report))
+                .collect::<io::Result<Vec<_>>>()?;
+            let canonical = versions::canonical_in(&members);
+            io::Result::Ok((members, canonical))
         });
+        for (run, made) in window.iter().zip(compared) {
+            let (members, canonical) = made?;
+            if canonical.iter().all(Option::is_none) {
+                continue;
+            }
+            let group: Vec<u32> = run.iter().map(|k| k.report).collect();
+            for (m, kept) in canonical.iter().enumerate() {
+                if let Some(kept) = kept {
+                    found.canonical_of[group[m] as usize] = Some(group[*kept]);
+                    found.marks.push(Mark {
+                        at: members[m].rows_at(),
+                        canonical: members[*kept].report_id.clone(),
+                    });
+                }
+            }
+            let g = found.groups.len() as u32;
+            for &m in &group {
+                found.group_index.insert(m, g);
+            }
+            found.groups.push(VersionGroup {
+                reports: group,
+                canonical,
+            });
+        }
     }
     found.marks.sort_unstable_by_key(|m| m.at);
     Ok(found)

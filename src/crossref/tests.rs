@@ -484,7 +484,9 @@ fn the_previous_year_decides_a_split_only_where_exactly_one_way_agrees_with_it()
             doc("c", "鲤城区", 2022, t, &filler, ""),
             ways,
         ));
-        let decided = index.decide().expect("a temporary file");
+        let decided = index
+            .decide(&crate::cpu::Helpers::new(2).expect("two threads"))
+            .expect("a temporary file");
         decided
             .splits()
             .iter()

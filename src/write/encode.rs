@@ -6,11 +6,9 @@
 //! those rows, so the file is the same byte for byte whatever the number of threads or
 //! the order the tasks finish in.
 
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::BufWriter;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -21,7 +19,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
-use crate::cpu::Helpers;
+use crate::cpu::{Helpers, InOrder};
 
 /// Rows given to the column writers at a time.
 const ENCODE_ROWS: usize = 8192;
@@ -29,30 +27,6 @@ const ENCODE_ROWS: usize = 8192;
 const SHORT_ROWS: usize = 16;
 /// Short batches joined into one at a time.
 const SHORT_BATCHES: usize = 64;
-
-/// Encodes one row group on a helper thread; its column chunks come through the receiver.
-fn spawn_encode(
-    helpers: &Helpers,
-    factory: Arc<ArrowRowGroupWriterFactory>,
-    index: usize,
-    schema: SchemaRef,
-    batches: Vec<RecordBatch>,
-) -> Receiver<Result<Vec<ArrowColumnChunk>>> {
-    let (send, receive) = std::sync::mpsc::sync_channel(1);
-    helpers.spawn(move || {
-        let encoded = catch_unwind(AssertUnwindSafe(|| {
-            encode_group(&factory, index, &schema, batches)
-        }))
-        .unwrap_or_else(|_| {
-            Err(anyhow::anyhow!(
-                "gongkai failed while encoding a Parquet row group; please report it"
-            ))
-        });
-        // The file may have been dropped on an error elsewhere: nobody waits.
-        let _ = send.send(encoded);
-    });
-    receive
-}
 
 /// Encodes the rows of one row group (`index`: its place in the file) into column chunks.
 /// The rows are consumed as they are encoded, so that memory falls as the work goes on.
@@ -101,8 +75,8 @@ pub(super) struct ParquetFile {
     gathered_rows: usize,
     /// How many of the last batches of `gathering` are short ones not yet joined.
     short: usize,
-    /// Row groups given to the helpers, oldest first.
-    encoding: VecDeque<Receiver<Result<Vec<ArrowColumnChunk>>>>,
+    /// Row groups given to the helpers.
+    encoding: InOrder<Result<Vec<ArrowColumnChunk>>>,
     /// Row groups given to the helpers so far.
     groups: usize,
     helpers: Helpers,
@@ -129,7 +103,7 @@ impl ParquetFile {
             gathering: Vec::new(),
             gathered_rows: 0,
             short: 0,
-            encoding: VecDeque::new(),
+            encoding: InOrder::default(),
             groups: 0,
             helpers,
         })
@@ -189,13 +163,18 @@ impl ParquetFile {
         let batches = std::mem::take(&mut self.gathering);
         self.gathered_rows = 0;
         self.short = 0;
-        self.encoding.push_back(spawn_encode(
-            &self.helpers,
-            Arc::clone(&self.factory),
-            self.groups,
-            self.schema.clone(),
-            batches,
-        ));
+        let (factory, index, schema) =
+            (Arc::clone(&self.factory), self.groups, self.schema.clone());
+        self.encoding.spawn(&self.helpers, move || {
+            catch_unwind(AssertUnwindSafe(|| {
+                encode_group(&factory, index, &schema, batches)
+            }))
+            .unwrap_or_else(|_| {
+                Err(anyhow::anyhow!(
+                    "gongkai failed while encoding a Parquet row group; please report it"
+                ))
+            })
+        });
         self.groups += 1;
         // One group per thread in flight keeps them busy; each is held whole in memory
         // until it is encoded.
@@ -205,20 +184,9 @@ impl ParquetFile {
     /// Appends the oldest encoded row groups in order: those that are done, and then,
     /// waiting for them, as many as leave at most `keep` in flight.
     fn append_encoded(&mut self, keep: usize) -> Result<()> {
-        while let Some(oldest) = self.encoding.front() {
-            let chunks = if self.encoding.len() > keep {
-                oldest.recv().ok()
-            } else {
-                match oldest.try_recv() {
-                    Ok(chunks) => Some(chunks),
-                    Err(TryRecvError::Empty) => return Ok(()),
-                    Err(TryRecvError::Disconnected) => None,
-                }
-            };
-            let chunks = chunks.context("a Parquet encoding thread stopped")??;
-            self.encoding.pop_front();
+        while let Some(encoded) = self.encoding.next(keep) {
             let mut group = self.file.next_row_group()?;
-            for chunk in chunks {
+            for chunk in encoded?? {
                 chunk.append_to_row_group(&mut group)?;
             }
             group.close()?;

@@ -347,6 +347,7 @@ fn open_tables(
             diagnostics_schema(),
             WIDE_ROW_GROUP_ROWS,
         )?,
+        findings: Vec::new(),
     })
 }
 
@@ -355,10 +356,19 @@ struct Tables {
     reports: TableSink,
     facts: TableSink,
     diagnostics: TableSink,
+    /// Diagnostics found after the reports were written, waiting to be written together:
+    /// one batch of a row each would cost more than the rows.
+    findings: Vec<Diagnostic>,
 }
+
+/// Findings written at a time ([`Tables::findings`]).
+const FINDINGS_AT_ONCE: usize = 4096;
 
 impl Tables {
     fn write(&mut self, report: Prepared) -> Result<()> {
+        if !self.findings.is_empty() {
+            self.write_findings()?;
+        }
         if let Some([reports, facts, diagnostics]) = report.batches {
             self.reports.push_batch(reports)?;
             self.facts.push_batch(facts)?;
@@ -370,7 +380,20 @@ impl Tables {
         Ok(())
     }
 
-    fn finish(self) -> Result<Vec<(PathBuf, PathBuf)>> {
+    fn write_findings(&mut self) -> Result<()> {
+        let mut lines = Vec::new();
+        for d in &self.findings {
+            rows::diagnostic_line(&mut lines, d);
+        }
+        self.diagnostics.push_csv(&lines)?;
+        self.diagnostics
+            .push_batch(diagnostics_batch(&self.findings)?)?;
+        self.findings.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<(PathBuf, PathBuf)>> {
+        self.write_findings()?;
         let mut renames = self.facts.finish()?;
         renames.extend(self.reports.finish()?);
         renames.extend(self.diagnostics.finish()?);
@@ -460,11 +483,12 @@ impl OutputWriter {
     /// Appends a diagnostic found after the reports were written (by the cross-report
     /// checks), in its report's year.
     pub fn write_diagnostic(&mut self, year: Option<i32>, d: Diagnostic) -> Result<()> {
-        let mut line = Vec::new();
-        rows::diagnostic_line(&mut line, &d);
-        let table = &mut self.tables(year)?.diagnostics;
-        table.push_csv(&line)?;
-        table.push_batch(diagnostics_batch(std::slice::from_ref(&d))?)
+        let tables = self.tables(year)?;
+        tables.findings.push(d);
+        if tables.findings.len() == FINDINGS_AT_ONCE {
+            tables.write_findings()?;
+        }
+        Ok(())
     }
 
     /// Completes every file, renames them all into place, and (partitioned) removes this
