@@ -22,7 +22,7 @@ use crate::crossref::{merge_parts, Decided, Mark, Split};
 use crate::discover::Shard;
 use crate::incremental::{note_rewrite, state_dir, Recounted, StateReader};
 use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, Severity, Status};
-use crate::write::{Formats, Layout, OutputLock, OutputWriter, Preparer};
+use crate::write::{Formats, Layout, OutputLock, OutputWriter, Preparer, Written};
 
 /// Where a part's summaries are kept for `gongkai finish`.
 pub fn summaries_path(out: &Path, part: &str) -> PathBuf {
@@ -96,25 +96,7 @@ fn rewrite_part(
                 entry.path
             )
         })?;
-        if let Some(mark) = marks.next_if(|m| m.at.ordinal == ordinal) {
-            doc.report.duplicate_of = Some(mark.canonical.clone());
-            done.left_out += doc.facts.len();
-            doc.facts.clear();
-            done.changed.push((ordinal, 0));
-        }
-        let mut split_here = false;
-        while let Some(split) = splits.next_if(|s| s.at.ordinal == ordinal) {
-            done.added += apply_split(&mut doc, split)?;
-            split_here = true;
-        }
-        if split_here {
-            let before = doc.report.status;
-            doc.recount();
-            if before != Status::Ok && doc.report.status == Status::Ok {
-                done.now_ok += 1;
-            }
-            done.changed.push((ordinal, doc.facts.len() as u32));
-        }
+        apply_decisions(ordinal, &mut doc, &mut marks, &mut splits, &mut done)?;
         out.write(preparer.prepare(&doc)?)?;
         ordinal += 1;
     }
@@ -126,6 +108,38 @@ fn rewrite_part(
     findings(&mut out)?;
     out.finish()?;
     Ok(done)
+}
+
+/// The decisions in `marks` and `splits` (the next ones first) about the report at
+/// `ordinal`, applied to it: another version gets `duplicate_of` and no facts; a row
+/// split by the previous year's report gets its facts. `done` counts what changed.
+fn apply_decisions(
+    ordinal: u32,
+    doc: &mut DocResult,
+    marks: &mut std::iter::Peekable<std::slice::Iter<'_, Mark>>,
+    splits: &mut std::iter::Peekable<std::slice::Iter<'_, Split>>,
+    done: &mut Rewritten,
+) -> Result<()> {
+    if let Some(mark) = marks.next_if(|m| m.at.ordinal == ordinal) {
+        doc.report.duplicate_of = Some(mark.canonical.clone());
+        done.left_out += doc.facts.len();
+        doc.facts.clear();
+        done.changed.push((ordinal, 0));
+    }
+    let mut split_here = false;
+    while let Some(split) = splits.next_if(|s| s.at.ordinal == ordinal) {
+        done.added += apply_split(doc, split)?;
+        split_here = true;
+    }
+    if split_here {
+        let before = doc.report.status;
+        doc.recount();
+        if before != Status::Ok && doc.report.status == Status::Ok {
+            done.now_ok += 1;
+        }
+        done.changed.push((ordinal, doc.facts.len() as u32));
+    }
+    Ok(())
 }
 
 /// Gives a report the facts of the way to split a row that the previous year's report
@@ -192,26 +206,69 @@ fn apply_split(doc: &mut DocResult, split: &Split) -> Result<usize> {
     Ok(added)
 }
 
-/// The end of a run on one machine whose checks across reports changed its reports
-/// (versions marked, rows split): its output (finished in `dir`) written again, then
-/// the findings across reports; the state notes which files' facts the output now
-/// holds differently. Returns what changed in the counts of the run's summary.
-pub fn rewrite_one(
+/// The end of a run on one machine whose checks across reports changed a few reports
+/// (versions marked, rows split): its output (finished in `dir`) written again with
+/// the changed reports' new rows, then the findings across reports; the state notes which
+/// files' facts the output now holds differently. Only the changed reports are read back
+/// from the state (up to the last of them); the output's rows of the others are copied
+/// ([`OutputWriter::patch`]; `written`: where they went). Returns what changed in the
+/// counts of the run's summary.
+pub fn patch_one(
     dir: &Path,
     formats: Formats,
     layout: &Layout,
     part: &str,
-    decided: Decided,
+    (decided, written): (Decided, &Written),
     helpers: &Helpers,
 ) -> Result<Recounted> {
     let (marks, splits) = (decided.marks().to_vec(), decided.splits().to_vec());
-    let decisions = PartDecisions {
-        marks: &marks,
-        splits: &splits,
-    };
-    let done = rewrite_part(dir, formats, layout, part, decisions, helpers, |out| {
-        decided.for_each_finding(helpers, |_, year, d| out.write_diagnostic(year, d))
+    let mut changed: Vec<u32> = marks
+        .iter()
+        .map(|m| m.at.ordinal)
+        .chain(splits.iter().map(|s| s.at.ordinal))
+        .collect();
+    changed.sort_unstable();
+    changed.dedup();
+    let mut state = StateReader::open_written(dir, part).map_err(|why| {
+        anyhow::anyhow!(
+            "cannot read the state of part {part} in {}: {why}",
+            dir.display()
+        )
     })?;
+    let preparer = Preparer::new(formats, layout);
+    let (mut marks_left, mut splits_left) = (marks.iter().peekable(), splits.iter().peekable());
+    let mut done = Rewritten::default();
+    let mut replaced = Vec::with_capacity(changed.len());
+    let mut ordinal = 0u32;
+    for &wanted in &changed {
+        while ordinal < wanted {
+            state
+                .skip()?
+                .context("the state ends before the reports its summaries name")?;
+            ordinal += 1;
+        }
+        let (entry, doc) = state
+            .take(true)?
+            .context("the state ends before the reports its summaries name")?;
+        let mut doc = doc.with_context(|| {
+            format!(
+                "the state of part {part} has no facts for {}: run the ingest again",
+                entry.path
+            )
+        })?;
+        apply_decisions(
+            ordinal,
+            &mut doc,
+            &mut marks_left,
+            &mut splits_left,
+            &mut done,
+        )?;
+        replaced.push((ordinal, preparer.prepare(&doc)?));
+        ordinal += 1;
+    }
+    let mut out = OutputWriter::patch(dir, formats, layout, helpers, written, &replaced)?;
+    decided.for_each_finding(helpers, |_, year, d| out.write_diagnostic(year, d))?;
+    out.finish()?;
     let facts_file = layout.facts_file(formats).map(|name| dir.join(name));
     let recounted = Recounted {
         facts_left_out: done.left_out,

@@ -489,6 +489,43 @@ enum FactsReader {
 }
 
 impl FactsReader {
+    /// Passes over the next `n` facts; `false` where the file ends first.
+    fn skip(&mut self, n: usize) -> Result<bool> {
+        match self {
+            FactsReader::Csv(reader) => {
+                let mut record = csv::ByteRecord::new();
+                for _ in 0..n {
+                    if !reader.read_byte_record(&mut record)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            FactsReader::Parquet {
+                batches,
+                batch,
+                row,
+            } => {
+                let mut left = n;
+                while left > 0 {
+                    let here = batch.as_ref().map_or(0, |b| b.num_rows() - *row);
+                    if here == 0 {
+                        match batches.next() {
+                            Some(next) => *batch = Some(next?),
+                            None => return Ok(false),
+                        }
+                        *row = 0;
+                        continue;
+                    }
+                    let passed = here.min(left);
+                    *row += passed;
+                    left -= passed;
+                }
+                Ok(true)
+            }
+        }
+    }
+
     /// The next `n` facts (fewer where the file ends).
     fn take(&mut self, n: usize) -> Result<Vec<Fact>> {
         match self {
@@ -700,6 +737,33 @@ impl StateReader {
     /// Gives up the read-ahead: a file changed, so the rows are read from here on.
     pub fn stop_ahead(&mut self) {
         self.ahead = None;
+    }
+
+    /// Consumes the next entry and passes over its rows without making them into values:
+    /// for a file whose rows are not needed.
+    pub fn skip(&mut self) -> Result<Option<Entry>> {
+        self.peek()?;
+        let Some(entry) = self.peeked.take() else {
+            return Ok(None);
+        };
+        let ordinal = self.taken;
+        self.taken += 1;
+        let facts = match self.rewritten.binary_search_by_key(&ordinal, |r| r.0) {
+            Ok(at) => self.rewritten[at].1,
+            Err(_) => entry.facts,
+        };
+        let mut record = csv::ByteRecord::new();
+        let ended = || anyhow::anyhow!("state: rows of {} are missing", entry.path);
+        if !self.reports.read_byte_record(&mut record)? {
+            return Err(ended());
+        }
+        anyhow::ensure!(self.facts.skip(facts as usize)?, ended());
+        for _ in 0..entry.diagnostics {
+            if !self.diagnostics.read_byte_record(&mut record)? {
+                return Err(ended());
+            }
+        }
+        Ok(Some(entry))
     }
 
     /// Consumes the next entry and its rows: returns them as a result to reuse, or drops

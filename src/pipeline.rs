@@ -273,7 +273,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         Some(w) => w,
         None => open_writers(settings, (&part, &meta, &helpers)).with_context(writing)?,
     };
-    out.finish().with_context(writing)?;
+    let written = out.finish().with_context(writing)?;
     let facts_file = settings
         .layout
         .facts_file(settings.formats)
@@ -283,12 +283,12 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         Across::Written => {}
         Across::Rewrite(decided) => {
             let started = thread_cpu_ns();
-            let recounted = finish::rewrite_one(
+            let recounted = finish::patch_one(
                 staging.dir(),
                 settings.formats,
                 &settings.layout,
                 &part,
-                decided,
+                (decided, &written),
                 &helpers,
             )
             .with_context(writing)?;

@@ -14,12 +14,58 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory};
 use parquet::arrow::ArrowWriter;
+use parquet::column::writer::ColumnCloseResult;
+use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
 use crate::cpu::{Helpers, InOrder};
+
+/// A Parquet file written before, whose row groups are copied or read again.
+pub(super) struct OldFile {
+    file: File,
+    metadata: ArrowReaderMetadata,
+}
+
+impl OldFile {
+    /// Opens the file at `path`.
+    pub(super) fn open(path: &std::path::Path) -> Result<OldFile> {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
+        let metadata = ArrowReaderMetadata::load(&file, options)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(OldFile { file, metadata })
+    }
+
+    /// The rows of each row group.
+    pub(super) fn group_rows(&self) -> Vec<u64> {
+        self.metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows() as u64)
+            .collect()
+    }
+
+    /// The rows of row group `g`, as one batch of `schema`.
+    pub(super) fn read_group(&self, g: usize, schema: &SchemaRef) -> Result<RecordBatch> {
+        let rows = self.metadata.metadata().row_group(g).num_rows() as usize;
+        let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            self.file.try_clone()?,
+            self.metadata.clone(),
+        )
+        .with_row_groups(vec![g])
+        .with_batch_size(rows.max(1))
+        .build()?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(arrow_select::concat::concat_batches(schema, &batches)?)
+    }
+}
 
 /// Rows given to the column writers at a time.
 const ENCODE_ROWS: usize = 8192;
@@ -156,7 +202,7 @@ impl ParquetFile {
 
     /// Gives the gathered rows to the helpers as the next row group, and appends what
     /// is encoded, waiting only when too many groups are in flight.
-    fn seal(&mut self) -> Result<()> {
+    pub(super) fn seal(&mut self) -> Result<()> {
         if self.gathered_rows == 0 {
             return Ok(());
         }
@@ -191,6 +237,33 @@ impl ParquetFile {
             }
             group.close()?;
         }
+        Ok(())
+    }
+
+    /// Appends row group `g` of `old` as it is, after the rows gathered so far: its
+    /// column chunks (and page indexes) are copied byte for byte, not encoded again.
+    pub(super) fn copy_group(&mut self, old: &OldFile, g: usize) -> Result<()> {
+        self.seal()?;
+        self.append_encoded(0)?;
+        let metadata = old.metadata.metadata();
+        let rows = metadata.row_group(g);
+        let page_index = metadata.page_index();
+        let mut group = self.file.next_row_group()?;
+        for (c, column) in rows.columns().iter().enumerate() {
+            group.append_column(
+                &old.file,
+                ColumnCloseResult {
+                    bytes_written: column.compressed_size() as u64,
+                    rows_written: rows.num_rows() as u64,
+                    metadata: column.clone(),
+                    bloom_filter: None,
+                    column_index: page_index.and_then(|p| p.column_index(g, c)).cloned(),
+                    offset_index: page_index.and_then(|p| p.offset_index(g, c)).cloned(),
+                },
+            )?;
+        }
+        group.close()?;
+        self.groups += 1;
         Ok(())
     }
 

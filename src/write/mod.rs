@@ -27,6 +27,7 @@ use crate::model::{Diagnostic, DocResult};
 mod encode;
 mod layout;
 mod lock;
+mod patch;
 mod rows;
 mod schema;
 
@@ -34,6 +35,8 @@ use encode::ParquetFile;
 use layout::{partition_dir, without_year, without_year_schema};
 pub use layout::{Layout, Table};
 pub use lock::OutputLock;
+pub use patch::Written;
+use patch::{patch_csv, patch_parquet, Placed, Segment};
 pub use rows::{header, CsvRows};
 pub use schema::{
     breakdowns_schema, categories_schema, diagnostics_schema, documented_columns, facts_schema,
@@ -124,6 +127,7 @@ fn write_vocabulary(
 struct TableSink {
     /// The output path without its extension, for messages.
     name: PathBuf,
+    schema: SchemaRef,
     parquet: Option<ParquetFile>,
     /// The CSV file; its lines come rendered ([`CsvRows`]).
     csv: Option<BufWriter<File>>,
@@ -182,7 +186,7 @@ impl TableSink {
                 .build();
             Some(ParquetFile::new(
                 BufWriter::new(open("parquet")?),
-                schema.clone(),
+                Arc::clone(&schema),
                 props,
                 group_rows,
                 helpers.clone(),
@@ -203,6 +207,7 @@ impl TableSink {
         };
         Ok(TableSink {
             name: dir.join(name),
+            schema,
             parquet,
             csv,
             temps,
@@ -224,6 +229,21 @@ impl TableSink {
             parquet
                 .push(batch)
                 .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rows of this table's files as they are now in place (`segments`: each
+    /// report's, in order), but for the replaced reports' rows.
+    fn patch(&mut self, segments: &[Segment<'_>]) -> Result<()> {
+        let old = |ext: &str| self.name.with_extension(ext);
+        if let Some(parquet) = &mut self.parquet {
+            patch_parquet(parquet, &old("parquet"), &self.schema, segments)
+                .with_context(|| format!("cannot write {}.parquet", self.name.display()))?;
+        }
+        if let Some(csv) = &mut self.csv {
+            patch_csv(csv, &old("csv"), &self.schema, segments)
+                .with_context(|| format!("cannot write {}.csv", self.name.display()))?;
         }
         Ok(())
     }
@@ -409,6 +429,8 @@ pub struct OutputWriter {
     helpers: Helpers,
     /// One entry for [`Layout::Single`]; one per year met for [`Layout::ByYear`].
     partitions: std::collections::BTreeMap<Option<i32>, Tables>,
+    /// Where each report's rows went.
+    written: Written,
 }
 
 impl OutputWriter {
@@ -428,6 +450,7 @@ impl OutputWriter {
             layout: layout.clone(),
             helpers: helpers.clone(),
             partitions: Default::default(),
+            written: Written::default(),
         };
         if *layout == Layout::Single {
             // Open at once, so an unwritable folder is reported before any work is done.
@@ -436,11 +459,16 @@ impl OutputWriter {
         Ok(writer)
     }
 
-    fn tables(&mut self, year: Option<i32>) -> Result<&mut Tables> {
-        let key = match self.layout {
+    /// The partition a report of `year` goes to.
+    fn key_of(&self, year: Option<i32>) -> Option<i32> {
+        match self.layout {
             Layout::Single => None,
             Layout::ByYear { .. } => year,
-        };
+        }
+    }
+
+    fn tables(&mut self, year: Option<i32>) -> Result<&mut Tables> {
+        let key = self.key_of(year);
         if !self.partitions.contains_key(&key) {
             let dir = &self.dir;
             let tables = match &self.layout {
@@ -477,7 +505,65 @@ impl OutputWriter {
     /// Appends one report's rows ([`Preparer::prepare`]d for this writer's formats and
     /// layout).
     pub fn write(&mut self, report: Prepared) -> Result<()> {
+        self.written.placed.push(Placed::of(&report));
         self.tables(report.year)?.write(report)
+    }
+
+    /// Writes again the output that a writer of the same folder, formats and layout has
+    /// just finished (`written`: where its reports' rows went), with the rows of the
+    /// reports in `replaced` (by their place in the order written) swapped for new ones.
+    /// The rows of the other reports are copied. Returns the writer, to add diagnostics
+    /// found after and [`OutputWriter::finish`].
+    pub fn patch(
+        dir: &Path,
+        formats: Formats,
+        layout: &Layout,
+        helpers: &Helpers,
+        written: &Written,
+        replaced: &[(u32, Prepared)],
+    ) -> Result<OutputWriter> {
+        let mut out = OutputWriter::create(dir, formats, layout, helpers)?;
+        let new_rows = |ordinal: usize| {
+            replaced
+                .binary_search_by_key(&(ordinal as u32), |r| r.0)
+                .ok()
+                .map(|i| &replaced[i].1)
+        };
+        let keys: std::collections::BTreeSet<Option<i32>> =
+            written.placed.iter().map(|p| out.key_of(p.year)).collect();
+        for key in keys {
+            let of_key: Vec<(usize, &Placed)> = written
+                .placed
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| out.key_of(p.year) == key)
+                .collect();
+            let tables = out.tables(key)?;
+            let sinks = [
+                &mut tables.reports,
+                &mut tables.facts,
+                &mut tables.diagnostics,
+            ];
+            for (t, sink) in sinks.into_iter().enumerate() {
+                let segments: Vec<Segment<'_>> = of_key
+                    .iter()
+                    .map(|&(ordinal, placed)| Segment {
+                        rows: u64::from(placed.rows[t]),
+                        bytes: u64::from(placed.bytes[t]),
+                        new: new_rows(ordinal).map(|p| {
+                            let csv = [&p.csv.report, &p.csv.facts, &p.csv.diagnostics][t];
+                            (p.batches.as_ref().map(|b| &b[t]), csv.as_slice())
+                        }),
+                    })
+                    .collect();
+                sink.patch(&segments)?;
+            }
+        }
+        out.written.placed.clone_from(&written.placed);
+        for (ordinal, prepared) in replaced {
+            out.written.placed[*ordinal as usize] = Placed::of(prepared);
+        }
+        Ok(out)
     }
 
     /// Appends a diagnostic found after the reports were written (by the cross-report
@@ -493,7 +579,8 @@ impl OutputWriter {
 
     /// Completes every file, renames them all into place, and (partitioned) removes this
     /// part's files from partitions this run did not write, so no stale year remains.
-    pub fn finish(mut self) -> Result<()> {
+    /// Returns where each report's rows went ([`OutputWriter::patch`]).
+    pub fn finish(mut self) -> Result<Written> {
         let partitions = std::mem::take(&mut self.partitions);
         let written: Vec<Option<i32>> = partitions.keys().copied().collect();
         let mut renames = Vec::new();
@@ -520,7 +607,7 @@ impl OutputWriter {
                 remove_stale_parts(&self.dir.join(table.name()), part, &keep)?;
             }
         }
-        Ok(())
+        Ok(std::mem::take(&mut self.written))
     }
 }
 

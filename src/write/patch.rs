@@ -1,0 +1,321 @@
+//! An output written again with a few reports' rows replaced (the checks across reports
+//! marked versions or split rows once every report was written): the rows of the other
+//! reports are copied, not made again. A Parquet row group that holds no replaced
+//! report is copied byte for byte; one that does is read back, its replaced reports'
+//! rows swapped, and encoded again. A CSV file is copied but for the replaced reports'
+//! lines.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use super::encode::{OldFile, ParquetFile};
+use super::{header, Prepared, UTF8_BOM};
+
+/// Where one report's rows went in an output: the year (its partition) and, for each
+/// table (`reports`, `facts`, `diagnostics`), how many rows and CSV bytes.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Placed {
+    pub(super) year: Option<i32>,
+    pub(super) rows: [u32; 3],
+    pub(super) bytes: [u32; 3],
+}
+
+impl Placed {
+    /// Where `report`'s rows go.
+    pub(super) fn of(report: &Prepared) -> Placed {
+        let rows = match &report.batches {
+            Some(batches) => batches.each_ref().map(|b| b.num_rows() as u32),
+            None => [0; 3],
+        };
+        let csv = &report.csv;
+        Placed {
+            year: report.year,
+            rows,
+            bytes: [&csv.report, &csv.facts, &csv.diagnostics].map(|b| b.len() as u32),
+        }
+    }
+}
+
+/// Where every report's rows went in an output, in the order they were written: what
+/// [`super::OutputWriter::patch`] needs to copy all but the replaced ones.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub(super) placed: Vec<Placed>,
+}
+
+impl Written {
+    /// How many reports were written.
+    pub fn reports(&self) -> usize {
+        self.placed.len()
+    }
+}
+
+/// One report's rows in one table file: how many there were, and those that replace
+/// them (its rows as Arrow and as CSV lines), if they are replaced.
+pub(super) struct Segment<'a> {
+    pub(super) rows: u64,
+    pub(super) bytes: u64,
+    pub(super) new: Option<(Option<&'a RecordBatch>, &'a [u8])>,
+}
+
+/// Writes `segments`' rows into `to`: the old file's row groups that hold no replaced
+/// report are copied; each one that does becomes one group of its rows with the
+/// replacements, encoded again. A report's new rows go where its old rows began.
+pub(super) fn patch_parquet(
+    to: &mut ParquetFile,
+    old: &Path,
+    schema: &SchemaRef,
+    segments: &[Segment<'_>],
+) -> Result<()> {
+    // The replaced reports' rows in the old file: (first, end, new rows).
+    let mut replaced = Vec::new();
+    let mut at = 0u64;
+    for segment in segments {
+        if let Some((batch, _)) = segment.new {
+            replaced.push((at, at + segment.rows, batch));
+        }
+        at += segment.rows;
+    }
+    let old = OldFile::open(old)?;
+    let mut next = 0; // The first replaced report not yet passed.
+    let mut start = 0u64;
+    for (g, rows) in old.group_rows().into_iter().enumerate() {
+        let end = start + rows;
+        let touched = replaced[next..]
+            .iter()
+            .take_while(|(first, ..)| *first < end)
+            .any(|&(first, last, _)| last > start || first >= start);
+        if !touched {
+            to.copy_group(&old, g)?;
+            start = end;
+            continue;
+        }
+        let rows_of = old.read_group(g, schema)?;
+        let mut pos = start;
+        while let Some(&(first, last, batch)) = replaced.get(next) {
+            if first >= end {
+                break;
+            }
+            if first > pos {
+                to.push(rows_of.slice((pos - start) as usize, (first - pos) as usize))?;
+            }
+            if first >= start {
+                if let Some(batch) = batch {
+                    to.push(batch.clone())?;
+                }
+            }
+            pos = pos.max(last.min(end));
+            if last > end {
+                break; // Its old rows go on in the next group.
+            }
+            next += 1;
+        }
+        if pos < end {
+            to.push(rows_of.slice((pos - start) as usize, (end - pos) as usize))?;
+        }
+        to.seal()?;
+        start = end;
+    }
+    anyhow::ensure!(
+        start == at,
+        "the output's Parquet file has {start} rows where {at} were written"
+    );
+    // Reports that had no rows, at the very end.
+    for &(_, _, batch) in &replaced[next..] {
+        if let Some(batch) = batch {
+            to.push(batch.clone())?;
+        }
+    }
+    to.seal()
+}
+
+/// Writes `segments`' CSV lines into `to` (already holding the byte order mark and the
+/// header): copied from the old file but for the replaced reports'.
+pub(super) fn patch_csv(
+    to: &mut impl Write,
+    old: &Path,
+    schema: &SchemaRef,
+    segments: &[Segment<'_>],
+) -> Result<()> {
+    let cannot = || format!("cannot copy {}", old.display());
+    let mut from = BufReader::with_capacity(1 << 20, File::open(old).with_context(cannot)?);
+    let head = (UTF8_BOM.len() + header(schema).len()) as u64;
+    std::io::copy(&mut (&mut from).take(head), &mut std::io::sink()).with_context(cannot)?;
+    let mut copy = 0u64;
+    for segment in segments {
+        match segment.new {
+            None => copy += segment.bytes,
+            Some((_, lines)) => {
+                std::io::copy(&mut (&mut from).take(copy), to).with_context(cannot)?;
+                copy = 0;
+                std::io::copy(&mut (&mut from).take(segment.bytes), &mut std::io::sink())
+                    .with_context(cannot)?;
+                to.write_all(lines).with_context(cannot)?;
+            }
+        }
+    }
+    let copied = std::io::copy(&mut (&mut from).take(copy), to).with_context(cannot)?;
+    anyhow::ensure!(
+        copied == copy && from.read(&mut [0u8; 1])? == 0,
+        "{} does not hold the lines that were written",
+        old.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::Helpers;
+    use arrow_array::{Array, Int32Array};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::file::properties::WriterProperties;
+    use std::io::BufWriter;
+    use std::sync::Arc;
+
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new("n", DataType::Int32, false)]))
+    }
+
+    fn batch(values: &[i32]) -> RecordBatch {
+        RecordBatch::try_new(schema(), vec![Arc::new(Int32Array::from(values.to_vec()))]).unwrap()
+    }
+
+    fn parquet_file(path: &Path) -> ParquetFile {
+        let file = BufWriter::new(File::create(path).unwrap());
+        let props = WriterProperties::builder().build();
+        ParquetFile::new(file, schema(), props, 7, Helpers::new(2).unwrap()).unwrap()
+    }
+
+    /// The values and the row group sizes of a file.
+    fn read(path: &Path) -> (Vec<i32>, Vec<i64>) {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+        let groups = reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        let mut values = Vec::new();
+        for b in reader.build().unwrap() {
+            let b = b.unwrap();
+            let n = b.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+            values.extend((0..n.len()).map(|i| n.value(i)));
+        }
+        (values, groups)
+    }
+
+    #[test]
+    fn replaced_reports_rows_take_the_place_of_theirs_and_untouched_groups_are_copied() {
+        // Reports of 0 to 9 rows (report r's rows are r*100 + i), in groups of 7.
+        let sizes = [3u32, 0, 9, 2, 4, 0, 5, 7, 1, 6, 0];
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old.parquet");
+        let mut file = parquet_file(&old);
+        let rows_of = |r: usize, n: u32, base: i32| -> Vec<i32> {
+            (0..n as i32).map(|i| base + r as i32 * 100 + i).collect()
+        };
+        for (r, &n) in sizes.iter().enumerate() {
+            file.push(batch(&rows_of(r, n, 0))).unwrap();
+        }
+        drop(file.finish().unwrap());
+        let (_, old_groups) = read(&old);
+        assert_eq!(old_groups, vec![7, 7, 7, 7, 7, 2]);
+        // Replaced: one that straddles groups (2), one with no rows given some (5), one
+        // made empty (7), and the last, empty, given rows at the very end (10).
+        let new: Vec<(usize, Vec<i32>)> = vec![
+            (2, rows_of(2, 4, 10_000)),
+            (5, rows_of(5, 2, 10_000)),
+            (7, vec![]),
+            (10, rows_of(10, 3, 10_000)),
+        ];
+        let batches: Vec<(usize, RecordBatch)> = new.iter().map(|(r, v)| (*r, batch(v))).collect();
+        let segments: Vec<Segment<'_>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(r, &n)| Segment {
+                rows: u64::from(n),
+                bytes: 0,
+                new: batches
+                    .iter()
+                    .find(|(at, _)| *at == r)
+                    .map(|(_, b)| (Some(b), &[][..])),
+            })
+            .collect();
+        let patched = dir.path().join("new.parquet");
+        let mut file = parquet_file(&patched);
+        patch_parquet(&mut file, &old, &schema(), &segments).unwrap();
+        drop(file.finish().unwrap());
+        let expected: Vec<i32> = sizes
+            .iter()
+            .enumerate()
+            .flat_map(|(r, &n)| match new.iter().find(|(at, _)| *at == r) {
+                Some((_, v)) => v.clone(),
+                None => rows_of(r, n, 0),
+            })
+            .collect();
+        let (values, groups) = read(&patched);
+        assert_eq!(values, expected);
+        // Groups 0 (rows 0-6: reports 0 and 2's start), 1 and 2 (report 2's rest, 3, 4
+        // and 5's place), 3 (6, 7) are made again; 4 (7's end, 8, 9's start) too, as
+        // report 7's rows end there; 5 is copied; report 10's rows close the file.
+        assert_eq!(groups.iter().sum::<i64>() as usize, expected.len());
+        assert_eq!(groups.last(), Some(&3), "{groups:?}");
+        // A patch that replaces nothing copies every group as it was: its pages byte for
+        // byte (the footer keeps their statistics, not every legacy field of them).
+        let untouched: Vec<Segment<'_>> = sizes
+            .iter()
+            .map(|&n| Segment {
+                rows: u64::from(n),
+                bytes: 0,
+                new: None,
+            })
+            .collect();
+        let copied = dir.path().join("copied.parquet");
+        let mut file = parquet_file(&copied);
+        patch_parquet(&mut file, &old, &schema(), &untouched).unwrap();
+        drop(file.finish().unwrap());
+        assert_eq!(read(&copied), read(&old));
+        let pages = |path: &Path| {
+            let bytes = std::fs::read(path).unwrap();
+            let footer = u32::from_le_bytes(bytes[bytes.len() - 8..][..4].try_into().unwrap());
+            bytes[..bytes.len() - 8 - footer as usize].to_vec()
+        };
+        assert_eq!(pages(&copied), pages(&old));
+    }
+
+    #[test]
+    fn csv_lines_are_copied_but_for_the_replaced_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old.csv");
+        let mut text = UTF8_BOM.to_vec();
+        text.extend(header(&schema()));
+        for line in ["1\n2\n", "3\n", "", "4\n5\n6\n"] {
+            text.extend(line.as_bytes());
+        }
+        std::fs::write(&old, &text).unwrap();
+        let lines = |s: &'static str| Segment {
+            rows: s.lines().count() as u64,
+            bytes: s.len() as u64,
+            new: None,
+        };
+        let mut segments = vec![lines("1\n2\n"), lines("3\n"), lines(""), lines("4\n5\n6\n")];
+        segments[1].new = Some((None, b"30\n31\n"));
+        segments[2].new = Some((None, b"40\n"));
+        let mut to = Vec::new();
+        patch_csv(&mut to, &old, &schema(), &segments).unwrap();
+        assert_eq!(
+            String::from_utf8(to).unwrap(),
+            "1\n2\n30\n31\n40\n4\n5\n6\n"
+        );
+        // A file that does not hold what was written is an error, not a patched file.
+        segments[3].bytes += 1;
+        assert!(patch_csv(&mut Vec::new(), &old, &schema(), &segments).is_err());
+    }
+}
