@@ -20,14 +20,16 @@ use std::time::UNIX_EPOCH;
 
 use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
+use parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::categories::{Breakdown, Category, Section};
 use crate::cpu::{Helpers, InOrder};
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status, Template, Unit};
 use crate::prose::ProseTraces;
-use crate::readback::{file_batches, Rows};
+use crate::readback::Rows;
 use crate::write::{
     diagnostics_schema, facts_schema, header, reports_schema, sync_buffered, CsvRows, Table,
 };
@@ -481,11 +483,71 @@ type ZReader = csv::Reader<zstd::stream::read::Decoder<'static, BufReader<File>>
 /// `facts.csv`), or the output's `facts.parquet` batch by batch.
 enum FactsReader {
     Csv(csv::Reader<Box<dyn std::io::Read + Send>>),
-    Parquet {
-        batches: ParquetRecordBatchReader,
-        batch: Option<RecordBatch>,
-        row: usize,
-    },
+    Parquet(ParquetFacts),
+}
+
+/// The rows of a `facts.parquet`, read from a place in it.
+struct ParquetFacts {
+    path: PathBuf,
+    /// The rows from `at` on (`None` after a skip past the batch: opened again there).
+    batches: Option<ParquetRecordBatchReader>,
+    batch: Option<RecordBatch>,
+    /// The next row of `batch`.
+    row: usize,
+    /// The file's rows passed so far (taken or skipped).
+    at: u64,
+    /// The file's rows.
+    rows: u64,
+}
+
+impl ParquetFacts {
+    fn open(path: PathBuf) -> Result<ParquetFacts> {
+        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let rows = ParquetRecordBatchReaderBuilder::try_new(file)?
+            .metadata()
+            .file_metadata()
+            .num_rows() as u64;
+        Ok(ParquetFacts {
+            path,
+            batches: None,
+            batch: None,
+            row: 0,
+            at: 0,
+            rows,
+        })
+    }
+
+    /// The batch holding the next row; `None` at the end of the file.
+    fn current(&mut self) -> Result<Option<&RecordBatch>> {
+        if self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
+            let batches = match &mut self.batches {
+                Some(b) => b,
+                None => {
+                    // Only the pages from `at` on are read: with the page index, those
+                    // before are not even decoded.
+                    let file = File::open(&self.path)
+                        .with_context(|| format!("cannot open {}", self.path.display()))?;
+                    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
+                        .with_page_index_policy(parquet::file::metadata::PageIndexPolicy::Optional);
+                    let selection = vec![
+                        RowSelector::skip(self.at as usize),
+                        RowSelector::select(self.rows.saturating_sub(self.at) as usize),
+                    ];
+                    self.batches.insert(
+                        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)?
+                            .with_row_selection(RowSelection::from(selection))
+                            .build()?,
+                    )
+                }
+            };
+            self.row = 0;
+            self.batch = match batches.next() {
+                Some(next) => Some(next?),
+                None => return Ok(None),
+            };
+        }
+        Ok(self.batch.as_ref())
+    }
 }
 
 impl FactsReader {
@@ -501,27 +563,17 @@ impl FactsReader {
                 }
                 Ok(true)
             }
-            FactsReader::Parquet {
-                batches,
-                batch,
-                row,
-            } => {
-                let mut left = n;
-                while left > 0 {
-                    let here = batch.as_ref().map_or(0, |b| b.num_rows() - *row);
-                    if here == 0 {
-                        match batches.next() {
-                            Some(next) => *batch = Some(next?),
-                            None => return Ok(false),
-                        }
-                        *row = 0;
-                        continue;
-                    }
-                    let passed = here.min(left);
-                    *row += passed;
-                    left -= passed;
+            FactsReader::Parquet(facts) => {
+                let in_batch = facts.batch.as_ref().map_or(0, |b| b.num_rows() - facts.row);
+                if n > in_batch {
+                    // Past this batch: the file is opened again where the next take is.
+                    facts.batches = None;
+                    facts.batch = None;
+                } else {
+                    facts.row += n;
                 }
-                Ok(true)
+                facts.at += n as u64;
+                Ok(facts.at <= facts.rows)
             }
         }
     }
@@ -533,26 +585,18 @@ impl FactsReader {
                 .deserialize()
                 .take(n)
                 .collect::<Result<Vec<Fact>, _>>()?),
-            FactsReader::Parquet {
-                batches,
-                batch,
-                row,
-            } => {
-                let mut facts = Vec::with_capacity(n);
-                while facts.len() < n {
-                    if batch.as_ref().is_none_or(|b| *row >= b.num_rows()) {
-                        match batches.next() {
-                            Some(next) => *batch = Some(next?),
-                            None => break,
-                        }
-                        *row = 0;
-                        continue;
-                    }
-                    let rows = Rows::of(batch.as_ref().expect("a batch"));
-                    facts.push(fact_of(&rows, *row)?);
-                    *row += 1;
+            FactsReader::Parquet(facts) => {
+                let mut taken = Vec::with_capacity(n);
+                while taken.len() < n {
+                    let row = facts.row;
+                    let Some(batch) = facts.current()? else {
+                        break;
+                    };
+                    taken.push(fact_of(&Rows::of(batch), row)?);
+                    facts.row += 1;
+                    facts.at += 1;
                 }
-                Ok(facts)
+                Ok(taken)
             }
         }
     }
@@ -682,11 +726,7 @@ impl StateReader {
             }
             (None, Some(kept)) => {
                 let path = written_file(kept, Table::Facts.file("parquet"))?;
-                FactsReader::Parquet {
-                    batches: file_batches(&path).map_err(|e| format!("{e:#}"))?,
-                    batch: None,
-                    row: 0,
-                }
+                FactsReader::Parquet(ParquetFacts::open(path).map_err(|e| format!("{e:#}"))?)
             }
             (None, None) => FactsReader::Csv(csv::Reader::from_reader(Box::new(
                 open(Table::Facts.name())?.into_inner(),

@@ -332,3 +332,80 @@ fn finish_says_which_shard_is_missing_and_refuses_a_folder_of_no_shards() {
     assert_eq!(code, 2);
     assert!(err.contains("holds no shard's output"), "{err}");
 }
+
+/// Every row of a Parquet file, as one batch, and how many row groups it has.
+fn parquet_rows(path: &Path) -> (arrow_array::RecordBatch, usize) {
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap();
+    let groups = reader.metadata().num_row_groups();
+    let schema = reader.schema().clone();
+    let batches: Vec<_> = reader.build().unwrap().map(Result::unwrap).collect();
+    (
+        arrow_select::concat::concat_batches(&schema, &batches).unwrap(),
+        groups,
+    )
+}
+
+/// Versions found among many reports change only their own rows: the output written
+/// again copies the rest (Parquet row groups, CSV lines), and holds what a run without
+/// the other versions holds, whichever formats are written.
+#[test]
+fn versions_among_many_reports_change_only_their_own_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, extra) = (dir.path().join("in"), dir.path().join("extra"));
+    let (code, out, _) = gongkai(&["corpus", "--out", s(&input), "--count", "800"]);
+    assert_eq!(code, 0, "{out}");
+    // Copies of an early and a late report, in a folder walked after: other versions.
+    std::fs::create_dir(&extra).unwrap();
+    let mut files: Vec<_> = walkdir::WalkDir::new(&input)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for (i, at) in [3, files.len() - 5].into_iter().enumerate() {
+        std::fs::copy(&files[at], extra.join(format!("copy{i}.txt"))).unwrap();
+    }
+    let run = |inputs: &[&Path], out: &Path, parquet_only: bool| {
+        let mut args = vec!["ingest"];
+        args.extend(inputs.iter().map(|p| s(p)));
+        args.extend(["--out", s(out), "-q"]);
+        if parquet_only {
+            args.extend(["--formats", "parquet"]);
+        }
+        let (code, _, err) = gongkai(&args);
+        assert!(code <= 1, "{err}");
+    };
+    let (alone, both, parquet) = (
+        dir.path().join("alone"),
+        dir.path().join("both"),
+        dir.path().join("parquet"),
+    );
+    run(&[&input], &alone, false);
+    run(&[&input, &extra], &both, false);
+    run(&[&input, &extra], &parquet, true);
+    let (expected, groups) = parquet_rows(&alone.join("facts.parquet"));
+    assert!(groups >= 2, "the facts span several row groups: {groups}");
+    assert_eq!(
+        std::fs::read(alone.join("facts.csv")).unwrap(),
+        std::fs::read(both.join("facts.csv")).unwrap(),
+        "facts.csv: the other versions' facts are left out, the rest copied"
+    );
+    for out in [&both, &parquet] {
+        assert!(
+            parquet_rows(&out.join("facts.parquet")).0 == expected,
+            "facts.parquet of {} differs",
+            out.display()
+        );
+        let reports = parquet_rows(&out.join("reports.parquet")).0;
+        assert_eq!(reports.num_rows(), files.len() + 2);
+    }
+    let marked = table(&both, "reports")
+        .into_iter()
+        .filter(|r| !r["duplicate_of"].is_empty())
+        .count();
+    assert_eq!(marked, 2);
+}
