@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use crate::commit::Staging;
 use crate::config::Settings;
 use crate::cpu::{thread_cpu_ns, Helpers};
-use crate::crossref::{CrossIndex, Decided, ReportSummary};
+use crate::crossref::{CrossIndex, Decided, EncodedSummary, ReportSummary};
 use crate::decode::DecodeOptions;
 use crate::discover::{first_missing, walk, Found};
 use crate::extract::{panic_message, process_path_with};
@@ -121,7 +121,7 @@ struct Done {
     entry: Entry,
     prepared: Prepared,
     state: StateRows,
-    summary: Option<ReportSummary>,
+    summary: Option<EncodedSummary>,
 }
 
 impl Done {
@@ -130,7 +130,7 @@ impl Done {
     /// for this file forever. `state_keeps_facts`: whether the incremental state keeps the
     /// report's facts (no facts file in the output holds them).
     fn of(
-        job: Job,
+        (number, job): (u64, Job),
         settings: &Settings,
         preparer: &Preparer,
         state_keeps_facts: bool,
@@ -143,7 +143,7 @@ impl Done {
             let prepared = preparer.prepare(&doc)?;
             Ok(Done {
                 state: StateRows::of(&entry, &prepared.csv, state_keeps_facts)?,
-                summary: ReportSummary::of(&doc, entry.root),
+                summary: ReportSummary::of(&doc, entry.root).map(|s| s.encoded(number as u32)),
                 entry,
                 prepared,
             })
@@ -159,7 +159,7 @@ impl Done {
 
 /// What to do with one file of the walk.
 enum Job {
-    /// Read it.
+    /// Read it (`stat`: its size and time, if the walk looked; the worker does if not).
     Read {
         root: usize,
         path: PathBuf,
@@ -175,6 +175,8 @@ fn read_job(
     stat: Option<FileStat>,
     options: &DecodeOptions,
 ) -> (Entry, DocResult) {
+    // Before the file is read: a file changed while it is read is read again next time.
+    let stat = stat.or_else(|| FileStat::of(path));
     let doc = process_path_with(path, options);
     let stat = stat.unwrap_or(FileStat {
         size: doc.report.bytes as u64,
@@ -376,8 +378,8 @@ fn read_all(
     let workers_ns = std::sync::atomic::AtomicU64::new(0);
     let work = || {
         let started = thread_cpu_ns();
-        work_through(&jobs, &done, |job| {
-            Done::of(job, settings, &preparer, state_keeps_facts)
+        work_through(&jobs, &done, |numbered| {
+            Done::of(numbered, settings, &preparer, state_keeps_facts)
         });
         let spent = thread_cpu_ns().saturating_sub(started);
         workers_ns.fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
@@ -406,13 +408,15 @@ fn read_all(
                     continue;
                 }
             };
-            let stat = FileStat::of(&path);
             let Some(prev) = previous.as_deref_mut() else {
+                // Nothing to compare with: the worker looks at the file's size and time.
+                let stat = None;
                 if !handout.send(Job::Read { root, path, stat }) {
                     break; // The writer stopped on an error.
                 }
                 continue;
             };
+            let stat = FileStat::of(&path);
             if let Some(so_far) = unchanged.as_mut() {
                 let entry = prev.next_ahead()?;
                 let same = entry.as_ref().is_some_and(|e| {
@@ -508,7 +512,7 @@ fn reuse_unchanged(
 fn work_through<J, R>(
     jobs: &std::sync::Mutex<Receiver<(u64, J)>>,
     done: &SyncSender<Vec<(u64, R)>>,
-    mut process: impl FnMut(J) -> R,
+    mut process: impl FnMut((u64, J)) -> R,
 ) {
     let mut results: Vec<(u64, R)> = Vec::with_capacity(HANDOFF_FILES);
     loop {
@@ -525,7 +529,7 @@ fn work_through<J, R>(
                 .and_then(|receiver| receiver.try_recv().ok())
         };
         if let Some((number, job)) = next {
-            results.push((number, process(job)));
+            results.push((number, process((number, job))));
             if results.len() < HANDOFF_FILES {
                 continue;
             }
@@ -722,7 +726,7 @@ mod tests {
         let worker = {
             let (jobs, taken, locked) = (jobs.clone(), taken.clone(), locked.clone());
             std::thread::spawn(move || {
-                work_through(&jobs, &done_sender, |job| {
+                work_through(&jobs, &done_sender, |(_, job)| {
                     // The first job is taken: let the test lock the queue, then go on.
                     taken.wait();
                     locked.wait();

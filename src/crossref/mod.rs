@@ -34,7 +34,9 @@ use checks::{compare_years, near_duplicate, other_agencies_named_in};
 pub use names::{agency_key, short_key};
 
 use names::{hash_text, place_kind, place_names};
-use record::{KeyEntry, PlaceEntry, ReportRecord, SignatureRecord, SplitRecord, TableCell};
+use record::{
+    KeyEntry, PlaceEntry, ReportRecord, SignatureRecord, SplitRecord, TableCell, SIGNED_RECORD,
+};
 use similar::similar_reports;
 
 /// What the cross-report checks need of one report: made by the worker that read it
@@ -140,6 +142,42 @@ impl ReportSummary {
         }
         Some(ReportSummary { stored: s })
     }
+
+    /// The summary as the index keeps it, for the file at `ordinal` (its place in walk
+    /// order): made by the worker, so that the writer thread only appends bytes.
+    pub fn encoded(mut self, ordinal: u32) -> EncodedSummary {
+        self.stored.ordinal = ordinal;
+        EncodedSummary::of(&self.stored)
+    }
+}
+
+/// A report's summary as the index keeps it ([`ReportSummary::encoded`]).
+#[derive(Debug, Clone)]
+pub struct EncodedSummary {
+    ordinal: u32,
+    /// The record, its length first.
+    record: Vec<u8>,
+    /// Its key, year and prose signature, for the search for near-duplicates.
+    signed: [u8; SIGNED_RECORD],
+}
+
+impl EncodedSummary {
+    fn of(stored: &ReportRecord) -> EncodedSummary {
+        let mut record = vec![0; 4];
+        stored.encode(&mut record);
+        let len = (record.len() - 4) as u32;
+        record[..4].copy_from_slice(&len.to_le_bytes());
+        let signed = SignatureRecord {
+            key: hash_text(&stored.key),
+            year: stored.year,
+            signature: stored.sketch.signature,
+        };
+        EncodedSummary {
+            ordinal: stored.ordinal,
+            record,
+            signed: signed.encode(),
+        }
+    }
 }
 
 /// Reads `buf.len()` bytes at `offset`, leaving the file's position alone: threads read
@@ -188,8 +226,6 @@ pub struct CrossIndex {
     /// How many files (summarised or not) came before: the next one's place among the
     /// part's rows (a run writes one part; [`merge_parts`] sets each record's).
     files: u32,
-    /// A record being encoded (kept to reuse its allocation).
-    scratch: Vec<u8>,
 }
 
 /// Where a report's rows are: its output part and its place among that part's files.
@@ -236,7 +272,6 @@ impl CrossIndex {
             signed: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
             reports: 0,
             files: 0,
-            scratch: Vec::new(),
         })
     }
 
@@ -244,35 +279,35 @@ impl CrossIndex {
     /// the pipeline pushes summaries its workers made instead.
     #[cfg(test)]
     fn add(&mut self, doc: &DocResult) {
-        self.push(ReportSummary::of(doc, 0))
+        let ordinal = self.files;
+        self.push(ReportSummary::of(doc, 0).map(|s| s.encoded(ordinal)))
             .expect("writing a temporary file");
     }
 
-    /// Adds the next file's summary, made beforehand ([`ReportSummary::of`]); `None` for a
-    /// file with none (it still takes its place among the part's rows).
-    pub fn push(&mut self, summary: Option<ReportSummary>) -> io::Result<()> {
+    /// Adds the next file's summary, made beforehand ([`ReportSummary::encoded`]); `None`
+    /// for a file with none (it still takes its place among the part's rows).
+    pub fn push(&mut self, summary: Option<EncodedSummary>) -> io::Result<()> {
         let ordinal = self.files;
         self.files += 1;
-        let Some(ReportSummary { mut stored }) = summary else {
+        let Some(summary) = summary else {
             return Ok(());
         };
-        stored.ordinal = ordinal;
-        self.push_record(&stored)
+        if summary.ordinal != ordinal {
+            return Err(io::Error::other(format!(
+                "the summary of file {} came as file {ordinal}'s; please report it",
+                summary.ordinal
+            )));
+        }
+        self.push_encoded(&summary)
     }
 
     fn push_record(&mut self, stored: &ReportRecord) -> io::Result<()> {
-        self.scratch.clear();
-        self.scratch.extend([0; 4]);
-        stored.encode(&mut self.scratch);
-        let len = (self.scratch.len() - 4) as u32;
-        self.scratch[..4].copy_from_slice(&len.to_le_bytes());
-        self.records.write_all(&self.scratch)?;
-        let signed = SignatureRecord {
-            key: hash_text(&stored.key),
-            year: stored.year,
-            signature: stored.sketch.signature,
-        };
-        self.signed.write_all(&signed.encode())?;
+        self.push_encoded(&EncodedSummary::of(stored))
+    }
+
+    fn push_encoded(&mut self, summary: &EncodedSummary) -> io::Result<()> {
+        self.records.write_all(&summary.record)?;
+        self.signed.write_all(&summary.signed)?;
         self.reports += 1;
         Ok(())
     }
