@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::cpu::Helpers;
-use crate::crossref::{merge_parts, Decided, Mark, Split};
+use crate::crossref::{merge_parts, Decided, Mark, ReportFile, Split};
+use crate::decode::DecodeOptions;
 use crate::discover::Shard;
+use crate::extract::process_path_with;
 use crate::incremental::{note_rewrite, state_dir, Recounted, StateReader};
 use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, Severity, Status};
 use crate::write::{Formats, Layout, OutputLock, OutputWriter, Preparer, Written};
@@ -209,53 +211,39 @@ fn apply_split(doc: &mut DocResult, split: &Split) -> Result<usize> {
 /// The end of a run on one machine whose checks across reports changed a few reports
 /// (versions marked, rows split): its output (finished in `dir`) written again with
 /// the changed reports' new rows, then the findings across reports; the state notes which
-/// files' facts the output now holds differently. Only the changed reports are read back
-/// from the state (up to the last of them); the output's rows of the others are copied
-/// ([`OutputWriter::patch`]; `written`: where they went). Returns what changed in the
-/// counts of the run's summary.
+/// files' facts the output now holds differently. Only the changed reports' files are
+/// read again (`decode`: as the run read them); the output's rows of the others are
+/// copied ([`OutputWriter::patch`]; `written`: where they went). Returns what changed in
+/// the counts of the run's summary.
 pub fn patch_one(
     dir: &Path,
     formats: Formats,
     layout: &Layout,
     part: &str,
     (decided, written): (Decided, &Written),
-    helpers: &Helpers,
+    (decode, helpers): (&DecodeOptions, &Helpers),
 ) -> Result<Recounted> {
     let (marks, splits) = (decided.marks().to_vec(), decided.splits().to_vec());
-    let mut changed: Vec<u32> = marks
+    // The changed reports' files, in the order written: each is read again (the state
+    // holds them too, but behind every report before them).
+    let mut changed: Vec<(u32, &ReportFile)> = marks
         .iter()
-        .map(|m| m.at.ordinal)
-        .chain(splits.iter().map(|s| s.at.ordinal))
+        .map(|m| (m.at.ordinal, &m.file))
+        .chain(splits.iter().map(|s| (s.at.ordinal, &s.file)))
         .collect();
-    changed.sort_unstable();
-    changed.dedup();
-    let mut state = StateReader::open_written(dir, part).map_err(|why| {
-        anyhow::anyhow!(
-            "cannot read the state of part {part} in {}: {why}",
-            dir.display()
-        )
-    })?;
+    changed.sort_unstable_by_key(|c| c.0);
+    changed.dedup_by_key(|c| c.0);
     let preparer = Preparer::new(formats, layout);
     let (mut marks_left, mut splits_left) = (marks.iter().peekable(), splits.iter().peekable());
     let mut done = Rewritten::default();
     let mut replaced = Vec::with_capacity(changed.len());
-    let mut ordinal = 0u32;
-    for &wanted in &changed {
-        while ordinal < wanted {
-            state
-                .skip()?
-                .context("the state ends before the reports its summaries name")?;
-            ordinal += 1;
-        }
-        let (entry, doc) = state
-            .take(true)?
-            .context("the state ends before the reports its summaries name")?;
-        let mut doc = doc.with_context(|| {
-            format!(
-                "the state of part {part} has no facts for {}: run the ingest again",
-                entry.path
-            )
-        })?;
+    for (ordinal, file) in changed {
+        let mut doc = process_path_with(Path::new(&file.path), decode);
+        anyhow::ensure!(
+            doc.report.report_id == file.report_id,
+            "{} changed while the run read it: run the ingest again",
+            file.path
+        );
         apply_decisions(
             ordinal,
             &mut doc,
@@ -264,7 +252,6 @@ pub fn patch_one(
             &mut done,
         )?;
         replaced.push((ordinal, preparer.prepare(&doc)?));
-        ordinal += 1;
     }
     let mut out = OutputWriter::patch(dir, formats, layout, helpers, written, &replaced)?;
     decided.for_each_finding(helpers, |_, year, d| out.write_diagnostic(year, d))?;

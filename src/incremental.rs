@@ -20,16 +20,14 @@ use std::time::UNIX_EPOCH;
 
 use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::{
-    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
-};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use serde::{Deserialize, Serialize};
 
 use crate::categories::{Breakdown, Category, Section};
 use crate::cpu::{Helpers, InOrder};
 use crate::model::{Diagnostic, DocResult, Fact, Report, Status, Template, Unit};
 use crate::prose::ProseTraces;
-use crate::readback::Rows;
+use crate::readback::{file_batches, Rows};
 use crate::write::{
     diagnostics_schema, facts_schema, header, reports_schema, sync_buffered, CsvRows, Table,
 };
@@ -483,101 +481,14 @@ type ZReader = csv::Reader<zstd::stream::read::Decoder<'static, BufReader<File>>
 /// `facts.csv`), or the output's `facts.parquet` batch by batch.
 enum FactsReader {
     Csv(csv::Reader<Box<dyn std::io::Read + Send>>),
-    Parquet(ParquetFacts),
-}
-
-/// The rows of a `facts.parquet`, read from a place in it.
-struct ParquetFacts {
-    path: PathBuf,
-    /// The rows from `at` on (`None` after a skip past the batch: opened again there).
-    batches: Option<ParquetRecordBatchReader>,
-    batch: Option<RecordBatch>,
-    /// The next row of `batch`.
-    row: usize,
-    /// The file's rows passed so far (taken or skipped).
-    at: u64,
-    /// The file's rows.
-    rows: u64,
-}
-
-impl ParquetFacts {
-    fn open(path: PathBuf) -> Result<ParquetFacts> {
-        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let rows = ParquetRecordBatchReaderBuilder::try_new(file)?
-            .metadata()
-            .file_metadata()
-            .num_rows() as u64;
-        Ok(ParquetFacts {
-            path,
-            batches: None,
-            batch: None,
-            row: 0,
-            at: 0,
-            rows,
-        })
-    }
-
-    /// The batch holding the next row; `None` at the end of the file.
-    fn current(&mut self) -> Result<Option<&RecordBatch>> {
-        if self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
-            let batches = match &mut self.batches {
-                Some(b) => b,
-                None => {
-                    // Only the pages from `at` on are read: with the page index, those
-                    // before are not even decoded.
-                    let file = File::open(&self.path)
-                        .with_context(|| format!("cannot open {}", self.path.display()))?;
-                    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
-                        .with_page_index_policy(parquet::file::metadata::PageIndexPolicy::Optional);
-                    let selection = vec![
-                        RowSelector::skip(self.at as usize),
-                        RowSelector::select(self.rows.saturating_sub(self.at) as usize),
-                    ];
-                    self.batches.insert(
-                        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)?
-                            .with_row_selection(RowSelection::from(selection))
-                            .build()?,
-                    )
-                }
-            };
-            self.row = 0;
-            self.batch = match batches.next() {
-                Some(next) => Some(next?),
-                None => return Ok(None),
-            };
-        }
-        Ok(self.batch.as_ref())
-    }
+    Parquet {
+        batches: ParquetRecordBatchReader,
+        batch: Option<RecordBatch>,
+        row: usize,
+    },
 }
 
 impl FactsReader {
-    /// Passes over the next `n` facts; `false` where the file ends first.
-    fn skip(&mut self, n: usize) -> Result<bool> {
-        match self {
-            FactsReader::Csv(reader) => {
-                let mut record = csv::ByteRecord::new();
-                for _ in 0..n {
-                    if !reader.read_byte_record(&mut record)? {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            }
-            FactsReader::Parquet(facts) => {
-                let in_batch = facts.batch.as_ref().map_or(0, |b| b.num_rows() - facts.row);
-                if n > in_batch {
-                    // Past this batch: the file is opened again where the next take is.
-                    facts.batches = None;
-                    facts.batch = None;
-                } else {
-                    facts.row += n;
-                }
-                facts.at += n as u64;
-                Ok(facts.at <= facts.rows)
-            }
-        }
-    }
-
     /// The next `n` facts (fewer where the file ends).
     fn take(&mut self, n: usize) -> Result<Vec<Fact>> {
         match self {
@@ -585,18 +496,26 @@ impl FactsReader {
                 .deserialize()
                 .take(n)
                 .collect::<Result<Vec<Fact>, _>>()?),
-            FactsReader::Parquet(facts) => {
-                let mut taken = Vec::with_capacity(n);
-                while taken.len() < n {
-                    let row = facts.row;
-                    let Some(batch) = facts.current()? else {
-                        break;
-                    };
-                    taken.push(fact_of(&Rows::of(batch), row)?);
-                    facts.row += 1;
-                    facts.at += 1;
+            FactsReader::Parquet {
+                batches,
+                batch,
+                row,
+            } => {
+                let mut facts = Vec::with_capacity(n);
+                while facts.len() < n {
+                    if batch.as_ref().is_none_or(|b| *row >= b.num_rows()) {
+                        match batches.next() {
+                            Some(next) => *batch = Some(next?),
+                            None => break,
+                        }
+                        *row = 0;
+                        continue;
+                    }
+                    let rows = Rows::of(batch.as_ref().expect("a batch"));
+                    facts.push(fact_of(&rows, *row)?);
+                    *row += 1;
                 }
-                Ok(taken)
+                Ok(facts)
             }
         }
     }
@@ -726,7 +645,11 @@ impl StateReader {
             }
             (None, Some(kept)) => {
                 let path = written_file(kept, Table::Facts.file("parquet"))?;
-                FactsReader::Parquet(ParquetFacts::open(path).map_err(|e| format!("{e:#}"))?)
+                FactsReader::Parquet {
+                    batches: file_batches(&path).map_err(|e| format!("{e:#}"))?,
+                    batch: None,
+                    row: 0,
+                }
             }
             (None, None) => FactsReader::Csv(csv::Reader::from_reader(Box::new(
                 open(Table::Facts.name())?.into_inner(),
@@ -777,33 +700,6 @@ impl StateReader {
     /// Gives up the read-ahead: a file changed, so the rows are read from here on.
     pub fn stop_ahead(&mut self) {
         self.ahead = None;
-    }
-
-    /// Consumes the next entry and passes over its rows without making them into values:
-    /// for a file whose rows are not needed.
-    pub fn skip(&mut self) -> Result<Option<Entry>> {
-        self.peek()?;
-        let Some(entry) = self.peeked.take() else {
-            return Ok(None);
-        };
-        let ordinal = self.taken;
-        self.taken += 1;
-        let facts = match self.rewritten.binary_search_by_key(&ordinal, |r| r.0) {
-            Ok(at) => self.rewritten[at].1,
-            Err(_) => entry.facts,
-        };
-        let mut record = csv::ByteRecord::new();
-        let ended = || anyhow::anyhow!("state: rows of {} are missing", entry.path);
-        if !self.reports.read_byte_record(&mut record)? {
-            return Err(ended());
-        }
-        anyhow::ensure!(self.facts.skip(facts as usize)?, ended());
-        for _ in 0..entry.diagnostics {
-            if !self.diagnostics.read_byte_record(&mut record)? {
-                return Err(ended());
-            }
-        }
-        Ok(Some(entry))
     }
 
     /// Consumes the next entry and its rows: returns them as a result to reuse, or drops

@@ -13,8 +13,8 @@
 //!
 //! [`extract::process_bytes`] runs every stage on one report; [`pipeline::run`] runs a
 //! whole job: the walk streams files to workers on a rayon pool, one writer thread writes
-//! the results in input order, and [`incremental`] keeps what the next run needs to redo
-//! nothing. Data problems are rows in `diagnostics`, never errors; only program problems
+//! the results in input order while helper threads ([`cpu::Helpers`]) encode its Parquet
+//! row groups, and [`incremental`] keeps what the next run needs to redo nothing. Data problems are rows in `diagnostics`, never errors; only program problems
 //! (no input, unwritable output) are `Err`.
 //!
 //! The modules are declared below from the bottom up: each uses only modules declared

@@ -291,7 +291,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                 &settings.layout,
                 &part,
                 (decided, &written),
-                &helpers,
+                (&settings.decode, &helpers),
             )
             .with_context(writing)?;
             // The summary counts what the output holds: not other versions' facts, and

@@ -243,8 +243,20 @@ pub struct RowsAt {
 pub struct Mark {
     /// Where the report's rows are.
     pub at: RowsAt,
+    /// Its file, to read it again.
+    pub file: ReportFile,
     /// The canonical version's `report_id` (`reports.duplicate_of`).
     pub canonical: String,
+}
+
+/// The file of a report a decision is about: its path as walked and its `report_id` (the
+/// hash of the bytes that were read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    /// The path as walked (`reports.source_path`).
+    pub path: String,
+    /// The report's id.
+    pub report_id: String,
 }
 
 /// A row whose run-together digits the report left several ways to split, split the one
@@ -253,6 +265,8 @@ pub struct Mark {
 pub struct Split {
     /// Where the report's rows are.
     pub at: RowsAt,
+    /// Its file, to read it again.
+    pub file: ReportFile,
     /// The row.
     pub category: Category,
     /// Which of the report's ways to split it ([`crate::model::OpenSplit::candidates`]).
@@ -351,6 +365,7 @@ impl CrossIndex {
             for (category, candidate, rule) in splits::decide(&r, &prev) {
                 decided_splits.push(Split {
                     at: r.rows_at(),
+                    file: r.file(),
                     category,
                     candidate,
                     previous: prev.report_id.clone(),
@@ -609,6 +624,7 @@ fn versions_of(keys: &[KeyEntry], records: &Records, helpers: &Helpers) -> io::R
                     found.canonical_of[group[m] as usize] = Some(group[*kept]);
                     found.marks.push(Mark {
                         at: members[m].rows_at(),
+                        file: members[m].file(),
                         canonical: members[*kept].report_id.clone(),
                     });
                 }

@@ -84,6 +84,14 @@ impl ReportRecord {
         Diagnostic::of(&self.report_id, &self.source_path, f)
     }
 
+    /// The report's file.
+    pub(super) fn file(&self) -> super::ReportFile {
+        super::ReportFile {
+            path: self.source_path.clone(),
+            report_id: self.report_id.clone(),
+        }
+    }
+
     /// Where the report's rows are.
     pub(super) fn rows_at(&self) -> super::RowsAt {
         super::RowsAt {
