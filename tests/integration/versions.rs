@@ -9,6 +9,23 @@ use crate::util::{csv_table as table, gongkai, raw, root, s};
 
 const SEED: &str = "001_1f7e495e6ab563f2";
 
+/// The output's `diagnostics` rows of one code.
+fn diagnostics_coded(out: &Path, code: &str) -> Vec<std::collections::HashMap<String, String>> {
+    table(out, "diagnostics")
+        .into_iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
+/// A temporary folder holding an input folder `in` with seed 001's text as `name`.
+fn seed_in_folder(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::copy(raw(&format!("{SEED}.txt")), input.join(name)).unwrap();
+    (dir, input)
+}
+
 fn ingest(input: &Path, out: &Path) {
     let (code, _, err) = gongkai(&["ingest", s(input), "--out", s(out), "-q"]);
     assert!(code <= 1, "{err}");
@@ -30,10 +47,7 @@ fn changed_seed(date: &str) -> String {
 
 #[test]
 fn text_web_page_and_pdf_of_one_report_give_its_facts_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
-    std::fs::copy(raw(&format!("{SEED}.txt")), input.join("a.txt")).unwrap();
+    let (dir, input) = seed_in_folder("a.txt");
     for ext in ["html", "pdf"] {
         let from = root().join(format!("tests/fixtures/formats/{SEED}.{ext}"));
         std::fs::copy(from, input.join(format!("b.{ext}"))).unwrap();
@@ -60,10 +74,7 @@ fn text_web_page_and_pdf_of_one_report_give_its_facts_once() {
     let facts = table(&out, "facts");
     assert_eq!(facts.len(), 200, "the report's 200 cells, once");
     assert!(facts.iter().all(|f| &f["report_id"] == kept_id));
-    let notes: Vec<_> = table(&out, "diagnostics")
-        .into_iter()
-        .filter(|d| d["code"] == "duplicate_version")
-        .collect();
+    let notes: Vec<_> = diagnostics_coded(&out, "duplicate_version");
     assert_eq!(notes.len(), 2);
     for d in &notes {
         assert_eq!(d["severity"], "info");
@@ -77,10 +88,7 @@ fn text_web_page_and_pdf_of_one_report_give_its_facts_once() {
 
 #[test]
 fn a_correction_published_later_is_kept_and_both_are_flagged() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
-    std::fs::copy(raw(&format!("{SEED}.txt")), input.join("first.txt")).unwrap();
+    let (dir, input) = seed_in_folder("first.txt");
     std::fs::write(
         input.join("second.txt"),
         changed_seed("2022 年 2 月 15 日印发"),
@@ -108,10 +116,7 @@ fn a_correction_published_later_is_kept_and_both_are_flagged() {
         .find(|f| f["category"] == "applications.new" && f["breakdown"] == "total")
         .unwrap();
     assert_eq!(new["value"], "68.0");
-    let flagged: Vec<_> = table(&out, "diagnostics")
-        .into_iter()
-        .filter(|d| d["code"] == "republished")
-        .collect();
+    let flagged: Vec<_> = diagnostics_coded(&out, "republished");
     assert_eq!(flagged.len(), 2, "on both: {flagged:?}");
     for d in &flagged {
         assert_eq!(d["severity"], "warning");
@@ -124,17 +129,12 @@ fn a_correction_published_later_is_kept_and_both_are_flagged() {
             d["message"]
         );
     }
-    assert!(table(&out, "diagnostics")
-        .iter()
-        .all(|d| d["code"] != "version_conflict"));
+    assert!(diagnostics_coded(&out, "version_conflict").is_empty());
 }
 
 #[test]
 fn a_correction_titled_as_one_is_kept_though_its_date_is_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
-    std::fs::copy(raw(&format!("{SEED}.txt")), input.join("a-first.txt")).unwrap();
+    let (dir, input) = seed_in_folder("a-first.txt");
     let title = "泉港区 2021 年度政府信息公开工作年度报告";
     let corrected =
         changed_seed("2022 年 1 月 10 日印发").replacen(title, &format!("{title}（更正）"), 1);
@@ -148,10 +148,7 @@ fn a_correction_titled_as_one_is_kept_though_its_date_is_the_same() {
         .unwrap();
     assert_eq!(corrected["agency"], "泉港区");
     assert_eq!(corrected["duplicate_of"], "", "the correction is kept");
-    let flagged: Vec<_> = table(&out, "diagnostics")
-        .into_iter()
-        .filter(|d| d["code"] == "republished")
-        .collect();
+    let flagged: Vec<_> = diagnostics_coded(&out, "republished");
     assert_eq!(flagged.len(), 2);
     assert!(
         flagged[0]["message"].contains("(issued 2022-01-10, titled as a correction)"),
@@ -167,10 +164,7 @@ fn a_correction_titled_as_one_is_kept_though_its_date_is_the_same() {
 
 #[test]
 fn versions_that_disagree_without_a_later_date_are_flagged() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
-    std::fs::copy(raw(&format!("{SEED}.txt")), input.join("page.txt")).unwrap();
+    let (dir, input) = seed_in_folder("page.txt");
     std::fs::write(
         input.join("pdf-dump.txt"),
         changed_seed("2022 年 1 月 10 日印发"),
@@ -185,10 +179,7 @@ fn versions_that_disagree_without_a_later_date_are_flagged() {
         .unwrap();
     // Same cells read; the changed one fails check 1: the original is kept.
     assert_eq!(original["duplicate_of"], "");
-    let conflicts: Vec<_> = table(&out, "diagnostics")
-        .into_iter()
-        .filter(|d| d["code"] == "version_conflict")
-        .collect();
+    let conflicts: Vec<_> = diagnostics_coded(&out, "version_conflict");
     assert_eq!(conflicts.len(), 2, "on both versions");
     assert!(conflicts
         .iter()
