@@ -86,8 +86,8 @@ pub struct CpuTime {
     pub walker_ns: u64,
     /// The worker threads together: reading files, preparing their rows.
     pub workers_ns: u64,
-    /// The thread that writes the rows in walk order, then runs the checks across reports
-    /// (and writes the output again where they changed reports).
+    /// The thread that writes the rows in walk order, then the serial part of the checks
+    /// across reports (and the patch of the output where they changed reports).
     pub writer_ns: u64,
     /// The helper threads: encoding Parquet row groups and running the checks across
     /// reports, in parallel.
@@ -283,7 +283,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
     state.finish(facts_file.as_deref()).with_context(writing)?;
     match across {
         Across::Written => {}
-        Across::Rewrite(decided) => {
+        Across::Patch(decided) => {
             let started = thread_cpu_ns();
             let recounted = finish::patch_one(
                 staging.dir(),
@@ -605,7 +605,7 @@ fn write_in_order(
                 decided.for_each_finding(opening.2, |_, year, d| out.write_diagnostic(year, d))?;
                 Across::Written
             } else {
-                Across::Rewrite(decided)
+                Across::Patch(decided)
             }
         }
         _ => Across::Written,
@@ -618,9 +618,9 @@ fn write_in_order(
 enum Across {
     /// Nothing: the findings are written.
     Written,
-    /// Versions were found or rows split: the output is rewritten with them, then the
-    /// findings.
-    Rewrite(Decided),
+    /// Versions were found or rows split: the output is patched with them
+    /// ([`finish::patch_one`]), then the findings.
+    Patch(Decided),
     /// A shard's summaries, to be saved for `gongkai finish` (`None`: the shard read no
     /// file).
     Save(Option<CrossIndex>),
