@@ -59,12 +59,13 @@ contract: venv ## Read the output back with DuckDB, pandas and pyarrow (pytest)
 	$(CARGO_TARGET_DIR)/debug/gongkai finish $(CONTRACT_OUT)-mixed-four
 	GONGKAI_OUT=$(CONTRACT_OUT) $(VENV)/bin/python -m pytest -q tests/contract
 
-bench: ## Throughput per format, at 10k and 100k generated reports, shards + finish, and issue 18's targets at 20k and 200k (figures for the README)
+bench: ## Throughput per format, at 10k and 100k generated reports, shards + finish, issue 18's targets at 20k and 200k, and OCR's recall and pages/s (figures for the README)
 	cargo build --release --locked
 	bench/formats.sh $(or $(COPIES),200)
 	bench/scale.sh $(or $(SIZES),10000 100000)
 	bench/finish.sh $(or $(SIZES),10000 100000)
 	bench/targets.sh $(or $(TARGET_SIZES),20000 200000)
+	bench/ocr.sh
 
 instructions: ## Instructions a run over N (300) generated reports executes, by callgrind (BASELINE=older binary)
 	cargo build --release --locked

@@ -70,6 +70,20 @@ pub struct PipelineFile {
     pub partition_by: Option<String>,
     /// Largest file read, in MiB.
     pub max_file_mb: Option<u64>,
+    /// Whether scans (PDFs without text, PNG and JPEG pages) are read by OCR; default false.
+    pub ocr: Option<bool>,
+    /// The `tesseract` program (name on PATH, or a path).
+    pub tesseract: Option<String>,
+    /// tesseract's language models, e.g. `chi_sim` (the default) or `chi_sim+eng`.
+    pub ocr_languages: Option<String>,
+    /// Resolution a scanned PDF's pages are rendered at for OCR, in dots per inch.
+    pub ocr_dpi: Option<u32>,
+    /// Most pages of one scan read by OCR.
+    pub ocr_max_pages: Option<usize>,
+    /// Seconds OCR may take for each page.
+    pub ocr_page_timeout_secs: Option<u64>,
+    /// A table cell read by OCR with less confidence than this (0–1) gives no fact.
+    pub ocr_min_confidence: Option<f64>,
 }
 
 impl PipelineFile {
@@ -221,6 +235,34 @@ pub fn resolve(cli: CliSettings, file: Option<PipelineFile>) -> Result<Settings>
     }
     if let Some(mb) = file.max_file_mb {
         decode.max_file_bytes = mb.saturating_mul(1024 * 1024);
+    }
+    if file.ocr == Some(true) {
+        decode.ocr.tesseract = file
+            .tesseract
+            .unwrap_or_else(|| crate::decode::ocr::TESSERACT.to_string());
+    } else if file.tesseract.is_some() {
+        bail!("tesseract is set but OCR is off; add `ocr = true` to read scans");
+    }
+    if let Some(languages) = file.ocr_languages {
+        decode.ocr.languages = languages;
+    }
+    if let Some(dpi) = file.ocr_dpi {
+        if !(72..=1200).contains(&dpi) {
+            bail!("ocr-dpi is {dpi}; give a resolution from 72 to 1200");
+        }
+        decode.ocr.dpi = dpi;
+    }
+    if let Some(pages) = file.ocr_max_pages {
+        decode.ocr.max_pages = pages.max(1);
+    }
+    if let Some(secs) = file.ocr_page_timeout_secs {
+        decode.ocr.page_timeout = std::time::Duration::from_secs(secs.max(1));
+    }
+    if let Some(min) = file.ocr_min_confidence {
+        if !(0.0..=1.0).contains(&min) {
+            bail!("ocr-min-confidence is {min}; give a number from 0 to 1");
+        }
+        decode.ocr.min_confidence = min;
     }
     Ok(Settings {
         inputs,

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::decode::ocr::CellConfidence;
 use crate::decode::{decode, Content, DecodeOptions};
 use crate::map::{map_table, Mapped};
 use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, OpenSplit, Report};
@@ -183,6 +184,9 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
         let rows = recover_rows(&seg.lines[lines.clone()], lines.start + 1);
         map_table(region.section, &rows, &mut mapped);
     }
+    if let Some(sure) = &decoded.ocr {
+        mark_ocr(&mut mapped, sure, text, options.ocr.min_confidence);
+    }
     let template = mapped.template();
     let meta = &seg.metadata;
     findings.append(&mut mapped.findings);
@@ -249,6 +253,77 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
         })
         .collect();
     doc
+}
+
+/// Gives every cell read by OCR its confidence, and takes out those read with less than
+/// `min` (an `ocr_unsure` error names each): a wrong number is worse than a missing one.
+/// A cell's confidence is that of the table cell on its line that holds its text (the
+/// lowest, if several do); a value not found in a ruled table's cell (a line of prose)
+/// has none, and is taken out too.
+fn mark_ocr(mapped: &mut Mapped, sure: &[CellConfidence], text: &str, min: f64) {
+    let lines: Vec<&str> = text.lines().collect();
+    let confidence = |line: i32, raw: &str| -> f64 {
+        let Some(row) = sure.iter().find(|r| r.line == line) else {
+            return 0.0;
+        };
+        let cells: Vec<&str> = lines
+            .get((line - 1).max(0) as usize)
+            .map_or(Vec::new(), |l| l.split('\t').collect());
+        let holding = cells
+            .iter()
+            .zip(&row.cells)
+            .filter(|(cell, _)| cell.trim() == raw.trim())
+            .map(|(_, c)| *c)
+            .fold(f64::INFINITY, f64::min);
+        if holding.is_finite() {
+            holding
+        } else {
+            // Digits split from one cell: as sure as the least sure cell of the row.
+            cells
+                .iter()
+                .zip(&row.cells)
+                .filter(|(cell, _)| !cell.trim().is_empty())
+                .map(|(_, c)| *c)
+                .fold(1.0, f64::min)
+        }
+    };
+    let round = |c: f64| (c * 1000.0).round() / 1000.0;
+    let mut kept = Vec::with_capacity(mapped.cells.len());
+    for mut cell in std::mem::take(&mut mapped.cells) {
+        let c = round(confidence(cell.line, &cell.raw));
+        if c < min {
+            mapped.findings.push(Finding::error(
+                Code::OcrUnsure,
+                format!(
+                    "{} / {}: OCR read \"{}\" with confidence {c:.2} (below {min:.2}); no fact: \
+                     check the cell in the scan",
+                    cell.category.code(),
+                    cell.breakdown.code(),
+                    cell.raw
+                ),
+                Some(cell.line),
+            ));
+            continue;
+        }
+        cell.confidence = Some(c);
+        kept.push(cell);
+    }
+    mapped.cells = kept;
+    for split in &mut mapped.open_splits {
+        for candidate in &mut split.candidates {
+            for cell in candidate.iter_mut() {
+                cell.confidence = Some(round(confidence(cell.line, &cell.raw)));
+            }
+        }
+    }
+    // Digits split by another report are only as good as the reading of the digits.
+    mapped.open_splits.retain(|split| {
+        split
+            .candidates
+            .iter()
+            .flatten()
+            .all(|c| c.confidence.unwrap_or(0.0) >= min)
+    });
 }
 
 #[cfg(test)]

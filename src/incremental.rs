@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::categories::{Breakdown, Category, Section};
 use crate::cpu::{Helpers, InOrder};
-use crate::model::{Diagnostic, DocResult, Fact, Report, Status, Template, Unit};
+use crate::model::{Diagnostic, DocResult, Fact, Report, Source, Status, Template, Unit};
 use crate::prose::ProseTraces;
 use crate::readback::{file_batches, Rows};
 use crate::write::{
@@ -548,6 +548,16 @@ fn fact_of(rows: &Rows<'_>, i: usize) -> Result<Fact> {
             .i32("line", i)?
             .context("facts.parquet: a line is empty")?,
         provenance: rows.str("provenance", i)?.map(str::to_string),
+        source: match rows.str("source", i)? {
+            Some("ocr") => Source::Ocr,
+            _ => Source::Text,
+        },
+        // Outputs of schema version 4 and before read no scans.
+        confidence: if rows.has("confidence") {
+            rows.f64("confidence", i)?
+        } else {
+            None
+        },
     })
 }
 

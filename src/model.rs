@@ -52,6 +52,27 @@ impl Template {
     }
 }
 
+/// Where a fact's value was read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Text in the file (a text layer, a web page, a Word document).
+    #[default]
+    Text,
+    /// A scan's image, by OCR: the fact has a confidence.
+    Ocr,
+}
+
+impl Source {
+    /// The code written to the output tables.
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Text => "text",
+            Source::Ocr => "ocr",
+        }
+    }
+}
+
 /// Unit of a fact's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +130,13 @@ pub struct Fact {
     /// previous-year report. Empty for a cell read as it stands.
     #[serde(default)]
     pub provenance: Option<String>,
+    /// Where the value was read: text in the file, or a scan by OCR.
+    #[serde(default)]
+    pub source: Source,
+    /// For a value read by OCR, how sure OCR was of its cell (0–1, its least sure
+    /// word); `None` for text that was in the file.
+    #[serde(default)]
+    pub confidence: Option<f64>,
 }
 
 /// A row whose run-together digits the report's own numbers leave several ways to split:
@@ -141,6 +169,9 @@ pub struct PlacedCell {
     pub raw: String,
     /// 1-based source line.
     pub line: i32,
+    /// For a cell read by OCR, the confidence of its least sure word (0–1); `None` for
+    /// text that was in the file.
+    pub confidence: Option<f64>,
 }
 
 /// How far a report could be read.
@@ -277,8 +308,19 @@ crate::categories::code_enum! {
         /// that is not a DOCX), RTF, MHT or other binary data; the message names the format and
         /// what to do
         UnsupportedFormat => "unsupported_format",
-        /// error: a PDF without text (a scan, 图片版): it needs OCR
+        /// error: a PDF without text (a scan, 图片版) that OCR could not read either (OCR is
+        /// off, or it read nothing)
         NoTextLayer => "no_text_layer",
+        /// error: a table cell of a scan read by OCR with less confidence than the threshold
+        /// (`ocr-min-confidence`); the message names the row, column and what was read; no
+        /// fact
+        OcrUnsure => "ocr_unsure",
+        /// warning: a scan has more pages than OCR reads (`ocr-max-pages`); the rest are not
+        /// read
+        OcrPagesSkipped => "ocr_pages_skipped",
+        /// error: OCR of a scan failed (tesseract or pdftoppm missing, failed or out of
+        /// time); the message says which and what to install
+        OcrFailed => "ocr_failed",
         /// warning: the title in a crawler's header block or a saved page's metadata names
         /// another agency or year than the report's own title; the report's is used
         PortalTitleMismatch => "portal_title_mismatch",
@@ -489,6 +531,12 @@ impl Fact {
             raw: cell.raw.clone(),
             line: cell.line,
             provenance: None,
+            source: if cell.confidence.is_some() {
+                Source::Ocr
+            } else {
+                Source::Text
+            },
+            confidence: cell.confidence,
         }
     }
 }

@@ -37,6 +37,19 @@ pub struct Quality {
     pub codes: BTreeMap<String, (String, u64)>,
     /// The agencies with the most error diagnostics (then warnings).
     pub agencies: Vec<AgencyFindings>,
+    /// Facts by where they were read: text in the file, or a scan by OCR.
+    pub ocr: OcrFigures,
+}
+
+/// How many facts were read by OCR, and how sure it was of them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OcrFigures {
+    /// Facts read from text in the file.
+    pub text: u64,
+    /// Facts read by OCR.
+    pub ocr: u64,
+    /// OCR facts by confidence: below 0.7, 0.7–0.8, 0.8–0.9, 0.9 and above.
+    pub by_confidence: [u64; 4],
 }
 
 /// One agency's findings, for the list.
@@ -98,6 +111,18 @@ pub fn gather(dir: &Path) -> Result<Quality> {
     })?;
     for_each_batch(dir, Table::Facts, |rows| {
         for i in 0..rows.len() {
+            // Outputs of schema version 4 and before have no source.
+            match rows
+                .has("confidence")
+                .then(|| rows.f64("confidence", i))
+                .transpose()?
+            {
+                Some(Some(c)) => {
+                    q.ocr.ocr += 1;
+                    q.ocr.by_confidence[((c * 10.0).floor() as usize).clamp(6, 9) - 6] += 1;
+                }
+                _ => q.ocr.text += 1,
+            }
             let Some(year) = rows.year(i)? else { continue };
             let category = rows.str("category", i)?.and_then(Category::from_code);
             let breakdown = rows.str("breakdown", i)?.and_then(Breakdown::from_code);
@@ -361,6 +386,7 @@ pub fn render(q: &Quality, dir: &Path) -> String {
         env!("CARGO_PKG_VERSION")
     );
     render_status(q, &mut body);
+    render_ocr(q, &mut body);
     render_requests(q, &mut body);
     render_review(q, &mut body);
     render_codes(q, &mut body);
@@ -416,6 +442,45 @@ fn render_status(q: &Quality, body: &mut String) {
          another file (its web page beside its PDF, an earlier publication corrected \
          later; <code>reports.duplicate_of</code>). They are counted here, and their \
          facts are not counted below.</p>",
+    );
+}
+
+/// How many facts OCR read from scans, and how sure it was.
+fn render_ocr(q: &Quality, body: &mut String) {
+    body.push_str("<h2 id=\"ocr\">Facts read by OCR</h2>");
+    let o = &q.ocr;
+    let unsure = q.codes.get("ocr_unsure").map_or(0, |c| c.1);
+    let all = o.text + o.ocr;
+    body.push_str(&table(
+        &["source", "facts", "share"],
+        &[
+            vec![
+                "text in the file".into(),
+                o.text.to_string(),
+                rate(o.text as f64, all as f64),
+            ],
+            vec![
+                "scan, by OCR".into(),
+                o.ocr.to_string(),
+                rate(o.ocr as f64, all as f64),
+            ],
+        ],
+    ));
+    let bands = ["below 0.7", "0.7–0.8", "0.8–0.9", "0.9 and above"];
+    let rows: Vec<Vec<String>> = bands
+        .iter()
+        .zip(o.by_confidence)
+        .map(|(b, n)| vec![b.to_string(), n.to_string(), rate(n as f64, o.ocr as f64)])
+        .collect();
+    body.push_str(&table(
+        &["OCR confidence", "facts", "share of OCR facts"],
+        &rows,
+    ));
+    let _ = write!(
+        body,
+        "<p>OCR facts carry <code>facts.source = 'ocr'</code> and their cell's \
+         <code>confidence</code>; check them against the scan before relying on them. \
+         {unsure} cells were read too unsurely to give a fact (<code>ocr_unsure</code>).</p>"
     );
 }
 
@@ -642,13 +707,24 @@ mod tests {
                     text: Some("（七）总计\t66".to_string()),
                 }],
             }],
+            ocr: OcrFigures {
+                text: 30,
+                ocr: 10,
+                by_confidence: [1, 0, 2, 7],
+            },
         };
         let page = render(&q, Path::new("out"));
         for id in [
-            "status", "requests", "review", "codes", "agencies", "agency-0",
+            "status", "ocr", "requests", "review", "codes", "agencies", "agency-0",
         ] {
             assert!(page.contains(&format!("id=\"{id}\"")), "section {id}");
         }
+        // 10 of 40 facts by OCR; 7 of those at 0.9 and above.
+        assert!(
+            page.contains("<td>scan, by OCR</td><td>10</td><td>25.0%</td>"),
+            "{page}"
+        );
+        assert!(page.contains("<td>0.9 and above</td><td>7</td><td>70.0%</td>"));
         assert!(page.contains("6 reports in <code>out</code>"));
         // 结果纠正 / (维持 + 纠正 + 其他结果) = 1 / 4.
         assert!(page.contains("<td>25.0%</td>"));

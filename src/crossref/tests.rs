@@ -4,7 +4,7 @@ use super::similar::{offer, Near, Nearest, MAX_NEAR_DUPLICATES, NEAR_DUPLICATE};
 use super::*;
 use crate::categories::Section;
 use crate::model::Code;
-use crate::model::{Fact, Report, Unit};
+use crate::model::{Fact, Report, Source, Unit};
 use crate::prose::{ProseTraces, Signature};
 
 const PROSE_A: &str = include_str!("../../data/raw/001_1f7e495e6ab563f2.txt");
@@ -34,6 +34,8 @@ fn doc(
             raw: value.to_string(),
             line: 100 + i as i32,
             provenance: None,
+            source: Source::Text,
+            confidence: None,
         })
         .collect();
     DocResult {

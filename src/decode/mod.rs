@@ -6,13 +6,15 @@
 //! the bytes decode cleanly under it), then strict UTF-8, then a statistical guess
 //! (chardetng, GB18030 family for Chinese). HTML and DOCX tables become tab-separated
 //! grids; PDF text comes from poppler, and ruled PDF tables become the same grids by
-//! their geometry ([`pdf`]). Undecodable bytes become U+FFFD
+//! their geometry ([`pdf`]); scans (图片版) are read by OCR where it is on ([`ocr`]).
+//! Undecodable bytes become U+FFFD
 //! plus an `encoding` error (the report is then `partial`: lost bytes may be lost
 //! numbers); forms this stage cannot read give a finding and no text.
 
 pub mod docx;
 pub mod grid;
 pub mod html;
+pub mod ocr;
 pub mod pdf;
 
 use std::sync::LazyLock;
@@ -32,8 +34,10 @@ pub enum Format {
     Html,
     /// A Word document (Office Open XML).
     Docx,
-    /// A PDF with a text layer.
+    /// A PDF (with a text layer, or a scan read by OCR).
     Pdf,
+    /// A page image (PNG, JPEG), read by OCR.
+    Image,
 }
 
 impl Format {
@@ -44,12 +48,13 @@ impl Format {
             Format::Html => "html",
             Format::Docx => "docx",
             Format::Pdf => "pdf",
+            Format::Image => "image",
         }
     }
 }
 
 /// Settings of the decode stage.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DecodeOptions {
     /// The `pdftotext` program to run.
     pub pdftotext: String,
@@ -59,6 +64,8 @@ pub struct DecodeOptions {
     pub pdf_memory_bytes: u64,
     /// Largest file read, in bytes; larger ones are `too_large`.
     pub max_file_bytes: u64,
+    /// How scans (PDFs without text, page images) are read by OCR.
+    pub ocr: ocr::OcrOptions,
 }
 
 /// The default size limit: real reports are tens of kilobytes as text and a few megabytes
@@ -76,6 +83,7 @@ impl Default for DecodeOptions {
             pdf_timeout: Duration::from_secs(60),
             pdf_memory_bytes: DEFAULT_PDF_MEMORY_BYTES,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            ocr: ocr::OcrOptions::default(),
         }
     }
 }
@@ -93,6 +101,9 @@ pub struct Decoded {
     /// Problems met while decoding (undecodable bytes, a wrong declared charset, a PDF
     /// table that could not be read).
     pub findings: Vec<Finding>,
+    /// For a scan read by OCR: how sure it was of each table cell. `None`: the text was
+    /// in the file.
+    pub ocr: Option<Vec<ocr::CellConfidence>>,
 }
 
 /// What a file's bytes turned out to be.
@@ -152,11 +163,19 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
     if bytes.starts_with(b"PK\x03\x04") {
         return decode_zip(bytes);
     }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(b"\xFF\xD8\xFF") {
+        let limits = pdf::PdfLimits {
+            timeout: options.pdf_timeout,
+            memory_bytes: options.pdf_memory_bytes,
+            output_bytes: options.max_file_bytes,
+        };
+        return decode_scan(bytes, Format::Image, options, limits);
+    }
     if let Some(format) = sniff_unsupported(bytes) {
         let advice = if format.starts_with("OLE2") {
             "save it as .docx or PDF"
         } else if format.ends_with("image") {
-            "a scanned report needs OCR first"
+            "save the scanned page as PNG or JPEG, which gongkai reads by OCR (`ocr = true`)"
         } else {
             "unpack or convert it to text, HTML, DOCX or PDF"
         };
@@ -216,6 +235,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
             format: Format::Html,
             encoding: Some(encoding),
             findings: warning.take().into_iter().collect(),
+            ocr: None,
         });
     }
     Content::Text(Decoded {
@@ -223,6 +243,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
         format: Format::Text,
         encoding: Some(encoding),
         findings: warning.into_iter().collect(),
+        ocr: None,
     })
 }
 
@@ -234,12 +255,8 @@ fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
         output_bytes: options.max_file_bytes,
     };
     match pdf::pdf_to_text(bytes, &options.pdftotext, limits) {
-        Ok(pdf::PdfText { text, findings }) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, findings }),
-        Err(pdf::PdfError::NoTextLayer) => Content::Unreadable(Finding::error(
-            Code::NoTextLayer,
-            "the PDF has no text layer (a scanned report, 图片版): it needs OCR before gongkai can read it",
-            None,
-        )),
+        Ok(pdf::PdfText { text, findings }) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, findings, ocr: None }),
+        Err(pdf::PdfError::NoTextLayer) => decode_scan(bytes, Format::Pdf, options, limits),
         Err(pdf::PdfError::ExtractorMissing(e)) => Content::Unreadable(Finding::error(
             Code::ExtractorMissing,
             format!("cannot run pdftotext to read this PDF ({e}); install poppler-utils and poppler-data"),
@@ -263,9 +280,72 @@ fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
     }
 }
 
+/// A scan (a PDF without text, or a page image) read by OCR.
+fn decode_scan(
+    bytes: &[u8],
+    format: Format,
+    options: &DecodeOptions,
+    limits: pdf::PdfLimits,
+) -> Content {
+    let what = match format {
+        Format::Image => "the image",
+        _ => "the PDF has no text layer (a scanned report, 图片版) and",
+    };
+    if options.ocr.tesseract.is_empty() {
+        return Content::Unreadable(Finding::error(
+            Code::NoTextLayer,
+            format!(
+                "{what} needs OCR, which is off (`ocr = true` in the pipeline file turns it on)"
+            ),
+            None,
+        ));
+    }
+    let read = match format {
+        Format::Image => ocr::ocr_image(bytes, &options.ocr, limits),
+        _ => ocr::ocr_pdf(bytes, &options.ocr, limits),
+    };
+    match read {
+        Ok(ocr::OcrText {
+            text,
+            confidence,
+            findings,
+            ..
+        }) => Content::Text(Decoded {
+            text,
+            format,
+            encoding: None,
+            findings,
+            ocr: Some(confidence),
+        }),
+        Err(ocr::OcrError::NothingRead) => Content::Unreadable(Finding::error(
+            Code::NoTextLayer,
+            format!("{what} was read by OCR, which found no text on it"),
+            None,
+        )),
+        Err(ocr::OcrError::Missing(e)) => Content::Unreadable(Finding::error(
+            Code::OcrFailed,
+            format!(
+                "{what} needs OCR, and a program it runs is missing ({e}); install tesseract-ocr, \
+                 tesseract-ocr-chi-sim and poppler-utils"
+            ),
+            None,
+        )),
+        Err(ocr::OcrError::Failed(e)) => Content::Unreadable(Finding::error(
+            Code::OcrFailed,
+            format!("{what} could not be read by OCR: {e}"),
+            None,
+        )),
+        Err(ocr::OcrError::BadImage(e)) => Content::Unreadable(Finding::error(
+            Code::OcrFailed,
+            format!("{what} could not be decoded as an image ({e}); the file may be damaged"),
+            None,
+        )),
+    }
+}
+
 fn decode_zip(bytes: &[u8]) -> Content {
     match docx::docx_to_text(bytes) {
-        Ok(text) => Content::Text(Decoded { text, format: Format::Docx, encoding: None, findings: Vec::new() }),
+        Ok(text) => Content::Text(Decoded { text, format: Format::Docx, encoding: None, findings: Vec::new(), ocr: None }),
         Err(docx::DocxError::NotDocx(what)) => unsupported(&what, "only .docx Word documents are read from zip containers"),
         Err(docx::DocxError::NotZip(e)) => Content::Unreadable(Finding::error(
             Code::UnreadableDocx,
@@ -509,7 +589,7 @@ mod tests {
                 &b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1...."[..],
                 "unsupported_format",
             ),
-            (&b"\x89PNG\r\n\x1a\n...."[..], "unsupported_format"),
+            (&b"GIF89a...."[..], "unsupported_format"),
             (&b"PK\x03\x04...."[..], "unreadable_docx"),
             (&b"\x00\x01\x02\x03\x00\x00\x07"[..], "unsupported_format"),
             (&b"  \n\n"[..], "empty_file"),

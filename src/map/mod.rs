@@ -182,6 +182,7 @@ fn push_cells(
             unit,
             raw: slot.raw.to_string(),
             line: slot.line,
+            confidence: None,
         });
     }
 }

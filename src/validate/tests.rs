@@ -117,6 +117,7 @@ fn grid_keys_come_in_category_then_breakdown_order_and_the_last_cell_wins() {
         unit: Unit::Count,
         raw: value.to_string(),
         line: 1,
+        confidence: None,
     };
     let cells = [
         cell(Category::CarriedOver, Breakdown::Total, 1),
@@ -158,6 +159,7 @@ fn new_publications_above_the_cumulative_total_both_ways() {
         unit: Unit::Count,
         raw: value.to_string(),
         line: 20,
+        confidence: None,
     };
     let findings = |published: i64, total: i64| {
         let cells = [
@@ -212,6 +214,7 @@ fn fee_amounts_too_large_for_wanyuan_both_ways() {
         unit: Unit::Yuan,
         raw: raw.to_string(),
         line: 40,
+        confidence: None,
     };
     let mut out = Vec::new();
     // Real reports: 泉港区 22.5981 万元, 淮安市人民政府 96171.6 万元 (9.6 亿元 of

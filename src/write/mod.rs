@@ -53,7 +53,7 @@ pub const ROW_GROUP_ROWS: usize = 131_072;
 /// close sooner and memory stays flat however large the corpus.
 pub const WIDE_ROW_GROUP_ROWS: usize = 16_384;
 /// Version of the output schema, stamped into Parquet metadata; bump on any change.
-pub const SCHEMA_VERSION: &str = "4";
+pub const SCHEMA_VERSION: &str = "5";
 
 /// Output file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

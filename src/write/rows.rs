@@ -101,6 +101,11 @@ pub fn facts_lines(out: &mut Vec<u8>, facts: &[Fact]) {
         text(out, &f.raw);
         int(out, f.line);
         opt_text(out, f.provenance.as_deref());
+        code(out, f.source.code());
+        match f.confidence {
+            Some(c) => float(out, c),
+            None => out.push(b','),
+        }
         end(out);
     }
 }
@@ -199,7 +204,7 @@ fn end(out: &mut [u8]) {
 mod tests {
     use super::*;
     use crate::categories::{Breakdown, Category, Section};
-    use crate::model::{Code, Severity, Status, Template, Unit};
+    use crate::model::{Code, Severity, Source, Status, Template, Unit};
 
     /// What the `csv` crate writes for the same rows, header included.
     fn by_csv_crate<T: serde::Serialize>(rows: &[T]) -> Vec<u8> {
@@ -224,6 +229,8 @@ mod tests {
             raw: raw.to_string(),
             line: 7,
             provenance: Some("previous_year:0123456789abcdef".to_string()),
+            source: Source::Text,
+            confidence: None,
         }
     }
 

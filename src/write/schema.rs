@@ -88,6 +88,8 @@ pub fn facts_schema() -> SchemaRef {
                 Field::new("raw", DataType::Utf8, false),
                 Field::new("line", DataType::Int32, false),
                 Field::new("provenance", DataType::Utf8, true),
+                Field::new("source", DataType::Utf8, false),
+                Field::new("confidence", DataType::Float64, true),
             ],
         ))
     });
@@ -208,6 +210,8 @@ pub(super) fn facts_batch(rows: &[Fact]) -> Result<RecordBatch> {
         strings(rows.iter().map(|r| r.raw.as_str())),
         Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.line))),
         opt_strings(rows.iter().map(|r| r.provenance.as_deref())),
+        strings(rows.iter().map(|r| r.source.code())),
+        Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.confidence))),
     ];
     Ok(RecordBatch::try_new(facts_schema(), cols)?)
 }

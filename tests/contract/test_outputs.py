@@ -23,6 +23,7 @@ SCHEMA = {
         ("template", "VARCHAR"), ("section", "VARCHAR"), ("category", "VARCHAR"),
         ("breakdown", "VARCHAR"), ("value", "DOUBLE"), ("unit", "VARCHAR"),
         ("raw", "VARCHAR"), ("line", "INTEGER"), ("provenance", "VARCHAR"),
+        ("source", "VARCHAR"), ("confidence", "DOUBLE"),
     ],
     "reports": [
         ("report_id", "VARCHAR"), ("source_path", "VARCHAR"), ("bytes", "BIGINT"),
@@ -43,7 +44,7 @@ SCHEMA = {
 CSV_DTYPES = {
     "facts": {"report_id": str, "agency": str, "year": "Int32", "template": str, "section": str,
               "category": str, "breakdown": str, "value": "float64", "unit": str, "raw": str,
-              "line": "Int32", "provenance": str},
+              "line": "Int32", "provenance": str, "source": str, "confidence": "Float64"},
 }
 
 
@@ -107,7 +108,7 @@ def test_pyarrow_filters_string_columns():
     new = table.filter(pc.equal(table["category"], "applications.new"))
     assert new.num_rows == 5 * 7
     meta = pq.read_metadata(OUT / "facts.parquet").metadata
-    assert meta[b"gongkai.schema_version"] == b"4"
+    assert meta[b"gongkai.schema_version"] == b"5"
 
 
 @pytest.mark.parametrize("table", SCHEMA)

@@ -65,10 +65,10 @@ fn ingest_the_samples_writes_ten_files_and_a_summary() {
     let facts = std::fs::read_to_string(out.path().join("facts.csv")).unwrap();
     assert_eq!(
         facts.lines().next().unwrap(),
-        "\u{feff}report_id,agency,year,template,section,category,breakdown,value,unit,raw,line,provenance"
+        "\u{feff}report_id,agency,year,template,section,category,breakdown,value,unit,raw,line,provenance,source,confidence"
     );
     assert_eq!(facts.lines().count(), 986);
-    assert!(facts.contains("6cf91c24e245acb5,泉港区,2021,2021,active,active.fees,fee_amount,225981.0,yuan,22.5981,64,\n"));
+    assert!(facts.contains("6cf91c24e245acb5,泉港区,2021,2021,active,active.fees,fee_amount,225981.0,yuan,22.5981,64,,text,\n"));
 }
 
 #[test]

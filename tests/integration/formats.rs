@@ -191,14 +191,20 @@ fn scanned_pdf_needs_ocr_and_other_forms_are_named() {
         (
             "scan.png",
             b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
-            "unsupported_format",
-            "PNG image",
+            "no_text_layer",
+            "OCR, which is off",
         ),
         (
             "scan.jpg",
             b"\xFF\xD8\xFF\xE0\0\x10JFIF".to_vec(),
+            "no_text_layer",
+            "OCR, which is off",
+        ),
+        (
+            "scan.gif",
+            b"GIF89a\x01\0\x01\0".to_vec(),
             "unsupported_format",
-            "JPEG image",
+            "GIF image",
         ),
         (
             "reports.rar",

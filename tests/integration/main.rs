@@ -30,6 +30,7 @@ mod findings;
 mod formats;
 mod fuzzed;
 mod layouts;
+mod ocr;
 mod pdf_tables;
 mod portal;
 mod properties;

@@ -4,11 +4,20 @@
 /// A PDF file of the given objects (numbered from 1, the first the catalog), with its
 /// cross-reference table: the tests' way to write PDFs byte by byte.
 pub fn pdf_of(objects: &[String]) -> Vec<u8> {
+    let bytes: Vec<Vec<u8>> = objects.iter().map(|o| o.clone().into_bytes()).collect();
+    pdf_of_bytes(&bytes)
+}
+
+/// [`pdf_of`] for objects that hold binary streams (a JPEG image).
+#[allow(dead_code)]
+pub fn pdf_of_bytes(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
         offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(body);
+        pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
     pdf.extend_from_slice(

@@ -63,8 +63,9 @@ impl Item {
 
 /// What a chain of frames (one table's parts on consecutive pages) gives.
 enum Outcome {
-    /// A table: its grid lines.
-    Table(Vec<String>),
+    /// A table: its grid lines, each line's cell confidences, and the cells emptied
+    /// (row, column, text read).
+    Table(Vec<String>, Vec<Vec<f64>>, Vec<(usize, usize, String)>),
     /// No table: each part's words stay prose.
     Prose,
     /// A table that cannot be read: nothing.
@@ -74,6 +75,41 @@ enum Outcome {
 /// The text of every page (`frames` and `words` by page, from the first), and findings
 /// for tables that could not be read.
 pub fn compose(frames: &[Vec<Frame>], words: &[Vec<Word>]) -> (Vec<String>, Vec<Finding>) {
+    let (texts, _, findings) = compose_with_confidence(frames, words, false);
+    (texts, findings)
+}
+
+/// The confidences of one table line's cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowConfidence {
+    /// 0-based line within its page's text.
+    pub line: usize,
+    /// The confidence of each cell's least sure word, in cell order.
+    pub cells: Vec<f64>,
+    /// Cells among the row's numbers whose OCR text is no value (`人`, `7E`): emptied,
+    /// with what was read (column, text).
+    pub emptied: Vec<(usize, String)>,
+}
+
+/// A [`RowConfidence`] on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageRow {
+    /// 0-based page.
+    pub page: usize,
+    /// The line and its cells' confidences.
+    pub row: RowConfidence,
+}
+
+/// [`compose`], with the confidence of every table cell, for words read by OCR. With
+/// `ocr`, a cell among a row's numbers that holds no value is a misreading (a speck read
+/// as `人`, `元` read as `7E`), not a label out of place: the cell is emptied and listed
+/// ([`RowConfidence::emptied`]) instead of refusing the whole table. Each cell was read
+/// from its own crop, so no word can have strayed into it from a neighbour.
+pub fn compose_with_confidence(
+    frames: &[Vec<Frame>],
+    words: &[Vec<Word>],
+    ocr: bool,
+) -> (Vec<String>, Vec<PageRow>, Vec<Finding>) {
     let none: Vec<Word> = Vec::new();
     let no_frames: Vec<Frame> = Vec::new();
     let pages: Vec<(Vec<Found>, Vec<Item>)> = (0..frames.len().max(words.len()))
@@ -130,8 +166,10 @@ pub fn compose(frames: &[Vec<Frame>], words: &[Vec<Word>]) -> (Vec<String>, Vec<
                     }
                 }
             }
-            match join(&placed) {
-                Ok(grid) if is_table(&grid) => Outcome::Table(grid.to_lines()),
+            match join(&placed, ocr) {
+                Ok((grid, sure, emptied)) if is_table(&grid) => {
+                    Outcome::Table(grid.to_lines(), sure, emptied)
+                }
                 Ok(_) => Outcome::Prose,
                 Err(reason) => {
                     findings.push(unreadable(page + 1, &reason));
@@ -140,6 +178,7 @@ pub fn compose(frames: &[Vec<Frame>], words: &[Vec<Word>]) -> (Vec<String>, Vec<
             }
         })
         .collect();
+    let mut rows_sure = Vec::new();
     let texts = pages
         .iter()
         .enumerate()
@@ -151,7 +190,26 @@ pub fn compose(frames: &[Vec<Frame>], words: &[Vec<Word>]) -> (Vec<String>, Vec<
                     Item::Frame { index, .. } => {
                         let chain = chain_of[k][*index];
                         match (&outcomes[chain], &found[*index]) {
-                            (Outcome::Table(rows), _) if chains[chain][0] == (k, *index) => {
+                            (Outcome::Table(rows, sure, emptied), _)
+                                if chains[chain][0] == (k, *index) =>
+                            {
+                                for (n, cells) in sure.iter().enumerate() {
+                                    let line = lines.len() + n;
+                                    let cells = cells.clone();
+                                    let emptied = emptied
+                                        .iter()
+                                        .filter(|(r, _, _)| *r == n)
+                                        .map(|(_, c, t)| (*c, t.clone()))
+                                        .collect();
+                                    rows_sure.push(PageRow {
+                                        page: k,
+                                        row: RowConfidence {
+                                            line,
+                                            cells,
+                                            emptied,
+                                        },
+                                    });
+                                }
                                 lines.extend(rows.iter().cloned());
                             }
                             (Outcome::Prose, Found::Placed { prose, .. }) => {
@@ -167,7 +225,7 @@ pub fn compose(frames: &[Vec<Frame>], words: &[Vec<Word>]) -> (Vec<String>, Vec<
             text
         })
         .collect();
-    (texts, findings)
+    (texts, rows_sure, findings)
 }
 
 fn unreadable(page: usize, reason: &str) -> Finding {
@@ -329,8 +387,14 @@ fn append_above(rows: &mut [Vec<String>], column: usize, piece: &str) {
     }
 }
 
-/// One table's parts (one per page) → one grid, then the value-column guard.
-fn join(parts: &[&Placed]) -> Result<Grid, String> {
+/// The grid of a table, each cell's confidence, and the cells emptied as misreadings
+/// (row, column, text).
+type Joined = (Grid, Vec<Vec<f64>>, Vec<(usize, usize, String)>);
+
+/// One table's parts (one per page) → one grid, then the value-column guard; with the
+/// confidence of each of the grid's cells. With `ocr`, a cell that fails the guard is
+/// emptied and listed instead (see [`compose_with_confidence`]).
+fn join(parts: &[&Placed], ocr: bool) -> Result<Joined, String> {
     let columns = lattice::cluster(
         parts
             .iter()
@@ -341,44 +405,62 @@ fn join(parts: &[&Placed]) -> Result<Grid, String> {
     let width = columns.len().saturating_sub(1);
     let column_of = |x: f64| lattice::nearest(&columns, x);
     let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut sure: Vec<Vec<f64>> = Vec::new();
     for (n, part) in parts.iter().enumerate() {
         let mut own: Vec<Vec<String>> = vec![vec![String::new(); width]; part.rows];
+        let mut own_sure: Vec<Vec<f64>> = vec![vec![1.0; width]; part.rows];
         for cell in &part.cells {
             let column = column_of(part.columns[cell.column]);
             if cell.row < own.len() && column < width {
                 own[cell.row][column] = cell.text.clone();
+                own_sure[cell.row][column] = cell.confidence;
             }
         }
         if n > 0 {
-            continue_rows(&mut rows, &mut own);
+            // Only labels move between rows; a value cell keeps its own confidence.
+            let dropped = continue_rows(&mut rows, &mut own);
+            own_sure.drain(..dropped);
         }
         rows.extend(own);
+        sure.extend(own_sure);
     }
-    for row in &rows {
+    let mut emptied = Vec::new();
+    for (r, row) in rows.iter_mut().enumerate() {
         if let Some(f) = first_number(row) {
-            if let Some(bad) = row[f..].iter().find(|c| !is_value(c)) {
-                return Err(format!(
-                    "\"{bad}\" stands among the numbers of the row \"{}\"",
-                    row[..f].concat()
-                ));
+            for c in f..row.len() {
+                if is_value(&row[c]) {
+                    continue;
+                }
+                if !ocr {
+                    return Err(format!(
+                        "\"{}\" stands among the numbers of the row \"{}\"",
+                        row[c],
+                        row[..f].concat()
+                    ));
+                }
+                emptied.push((r, c, std::mem::take(&mut row[c])));
+                sure[r][c] = 0.0;
             }
         }
     }
-    Ok(Grid { rows })
+    Ok((Grid { rows }, sure, emptied))
 }
 
 /// Fits the rows of a table's next part to the rows before it: drops a repeated header,
 /// finishes a row the page break cut, and hands a group label's tail to its group.
-fn continue_rows(above: &mut [Vec<String>], own: &mut Vec<Vec<String>>) {
+/// Returns how many rows it took from the front of `own`.
+fn continue_rows(above: &mut [Vec<String>], own: &mut Vec<Vec<String>>) -> usize {
     let header = own.iter().take_while(|r| !has_number(r)).count();
+    let mut dropped = 0;
     if header > 0 && header <= above.len() && own[..header] == above[..header] {
         own.drain(..header);
+        dropped = header;
     }
     let Some(first) = own.first() else {
-        return;
+        return dropped;
     };
     let Some(last) = above.last() else {
-        return;
+        return dropped;
     };
     match (first_number(first), first_number(last)) {
         // A row cut by the break: its label's tail has no numbers of its own.
@@ -386,6 +468,7 @@ fn continue_rows(above: &mut [Vec<String>], own: &mut Vec<Vec<String>>) {
             let cells: Vec<usize> = (0..first.len()).filter(|&c| !first[c].is_empty()).collect();
             if cells.iter().all(|&c| c < numbers) {
                 let row = own.remove(0);
+                dropped += 1;
                 for c in cells {
                     append_above(above, c, &row[c]);
                 }
@@ -405,6 +488,7 @@ fn continue_rows(above: &mut [Vec<String>], own: &mut Vec<Vec<String>>) {
         }
         (None, None) => {}
     }
+    dropped
 }
 
 #[cfg(test)]
@@ -500,10 +584,11 @@ mod tests {
                 rowspan: 1,
                 colspan: 1,
                 text: text.into(),
+                confidence: 1.0,
             })
             .collect(),
         };
-        let err = join(&[&placed]).unwrap_err();
+        let err = join(&[&placed], false).unwrap_err();
         assert!(err.contains("\"其他\" stands among the numbers"), "{err}");
     }
 }

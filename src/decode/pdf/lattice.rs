@@ -66,7 +66,7 @@ pub struct Placed {
 }
 
 /// One cell of a [`Placed`] table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlacedCell {
     /// First row.
     pub row: usize,
@@ -78,6 +78,8 @@ pub struct PlacedCell {
     pub colspan: usize,
     /// The words in the cell, lines joined.
     pub text: String,
+    /// The confidence of its least sure word (1 for an empty cell).
+    pub confidence: f64,
 }
 
 /// An edge: a snapped, joined ruling.
@@ -391,6 +393,7 @@ impl Frame {
                     column,
                     rowspan: nearest(&rows, c.bottom).saturating_sub(row).max(1),
                     colspan: nearest(&columns, c.right).saturating_sub(column).max(1),
+                    confidence: words.iter().map(|w| w.confidence).fold(1.0, f64::min),
                     text: cell_text(words),
                 }
             })
@@ -517,6 +520,7 @@ mod tests {
             right,
             bottom,
             text: text.into(),
+            confidence: 1.0,
         }
     }
 

@@ -122,10 +122,27 @@ fn layout_text(
 
 /// Runs `pdftotext` with `args` on the PDF, returning its standard output.
 fn run(bytes: &[u8], program: &str, args: &[&str], limits: PdfLimits) -> Result<Vec<u8>, PdfError> {
+    let mut all = args.to_vec();
+    all.extend(["-enc", "UTF-8", "-", "-"]);
+    run_program(program, &all, bytes, &[], limits)
+}
+
+/// Runs a helper program (poppler's, tesseract) with `args`, `stdin` as its input and
+/// `env` added to its environment, within `limits`, returning its standard output.
+pub(crate) fn run_program(
+    program: &str,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, &str)],
+    limits: PdfLimits,
+) -> Result<Vec<u8>, PdfError> {
+    let name = std::path::Path::new(program)
+        .file_name()
+        .map_or(program.to_string(), |n| n.to_string_lossy().into_owned());
     let mut command = Command::new(program);
     command
         .args(args)
-        .args(["-enc", "UTF-8", "-", "-"])
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -133,16 +150,16 @@ fn run(bytes: &[u8], program: &str, args: &[&str], limits: PdfLimits) -> Result<
     let mut child = command
         .spawn()
         .map_err(|e| PdfError::ExtractorMissing(format!("{program}: {e}")))?;
-    let mut stdin = child.stdin.take();
-    let input = bytes.to_vec();
+    let mut pipe = child.stdin.take();
+    let input = stdin.to_vec();
     let writer = std::thread::spawn(move || {
-        if let Some(s) = stdin.as_mut() {
-            // A broken pipe means pdftotext stopped reading: its exit status says why.
+        if let Some(s) = pipe.as_mut() {
+            // A broken pipe means the program stopped reading: its exit status says why.
             let _ = s.write_all(&input);
         }
     });
     // Both pipes are drained while the program runs, or a full pipe would stall it.
-    // Reading stops one byte past the cap; pdftotext then dies of a broken pipe.
+    // Reading stops one byte past the cap; the program then dies of a broken pipe.
     let reader = drain(child.stdout.take(), limits.output_bytes + 1);
     let err_reader = drain(child.stderr.take(), 1 << 20);
     let started = Instant::now();
@@ -163,7 +180,7 @@ fn run(bytes: &[u8], program: &str, args: &[&str], limits: PdfLimits) -> Result<
     let err = err_reader.join().unwrap_or_default();
     if out.len() as u64 > limits.output_bytes {
         return Err(PdfError::ResourceLimit(format!(
-            "pdftotext produced over {} MB of text",
+            "{name} produced over {} MB of text",
             limits.output_bytes / 1_000_000
         )));
     }
@@ -173,7 +190,7 @@ fn run(bytes: &[u8], program: &str, args: &[&str], limits: PdfLimits) -> Result<
         let tail = tail.into_iter().rev().collect::<Vec<_>>().join(" / ");
         if out_of_memory(&status, &err) {
             return Err(PdfError::ResourceLimit(format!(
-                "pdftotext ran out of its {} MB memory limit ({status}: {tail})",
+                "{name} ran out of its {} MB memory limit ({status}: {tail})",
                 limits.memory_bytes / 1_000_000
             )));
         }

@@ -17,6 +17,9 @@ pub struct Word {
     pub bottom: f64,
     /// The word's text (no white space).
     pub text: String,
+    /// How sure the reader is of the text, 0 to 1: 1 for a text layer; tesseract's
+    /// confidence for a word read by OCR.
+    pub confidence: f64,
 }
 
 impl Word {
@@ -36,7 +39,8 @@ impl Word {
     }
 }
 
-/// Parses `pdftotext -tsv` output into words per page. `first_page` is the number of the
+/// Parses `pdftotext -tsv` output (or tesseract's TSV, the same table) into words per
+/// page. `first_page` is the number of the
 /// first page asked for (`-f`); the result has one entry per page from there to the last
 /// page that holds a word or a page marker.
 pub fn parse_tsv(tsv: &str, first_page: usize) -> Vec<Vec<Word>> {
@@ -68,12 +72,14 @@ pub fn parse_tsv(tsv: &str, first_page: usize) -> Vec<Vec<Word>> {
         if text.is_empty() {
             continue;
         }
+        let confidence = number(10).map_or(1.0, |c| (c / 100.0).clamp(0.0, 1.0));
         pages[index].push(Word {
             left,
             top,
             right: left + width,
             bottom: top + height,
             text: text.to_string(),
+            confidence,
         });
     }
     pages
@@ -89,13 +95,15 @@ mod tests {
             1\t3\t0\t0\t0\t0\t0\t0\t595\t842\t-1\t###PAGE###\n\
             5\t3\t0\t0\t0\t0\t116.30\t230.13\t31.50\t13.65\t100\t（四）\n\
             1\t4\t0\t0\t0\t0\t0\t0\t595\t842\t-1\t###PAGE###\n\
-            5\t4\t0\t0\t0\t0\t10\t20\t5\t10\t100\t12\n\
+            5\t4\t0\t0\t0\t0\t10\t20\t5\t10\t87.5\t12\n\
             5\t4\t0\t0\t0\t0\tx\t20\t5\t10\t100\tbroken\n";
         let pages = parse_tsv(tsv, 3);
         assert_eq!(pages.len(), 2);
         assert_eq!(pages[0][0].text, "（四）");
         assert!((pages[0][0].right - 147.8).abs() < 1e-9);
         assert_eq!(pages[1].len(), 1);
+        assert_eq!(pages[0][0].confidence, 1.0);
+        assert_eq!(pages[1][0].confidence, 0.875);
         assert_eq!(
             (pages[1][0].centre_x(), pages[1][0].centre_y()),
             (12.5, 25.0)

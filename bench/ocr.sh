@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# OCR of scanned reports: the five samples' PDFs scanned (tests/support/scan_of.rs:
+# rendered grey, skewed 1°, noise, JPEG) in each style and resolution below, read one file
+# at a time with OCR on. Prints one table row per scan: facts right of those in the text
+# samples (recall), wrong facts, pages, seconds, pages per second.
+# Needs tesseract-ocr and tesseract-ocr-chi-sim (Debian).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "| style | dpi | right (recall) | wrong | pages | seconds | pages/s |"
+echo "|---|---|---|---|---|---|---|"
+for scan in "word-centred 300" "word 300" "chromium 300" "word 200" "word 150"; do
+  set -- $scan
+  STYLE="$1" DPI="$2" cargo test --release --locked --test integration ocr::measure \
+    -- --ignored --nocapture --test-threads 1 2>/dev/null | grep '^| '
+done
