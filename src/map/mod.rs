@@ -27,7 +27,7 @@ use rust_decimal::Decimal;
 use crate::categories::{Breakdown, Category, Section};
 use crate::model::{Code, Finding, PlacedCell, Template, Unit};
 use crate::tables::RawRow;
-use crate::text::wan_to_yuan;
+use crate::text::{label_key, wan_to_yuan};
 
 /// What the mapping of one report's tables produced.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -261,10 +261,15 @@ fn duplicate_row(row: &RawRow, category: Category) -> Finding {
     )
 }
 
-/// The finding for a row whose label, read from lines of its own, holds the labels of two
-/// rows (`named` finds them in `label`): either row may own the numbers (a column of labels
-/// was read before the column of numbers), so neither is read. A label beside its numbers
-/// owns them, whatever text from rows without numbers stands before it: `None` then.
+/// The finding for a row whose label holds the labels of two rows (`named` finds them in
+/// `label`), so that either row may own the numbers, and neither is read:
+/// - the label was read from lines of its own (a column of labels read before the column
+///   of numbers);
+/// - or one cell of a grid holds both labels: a cell merged over two rows, or two cells
+///   whose border a scan lost, beside numbers that may be either row's.
+///
+/// A label beside its numbers whose pieces name one row each owns them, whatever text
+/// from rows without numbers stands before it: `None` then.
 fn two_rows_in_label(
     row: &RawRow,
     label: &str,
@@ -274,22 +279,32 @@ fn two_rows_in_label(
         .cells
         .first()
         .is_some_and(|c| c.line == row.label_last_line);
-    if beside {
-        return None;
-    }
-    let (first, second) = named(label)?;
+    let one_cell = row.label_cells.iter().find_map(|cell| {
+        let text = row.label.get(cell.text.clone())?;
+        named(&label_key(text)).map(|rows| (text, rows))
+    });
     let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
-    Some(Finding::error(
-        Code::AmbiguousRow,
-        format!(
-            "{:?} holds the labels of two rows, {} and {}: which one the cells {cells:?} \
-             belong to cannot be told, so neither is read",
-            row.label,
+    let message = match one_cell {
+        Some((text, (first, second))) => format!(
+            "one cell, {text:?}, holds the labels of two rows, {} and {} (a cell merged over \
+             two rows, or a border lost in a scan): which one the cells {cells:?} belong to \
+             cannot be told, so neither is read",
             first.code(),
             second.code()
         ),
-        Some(row.line),
-    ))
+        None if beside => return None,
+        None => {
+            let (first, second) = named(label)?;
+            format!(
+                "{:?} holds the labels of two rows, {} and {}: which one the cells {cells:?} \
+                 belong to cannot be told, so neither is read",
+                row.label,
+                first.code(),
+                second.code()
+            )
+        }
+    };
+    Some(Finding::error(Code::AmbiguousRow, message, Some(row.line)))
 }
 
 fn ambiguous(category: Category, candidates: &[Arrangement], line: i32) -> Finding {

@@ -187,6 +187,12 @@ fn numbers_after_two_labels_go_to_neither_unless_one_stands_beside_them() {
     );
     assert!(m.findings.iter().all(|f| f.code != Code::AmbiguousRow));
 
+    let one_cell = "1.本机关不掌握相关政府信息2.没有现成信息需要另行制作\t4\t0\t0\t0\t0\t0\t4\n";
+    let m = map(Section::Applications, one_cell);
+    assert!(values(&m, Category::NotHeld).is_empty());
+    assert!(values(&m, Category::NeedsCreation).is_empty());
+    assert!(m.findings.iter().any(|f| f.code == Code::AmbiguousRow));
+
     // A group heading and its item are one row, not two.
     let heading = "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t1\t0\t0\t0\t0\t0\t1\n";
     let m = map(Section::Applications, heading);
@@ -201,6 +207,15 @@ fn table_two_numbers_after_two_labels_go_to_neither_unless_one_stands_beside_the
     let head = "信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n";
     let column_first = format!("{head}规章\n行政规范性文件\n21\t40\t242\n");
     let m = map(Section::Active, &column_first);
+    assert!(values(&m, Category::ActiveRules).is_empty());
+    assert!(values(&m, Category::ActiveNormativeDocs).is_empty());
+    let codes: Vec<Code> = m.findings.iter().map(|f| f.code).collect();
+    assert!(codes.contains(&Code::AmbiguousRow), "{codes:?}");
+
+    // One grid cell holding both labels beside the numbers: a merged cell, or a border a
+    // scan lost (the next row's numbers, without a label, follow).
+    let one_cell = format!("{head}规章行政规范性文件\t0\t0\t0\n\t21\t40\t242\n");
+    let m = map(Section::Active, &one_cell);
     assert!(values(&m, Category::ActiveRules).is_empty());
     assert!(values(&m, Category::ActiveNormativeDocs).is_empty());
     let codes: Vec<Code> = m.findings.iter().map(|f| f.code).collect();

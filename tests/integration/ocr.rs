@@ -222,7 +222,7 @@ fn ocr_off_or_missing_is_said_per_file() {
 /// Prints, for the samples scanned in one style at one resolution (`STYLE`, `DPI`): facts
 /// right and wrong against the text samples, pages, seconds and pages per second (one
 /// file at a time). `SHOW=1` lists each report's diagnostics and wrong facts; `TEXT=003`
-/// prints that sample's OCR text. `bench/ocr.sh` runs it:
+/// prints that sample's OCR text; `RENDER=300` renders the pages at 300 dpi for OCR. `bench/ocr.sh` runs it:
 /// `cargo test --release --test integration ocr::measure -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -233,6 +233,8 @@ fn measure() {
     }
     let style = std::env::var("STYLE").unwrap_or("word".into());
     let dpi: u32 = std::env::var("DPI").map_or(200, |d| d.parse().unwrap());
+    // The resolution pages are rendered at for OCR (`ocr-dpi`): the scan's by default.
+    let render: u32 = std::env::var("RENDER").map_or(dpi, |d| d.parse().unwrap());
     let show = std::env::var("SHOW").is_ok();
     let dir = tempfile::tempdir().unwrap();
     let (mut want, mut right, mut wrong, mut pages, mut seconds) = (0, 0, 0, 0, 0.0);
@@ -243,13 +245,14 @@ fn measure() {
         std::fs::write(&path, scanned_pdf(&style_pdf(stem, &style), scanner)).unwrap();
         if std::env::var("TEXT").is_ok_and(|t| stem.starts_with(&t)) {
             let bytes = std::fs::read(&path).unwrap();
-            if let gongkai::decode::Content::Text(d) = gongkai::decode::decode(&bytes, &at_dpi(dpi))
+            if let gongkai::decode::Content::Text(d) =
+                gongkai::decode::decode(&bytes, &at_dpi(render))
             {
                 eprintln!("{}", d.text);
             }
         }
         let started = std::time::Instant::now();
-        let doc = process_path_with(&path, &at_dpi(dpi));
+        let doc = process_path_with(&path, &at_dpi(render));
         seconds += started.elapsed().as_secs_f64();
         pages += render_pages(&style_pdf(stem, &style), 20).len();
         let original = process_path(&raw(name));
@@ -283,6 +286,11 @@ fn measure() {
             }
         }
     }
+    let dpi = if render == dpi {
+        dpi.to_string()
+    } else {
+        format!("{dpi}, read at {render}")
+    };
     println!(
         "| {style} | {dpi} | {right} of {want} ({:.3}) | {wrong} | {pages} | {seconds:.1} | {:.2} |",
         right as f64 / want as f64,
