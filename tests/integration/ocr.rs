@@ -170,13 +170,14 @@ fn a_page_image_is_read_and_unsure_cells_give_no_fact() {
             .unwrap()
             .save(&path)
             .unwrap();
-        let doc = process_path_with(&path, &at_dpi(200));
+        // Read at the default 300 dpi: the 200-dpi page is enlarged to it.
+        let doc = process_path_with(&path, &at_dpi(300));
         assert_eq!(doc.report.format.as_deref(), Some("image"), "page {k}");
         assert_none_wrong(&doc, &original, &format!("page {k}"));
         most = most.max(doc.facts.len());
         // The same page with a threshold no reading reaches: every cell is unsure, and
         // each one read is named.
-        let mut strict = at_dpi(200);
+        let mut strict = at_dpi(300);
         strict.ocr.min_confidence = 1.0;
         let unsure = process_path_with(&path, &strict);
         assert!(unsure.facts.is_empty(), "page {k}: {:?}", unsure.facts);

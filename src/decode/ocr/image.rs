@@ -128,6 +128,32 @@ impl Gray {
         out
     }
 
+    /// The image enlarged `factor` times (bilinear): tesseract reads some small digits
+    /// only when they are larger, and others only as they are.
+    pub fn enlarged(&self, factor: f64) -> Gray {
+        let width = ((self.width as f64 * factor).round() as usize).max(1);
+        let height = ((self.height as f64 * factor).round() as usize).max(1);
+        let mut out = Gray::white(width, height);
+        if self.width == 0 || self.height == 0 {
+            return out;
+        }
+        let source = |v: usize, size: usize| -> (usize, usize, f64) {
+            let s = ((v as f64 + 0.5) / factor - 0.5).clamp(0.0, (size - 1) as f64);
+            let low = s.floor() as usize;
+            (low, (low + 1).min(size - 1), s - low as f64)
+        };
+        for y in 0..height {
+            let (y0, y1, fy) = source(y, self.height);
+            for x in 0..width {
+                let (x0, x1, fx) = source(x, self.width);
+                let top = self.at(x0, y0) as f64 * (1.0 - fx) + self.at(x1, y0) as f64 * fx;
+                let bottom = self.at(x0, y1) as f64 * (1.0 - fx) + self.at(x1, y1) as f64 * fx;
+                out.pixels[y * width + x] = (top * (1.0 - fy) + bottom * fy).round() as u8;
+            }
+        }
+        out
+    }
+
     /// Paints a rectangle white.
     pub fn clear(&mut self, x0: usize, y0: usize, x1: usize, y1: usize) {
         let (x1, y1) = (x1.min(self.width), y1.min(self.height));
@@ -157,29 +183,34 @@ impl Gray {
     }
 
     /// How many bands of ink, one above the other, the image holds: rows with ink
-    /// separated by at least `gap` blank rows. A cell of digits printed on one line has
-    /// one band; a cell that two rows share, where the border between them was not
-    /// found, has two.
+    /// separated by at least `gap` blank rows, each at least half as tall as the tallest
+    /// (a speck of noise or the stub of a border is no band). A cell of digits printed on
+    /// one line has one band; a cell that two rows share, where the border between them
+    /// was not found, has two.
     pub fn ink_bands(&self, gap: usize) -> usize {
-        let inked: Vec<bool> = (0..self.height)
-            .map(|y| {
-                let row = &self.pixels[y * self.width..(y + 1) * self.width];
-                row.windows(2).any(|w| w[0] < TEXT_INK && w[1] < TEXT_INK)
-            })
-            .collect();
-        let mut bands = 0;
+        let inked = (0..self.height).map(|y| {
+            let row = &self.pixels[y * self.width..(y + 1) * self.width];
+            row.windows(2).any(|w| w[0] < TEXT_INK && w[1] < TEXT_INK)
+        });
+        // Heights of the bands, top to bottom.
+        let mut heights: Vec<usize> = Vec::new();
         let mut blank = gap;
-        for ink in inked {
-            if ink {
-                if blank >= gap {
-                    bands += 1;
-                }
-                blank = 0;
-            } else {
+        let mut top = 0;
+        for (y, ink) in inked.enumerate() {
+            if !ink {
                 blank += 1;
+                continue;
             }
+            if blank >= gap {
+                heights.push(1);
+                top = y;
+            } else if let Some(h) = heights.last_mut() {
+                *h = y - top + 1;
+            }
+            blank = 0;
         }
-        bands
+        let tallest = heights.iter().copied().max().unwrap_or(0);
+        heights.iter().filter(|&&h| 2 * h >= tallest).count()
     }
 
     /// The page's skew in degrees: the angle `a` at which lines of ink run at slope
@@ -402,6 +433,18 @@ mod tests {
     }
 
     #[test]
+    fn an_enlarged_image_keeps_its_ink_where_it_was() {
+        let mut image = Gray::white(10, 4);
+        image.pixels[2 * 10 + 4] = 0;
+        image.pixels[2 * 10 + 5] = 0;
+        let big = image.enlarged(2.0);
+        assert_eq!((big.width, big.height), (20, 8));
+        assert!(big.at(9, 4) < 128 && big.at(10, 5) < 128);
+        assert_eq!(big.at(0, 0), 255);
+        assert_eq!(big.at(19, 7), 255);
+    }
+
+    #[test]
     fn bands_of_ink_are_counted() {
         let mut g = Gray::white(20, 30);
         assert_eq!(g.ink_bands(3), 0);
@@ -409,7 +452,14 @@ mod tests {
             g.pixels[y * 20 + 3] = 0;
             g.pixels[y * 20 + 4] = 0;
         }
-        // Rows 4–8 are one band (a gap of one row), rows 20–21 another.
+        // Rows 4–8 are one band (a gap of one row); rows 20–21, under half its height,
+        // are a speck, not a band.
+        assert_eq!(g.ink_bands(3), 1);
+        for y in [22usize, 23] {
+            g.pixels[y * 20 + 3] = 0;
+            g.pixels[y * 20 + 4] = 0;
+        }
+        // Rows 20–23 are as tall as a line of digits: a second band.
         assert_eq!(g.ink_bands(3), 2);
         assert_eq!(g.ink_bands(20), 1);
     }

@@ -41,7 +41,8 @@ pub struct OcrOptions {
     pub pdftoppm: String,
     /// tesseract's language models, e.g. `chi_sim`.
     pub languages: String,
-    /// Resolution a scanned PDF's pages are rendered at, in dots per inch.
+    /// Resolution a scanned PDF's pages are rendered at, and a coarser PNG or JPEG page
+    /// is enlarged to, in dots per inch.
     pub dpi: u32,
     /// Most pages read from one file; the rest are not read (a finding says so).
     pub max_pages: usize,
@@ -186,6 +187,14 @@ pub fn ocr_image(
 ) -> Result<OcrText, OcrError> {
     let page = Gray::decode(bytes).map_err(OcrError::BadImage)?;
     let dpi = (page.width.min(page.height) as f64 / 8.27).clamp(72.0, 1200.0);
+    // A page scanned coarser than `dpi` is enlarged to it, as pdftoppm renders a coarse
+    // scan in a PDF: tesseract reads small digits better so (measured in the README).
+    let wanted = f64::from(options.dpi);
+    let (page, dpi) = if dpi < wanted * 0.9 {
+        (page.enlarged(wanted / dpi), wanted)
+    } else {
+        (page, dpi)
+    };
     let dir = tempfile::tempdir().map_err(|e| OcrError::Failed(e.to_string()))?;
     read_pages(&[page], dpi, options, dir.path(), limits)
 }
@@ -225,6 +234,8 @@ struct Crop {
     y: f64,
     /// Bands of ink one above the other ([`Gray::ink_bands`]).
     bands: usize,
+    /// The cell's inside on the page image, in pixels: left, top, right, bottom.
+    inside: [usize; 4],
 }
 
 /// Reads page images at `dpi`: tables cell by cell, the rest as prose.
@@ -302,6 +313,7 @@ fn read_pages(
                     x: x0 as f64 - pad as f64,
                     y: y0 as f64 - pad as f64,
                     bands: crop.ink_bands(band_gap),
+                    inside: [x0, y0, x1, y1],
                 });
             }
         }
@@ -345,52 +357,13 @@ fn read_pages(
         limits,
     )?;
     read.resize(cell_files.len(), Vec::new());
-    // tesseract can be sure of a wrong digit (`21` read as `4` at 0.96). Every cell with a
-    // digit is read a second time by another model that knows only digits; a cell whose
-    // two readings give other digits, or whose digits stand on two lines, is not to be
-    // trusted, whatever either one's confidence: it gets none.
-    let numeric: Vec<usize> = (0..read.len())
-        .filter(|&n| {
-            read[n]
-                .iter()
-                .any(|w| w.text.contains(|c: char| c.is_ascii_digit()))
-        })
-        .collect();
-    let again: Vec<String> = numeric.iter().map(|&n| cell_files[n].clone()).collect();
-    let digits_only = [
-        "-l",
-        "eng",
-        "--psm",
-        "6",
-        "-c",
-        "tessedit_char_whitelist=0123456789.,-+",
-    ];
-    let second = tesseract(
-        &again,
-        &digits_only,
-        dpi,
-        options,
-        dir,
-        "digits",
-        timeout,
-        limits,
-    )?;
-    for (k, &n) in numeric.iter().enumerate() {
-        let check = second.get(k).map_or(&[][..], Vec::as_slice);
-        // Digits alone on two lines are two rows' numbers whose border was not found
-        // (the rows' labels then run together too): neither row's number can be placed.
-        let stacked = crops[n].bands > 1
-            && read[n].iter().all(|w| {
-                w.text
-                    .chars()
-                    .all(|c| c.is_ascii() && !c.is_ascii_alphabetic())
-            });
-        if stacked || digits(&read[n]) != digits(check) {
-            for w in &mut read[n] {
-                w.confidence = 0.0;
-            }
-        }
-    }
+    let cells = Cells {
+        files: &cell_files,
+        crops: &crops,
+        pages: &pages,
+        pad,
+    };
+    settle_numbers(&mut read, &cells, dpi, options, dir, timeout, limits)?;
     for (crop, cell_words) in crops.iter().zip(read) {
         let scale = pages[crop.page].scale;
         let cell_words = cell_words
@@ -439,6 +412,221 @@ fn read_pages(
         pages: frames.len(),
         findings,
     })
+}
+
+/// The cells of a file's pages as sent to tesseract.
+struct Cells<'a> {
+    /// The cell images, one file each.
+    files: &'a [String],
+    crops: &'a [Crop],
+    pages: &'a [Page],
+    /// The white margin around each cell image, in pixels.
+    pad: usize,
+}
+
+/// What a cell's first reading (Chinese model) holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// No Chinese and at least one digit, or nothing at all (a cell with ink the model
+    /// read as nothing: a small `0` or `1` often is).
+    Number,
+    /// Chinese with digits: a label (`1.属于国家秘密`), or a number read as Chinese
+    /// (`21` as `二 2`).
+    Mixed,
+    /// Text without digits.
+    Text,
+}
+
+fn reading(words: &[Word]) -> Reading {
+    let text: String = words.iter().map(|w| w.text.as_str()).collect();
+    let chinese = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let digit = text.chars().any(|c| c.is_ascii_digit());
+    match (chinese, digit) {
+        (false, true) => Reading::Number,
+        (false, false) if text.is_empty() => Reading::Number,
+        (true, true) => Reading::Mixed,
+        _ => Reading::Text,
+    }
+}
+
+/// How much larger a cell is read the second time, where the first two readings
+/// disagree.
+const ENLARGED: f64 = 1.5;
+
+/// Decides every cell that holds, or may hold, a number. tesseract can be sure of a wrong
+/// digit (`21` read as `4` at 0.96), and its Chinese model drops digits that its English
+/// model keeps (`15` as `5`), so a number is taken only where two models agree:
+/// - each such cell is read again by the English model limited to digits;
+/// - where the two readings differ, both models read the cell once more, enlarged
+///   ([`ENLARGED`]), and a Chinese reading equal to an English one (of either size) is
+///   the cell's number, with the surer reading's confidence;
+/// - otherwise the cell keeps its first reading with confidence 0 (an empty first
+///   reading takes the English one), which gives `ocr_unsure` and no fact; so do digits
+///   on two lines (two rows whose border was not found).
+///
+/// A cell read as Chinese with digits keeps its first reading, trusted only if the English
+/// model reads the same digits.
+fn settle_numbers(
+    read: &mut [Vec<Word>],
+    cells: &Cells,
+    dpi: f64,
+    options: &OcrOptions,
+    dir: &Path,
+    timeout: Duration,
+    limits: PdfLimits,
+) -> Result<(), OcrError> {
+    let digits_only = [
+        "-l",
+        "eng",
+        "--psm",
+        "6",
+        "-c",
+        "tessedit_char_whitelist=0123456789.,-+",
+    ];
+    let kinds: Vec<Reading> = read.iter().map(|w| reading(w)).collect();
+    let checked: Vec<usize> = (0..read.len())
+        .filter(|&n| kinds[n] != Reading::Text)
+        .collect();
+    let again: Vec<String> = checked.iter().map(|&n| cells.files[n].clone()).collect();
+    let english = tesseract(
+        &again,
+        &digits_only,
+        dpi,
+        options,
+        dir,
+        "digits",
+        timeout,
+        limits,
+    )?;
+    let english_of = |k: usize| english.get(k).cloned().unwrap_or_default();
+    // Cells whose two readings disagree, read again enlarged.
+    let mut doubtful: Vec<(usize, usize)> = Vec::new();
+    for (k, &n) in checked.iter().enumerate() {
+        let first = number(&read[n]);
+        if kinds[n] == Reading::Number && (first.is_empty() || first != number(&english_of(k))) {
+            doubtful.push((k, n));
+        }
+    }
+    let mut large_files = Vec::with_capacity(doubtful.len());
+    for &(_, n) in &doubtful {
+        let crop = &cells.crops[n];
+        let [x0, y0, x1, y1] = crop.inside;
+        let image = cells.pages[crop.page]
+            .image
+            .crop_padded(x0, y0, x1, y1, cells.pad)
+            .enlarged(ENLARGED);
+        let path = dir.join(format!("large-{n}.pgm"));
+        std::fs::write(&path, image.to_pgm()).map_err(|e| OcrError::Failed(e.to_string()))?;
+        large_files.push(path.display().to_string());
+    }
+    let large_dpi = dpi * ENLARGED;
+    let large_chinese = tesseract(
+        &large_files,
+        &chinese("6"),
+        large_dpi,
+        options,
+        dir,
+        "large",
+        timeout,
+        limits,
+    )?;
+    let large_english = tesseract(
+        &large_files,
+        &digits_only,
+        large_dpi,
+        options,
+        dir,
+        "large-digits",
+        timeout,
+        limits,
+    )?;
+    let shrunk = |words: Option<&Vec<Word>>| -> Vec<Word> {
+        words
+            .map(|ws| ws.iter().map(|w| scaled(w, 1.0 / ENLARGED)).collect())
+            .unwrap_or_default()
+    };
+    let mut settled: Vec<Option<Vec<Word>>> = vec![None; read.len()];
+    for (j, &(k, n)) in doubtful.iter().enumerate() {
+        let chinese_readings = [read[n].clone(), shrunk(large_chinese.get(j))];
+        let english_readings = [english_of(k), shrunk(large_english.get(j))];
+        let agreed = chinese_readings.iter().find_map(|c| {
+            let value = number(c);
+            english_readings
+                .iter()
+                .find(|e| !value.is_empty() && number(e) == value)
+                .map(|e| (c, e))
+        });
+        settled[n] = Some(match agreed {
+            Some((c, e)) => {
+                let sure = least_sure(c).max(least_sure(e));
+                let mut words = e.clone();
+                for w in &mut words {
+                    w.confidence = sure;
+                }
+                words
+            }
+            None => {
+                let mut words = if read[n].is_empty() {
+                    english_of(k)
+                } else {
+                    read[n].clone()
+                };
+                for w in &mut words {
+                    w.confidence = 0.0;
+                }
+                words
+            }
+        });
+    }
+    for (k, &n) in checked.iter().enumerate() {
+        if let Some(words) = settled[n].take() {
+            read[n] = words;
+        } else if kinds[n] == Reading::Mixed && digits(&read[n]) != digits(&english_of(k)) {
+            for w in &mut read[n] {
+                w.confidence = 0.0;
+            }
+        }
+        // Digits alone on two lines are two rows' numbers whose border was not found
+        // (the rows' labels then run together too): neither row's number can be placed.
+        if kinds[n] == Reading::Number && cells.crops[n].bands > 1 {
+            for w in &mut read[n] {
+                w.confidence = 0.0;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The number a cell's words spell, in reading order: digits, decimal points and signs
+/// (`25211 元` → `25211`, `3.5` → `3.5`), so that `35` and `3.5` differ.
+fn number(words: &[Word]) -> String {
+    let refs: Vec<&Word> = words.iter().collect();
+    lattice::lines(&refs)
+        .iter()
+        .flatten()
+        .flat_map(|w| w.text.chars())
+        .filter(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'))
+        .collect()
+}
+
+/// The least confidence among words (0 for none).
+fn least_sure(words: &[Word]) -> f64 {
+    words
+        .iter()
+        .map(|w| w.confidence)
+        .reduce(f64::min)
+        .unwrap_or(0.0)
+}
+
+/// A word's box scaled by `factor` about the image's origin.
+fn scaled(w: &Word, factor: f64) -> Word {
+    Word {
+        left: w.left * factor,
+        top: w.top * factor,
+        right: w.right * factor,
+        bottom: w.bottom * factor,
+        ..w.clone()
+    }
 }
 
 /// tesseract splits Chinese text into a word per character or two (`政府 信息 公开`),
