@@ -223,7 +223,7 @@ fn ocr_off_or_missing_is_said_per_file() {
 /// Prints, for the samples scanned in one style at one resolution (`STYLE`, `DPI`): facts
 /// right and wrong against the text samples, pages, seconds and pages per second (one
 /// file at a time). `SHOW=1` lists each report's diagnostics and wrong facts; `TEXT=003`
-/// prints that sample's OCR text; `RENDER=300` renders the pages at 300 dpi for OCR. `bench/ocr.sh` runs it:
+/// prints that sample's OCR text; `RENDER=200` reads the pages at 200 dpi (`ocr-dpi`; 300 by default). `bench/ocr.sh` runs it:
 /// `cargo test --release --test integration ocr::measure -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -234,8 +234,9 @@ fn measure() {
     }
     let style = std::env::var("STYLE").unwrap_or("word".into());
     let dpi: u32 = std::env::var("DPI").map_or(200, |d| d.parse().unwrap());
-    // The resolution pages are rendered at for OCR (`ocr-dpi`): the scan's by default.
-    let render: u32 = std::env::var("RENDER").map_or(dpi, |d| d.parse().unwrap());
+    // The resolution pages are read at (`ocr-dpi`): its default (300) unless given.
+    let render: u32 =
+        std::env::var("RENDER").map_or(DecodeOptions::default().ocr.dpi, |d| d.parse().unwrap());
     let show = std::env::var("SHOW").is_ok();
     let dir = tempfile::tempdir().unwrap();
     let (mut want, mut right, mut wrong, mut pages, mut seconds) = (0, 0, 0, 0, 0.0);
