@@ -293,8 +293,9 @@ fn measure() {
     } else {
         format!("{dpi}, read at {render}")
     };
+    // On a line of its own: the test harness has printed `test ocr::measure ... ` before it.
     println!(
-        "| {style} | {dpi} | {right} of {want} ({:.3}) | {wrong} | {pages} | {seconds:.1} | {:.2} |",
+        "\n| {style} | {dpi} | {right} of {want} ({:.3}) | {wrong} | {pages} | {seconds:.1} | {:.2} |",
         right as f64 / want as f64,
         pages as f64 / seconds
     );
