@@ -223,7 +223,8 @@ fn ocr_off_or_missing_is_said_per_file() {
 /// Prints, for the samples scanned in one style at one resolution (`STYLE`, `DPI`): facts
 /// right and wrong against the text samples, pages, seconds and pages per second (one
 /// file at a time). `SHOW=1` lists each report's diagnostics and wrong facts; `TEXT=003`
-/// prints that sample's OCR text; `RENDER=200` reads the pages at 200 dpi (`ocr-dpi`; 300 by default). `bench/ocr.sh` runs it:
+/// prints that sample's OCR text; `RENDER=200` reads the pages at 200 dpi (`ocr-dpi`; 300
+/// by default); `MEMORY_MB` raises the programs' memory limit. `bench/ocr.sh` runs it:
 /// `cargo test --release --test integration ocr::measure -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -238,6 +239,15 @@ fn measure() {
     let render: u32 =
         std::env::var("RENDER").map_or(DecodeOptions::default().ocr.dpi, |d| d.parse().unwrap());
     let show = std::env::var("SHOW").is_ok();
+    // Another engine behind the `tesseract` command may need more address space than
+    // poppler's and tesseract's limit (1 GB): `MEMORY_MB` raises it.
+    let at_dpi = |dpi: u32| {
+        let mut options = at_dpi(dpi);
+        if let Ok(mb) = std::env::var("MEMORY_MB") {
+            options.pdf_memory_bytes = mb.parse::<u64>().unwrap() * 1_000_000;
+        }
+        options
+    };
     let dir = tempfile::tempdir().unwrap();
     let (mut want, mut right, mut wrong, mut pages, mut seconds) = (0, 0, 0, 0, 0.0);
     for name in SEEDS {
