@@ -7,7 +7,7 @@ PYTHON ?= python3
 CONTRACT_OUT := $(CARGO_TARGET_DIR)/contract-out
 
 .DEFAULT_GOAL := help
-.PHONY: help ingest report query test unit contract browser lint fmt venv fixtures bench instructions corpus fuzz
+.PHONY: help ingest report query test unit contract browser lint fmt venv fixtures bench ocr-engines instructions corpus fuzz
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,10 @@ bench: ## Throughput per format, at 10k and 100k generated reports, shards + fin
 	bench/finish.sh $(or $(SIZES),10000 100000)
 	bench/targets.sh $(or $(TARGET_SIZES),20000 200000)
 	bench/ocr.sh
+
+ocr-engines: ## OCR's recall with PP-OCRv4 (pip's rapidocr_onnxruntime, into a venv) in tesseract's place; slow
+	cargo build --release --locked
+	bench/ocr-engines.sh
 
 instructions: ## Instructions a run over N (300) generated reports executes, by callgrind (BASELINE=older binary)
 	cargo build --release --locked

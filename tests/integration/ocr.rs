@@ -224,7 +224,7 @@ fn ocr_off_or_missing_is_said_per_file() {
 /// right and wrong against the text samples, pages, seconds and pages per second (one
 /// file at a time). `SHOW=1` lists each report's diagnostics and wrong facts; `TEXT=003`
 /// prints that sample's OCR text; `RENDER=200` reads the pages at 200 dpi (`ocr-dpi`; 300
-/// by default); `MEMORY_MB` raises the programs' memory limit. `bench/ocr.sh` runs it:
+/// by default); `MEMORY_MB` and `PAGE_SECS` raise the programs' memory and time limits. `bench/ocr.sh` runs it:
 /// `cargo test --release --test integration ocr::measure -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -240,11 +240,14 @@ fn measure() {
         std::env::var("RENDER").map_or(DecodeOptions::default().ocr.dpi, |d| d.parse().unwrap());
     let show = std::env::var("SHOW").is_ok();
     // Another engine behind the `tesseract` command may need more address space than
-    // poppler's and tesseract's limit (1 GB): `MEMORY_MB` raises it.
+    // poppler's and tesseract's limit (1 GB), and more time.
     let at_dpi = |dpi: u32| {
         let mut options = at_dpi(dpi);
         if let Ok(mb) = std::env::var("MEMORY_MB") {
             options.pdf_memory_bytes = mb.parse::<u64>().unwrap() * 1_000_000;
+        }
+        if let Ok(secs) = std::env::var("PAGE_SECS") {
+            options.ocr.page_timeout = std::time::Duration::from_secs(secs.parse().unwrap());
         }
         options
     };
