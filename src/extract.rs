@@ -185,7 +185,7 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
         map_table(region.section, &rows, &mut mapped);
     }
     if let Some(sure) = &decoded.ocr {
-        mark_ocr(&mut mapped, sure, text, options.ocr.min_confidence);
+        mark_ocr(&mut mapped, sure, &seg.lines, options.ocr.min_confidence);
     }
     let template = mapped.template();
     let meta = &seg.metadata;
@@ -257,11 +257,11 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
 
 /// Gives every cell read by OCR its confidence, and takes out those read with less than
 /// `min` (an `ocr_unsure` error names each): a wrong number is worse than a missing one.
-/// A cell's confidence is that of the table cell on its line that holds its text (the
+/// `lines` are the segmented report's, which the cells' line numbers count. A cell's
+/// confidence is that of the table cell on its line that holds its text (the
 /// lowest, if several do); a value not found in a ruled table's cell (a line of prose)
 /// has none, and is taken out too.
-fn mark_ocr(mapped: &mut Mapped, sure: &[CellConfidence], text: &str, min: f64) {
-    let lines: Vec<&str> = text.lines().collect();
+fn mark_ocr(mapped: &mut Mapped, sure: &[CellConfidence], lines: &[&str], min: f64) {
     let confidence = |line: i32, raw: &str| -> f64 {
         let Some(row) = sure.iter().find(|r| r.line == line) else {
             return 0.0;

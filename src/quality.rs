@@ -110,10 +110,10 @@ pub fn gather(dir: &Path) -> Result<Quality> {
         Ok(())
     })?;
     for_each_batch(dir, Table::Facts, |rows| {
+        // Outputs of schema version 4 and before have no source.
+        let has_confidence = rows.has("confidence");
         for i in 0..rows.len() {
-            // Outputs of schema version 4 and before have no source.
-            match rows
-                .has("confidence")
+            match has_confidence
                 .then(|| rows.f64("confidence", i))
                 .transpose()?
             {

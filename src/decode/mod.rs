@@ -88,6 +88,18 @@ impl Default for DecodeOptions {
     }
 }
 
+impl DecodeOptions {
+    /// The limits every program run on a file's behalf (poppler, tesseract) gets.
+    fn pdf_limits(&self) -> pdf::PdfLimits {
+        pdf::PdfLimits {
+            timeout: self.pdf_timeout,
+            memory_bytes: self.pdf_memory_bytes,
+            // No report's text comes near the largest file read.
+            output_bytes: self.max_file_bytes,
+        }
+    }
+}
+
 /// Text decoded from a file, with the decisions that produced it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
@@ -122,8 +134,6 @@ fn sniff_unsupported(bytes: &[u8]) -> Option<&'static str> {
             b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
             "OLE2 document (.doc, .wps, .xls)",
         ),
-        (b"\x89PNG\r\n\x1a\n", "PNG image"),
-        (b"\xFF\xD8\xFF", "JPEG image"),
         (b"GIF8", "GIF image"),
         (b"II*\x00", "TIFF image"),
         (b"MM\x00*", "TIFF image"),
@@ -164,12 +174,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
         return decode_zip(bytes);
     }
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(b"\xFF\xD8\xFF") {
-        let limits = pdf::PdfLimits {
-            timeout: options.pdf_timeout,
-            memory_bytes: options.pdf_memory_bytes,
-            output_bytes: options.max_file_bytes,
-        };
-        return decode_scan(bytes, Format::Image, options, limits);
+        return decode_scan(bytes, Format::Image, options);
     }
     if let Some(format) = sniff_unsupported(bytes) {
         let advice = if format.starts_with("OLE2") {
@@ -248,15 +253,10 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
 }
 
 fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
-    let limits = pdf::PdfLimits {
-        timeout: options.pdf_timeout,
-        memory_bytes: options.pdf_memory_bytes,
-        // No report's text comes near the largest file read.
-        output_bytes: options.max_file_bytes,
-    };
+    let limits = options.pdf_limits();
     match pdf::pdf_to_text(bytes, &options.pdftotext, limits) {
         Ok(pdf::PdfText { text, findings }) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, findings, ocr: None }),
-        Err(pdf::PdfError::NoTextLayer) => decode_scan(bytes, Format::Pdf, options, limits),
+        Err(pdf::PdfError::NoTextLayer) => decode_scan(bytes, Format::Pdf, options),
         Err(pdf::PdfError::ExtractorMissing(e)) => Content::Unreadable(Finding::error(
             Code::ExtractorMissing,
             format!("cannot run pdftotext to read this PDF ({e}); install poppler-utils and poppler-data"),
@@ -281,12 +281,8 @@ fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
 }
 
 /// A scan (a PDF without text, or a page image) read by OCR.
-fn decode_scan(
-    bytes: &[u8],
-    format: Format,
-    options: &DecodeOptions,
-    limits: pdf::PdfLimits,
-) -> Content {
+fn decode_scan(bytes: &[u8], format: Format, options: &DecodeOptions) -> Content {
+    let limits = options.pdf_limits();
     let what = match format {
         Format::Image => "the image",
         _ => "the PDF has no text layer (a scanned report, 图片版) and",

@@ -542,7 +542,11 @@ fn settle_numbers(
     )?;
     let shrunk = |words: Option<&Vec<Word>>| -> Vec<Word> {
         words
-            .map(|ws| ws.iter().map(|w| scaled(w, 1.0 / ENLARGED)).collect())
+            .map(|ws| {
+                ws.iter()
+                    .map(|w| placed(w.clone(), 0.0, 0.0, 1.0 / ENLARGED))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut settled: Vec<Option<Vec<Word>>> = vec![None; read.len()];
@@ -581,14 +585,13 @@ fn settle_numbers(
     for (k, &n) in checked.iter().enumerate() {
         if let Some(words) = settled[n].take() {
             read[n] = words;
-        } else if kinds[n] == Reading::Mixed && digits(&read[n]) != digits(&english_of(k)) {
-            for w in &mut read[n] {
-                w.confidence = 0.0;
-            }
         }
+        let mixed_differs =
+            kinds[n] == Reading::Mixed && digits(&read[n]) != digits(&english_of(k));
         // Digits alone on two lines are two rows' numbers whose border was not found
         // (the rows' labels then run together too): neither row's number can be placed.
-        if kinds[n] == Reading::Number && cells.crops[n].bands > 1 {
+        let stacked = kinds[n] == Reading::Number && cells.crops[n].bands > 1;
+        if mixed_differs || stacked {
             for w in &mut read[n] {
                 w.confidence = 0.0;
             }
@@ -600,13 +603,18 @@ fn settle_numbers(
 /// The number a cell's words spell, in reading order: digits, decimal points and signs
 /// (`25211 元` → `25211`, `3.5` → `3.5`), so that `35` and `3.5` differ.
 fn number(words: &[Word]) -> String {
-    let refs: Vec<&Word> = words.iter().collect();
-    lattice::lines(&refs)
-        .iter()
-        .flatten()
-        .flat_map(|w| w.text.chars())
+    in_reading_order(words)
         .filter(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'))
         .collect()
+}
+
+/// A cell's characters, line by line, left to right.
+fn in_reading_order(words: &[Word]) -> impl Iterator<Item = char> + '_ {
+    let refs: Vec<&Word> = words.iter().collect();
+    lattice::lines(&refs)
+        .into_iter()
+        .flatten()
+        .flat_map(|w| w.text.chars())
 }
 
 /// The least confidence among words (0 for none).
@@ -616,17 +624,6 @@ fn least_sure(words: &[Word]) -> f64 {
         .map(|w| w.confidence)
         .reduce(f64::min)
         .unwrap_or(0.0)
-}
-
-/// A word's box scaled by `factor` about the image's origin.
-fn scaled(w: &Word, factor: f64) -> Word {
-    Word {
-        left: w.left * factor,
-        top: w.top * factor,
-        right: w.right * factor,
-        bottom: w.bottom * factor,
-        ..w.clone()
-    }
 }
 
 /// tesseract splits Chinese text into a word per character or two (`政府 信息 公开`),
@@ -669,11 +666,7 @@ fn chinese(psm: &str) -> [&str; 4] {
 
 /// The digits a cell's words hold, in reading order (`25211 元` → `25211`).
 fn digits(words: &[Word]) -> String {
-    let refs: Vec<&Word> = words.iter().collect();
-    lattice::lines(&refs)
-        .iter()
-        .flatten()
-        .flat_map(|w| w.text.chars())
+    in_reading_order(words)
         .filter(char::is_ascii_digit)
         .collect()
 }
