@@ -675,6 +675,140 @@ struct LabelForm {
     category: Category,
 }
 
+/// Least share of a printed label's Chinese characters that a misread label must keep,
+/// in order, to be taken for it ([`nearest_label`]).
+const NEAREST_SHARE: f64 = 0.6;
+/// How much nearer than any other row's label the nearest must be.
+const NEAREST_MARGIN: f64 = 0.25;
+/// Fewest Chinese characters a printed label needs to be matched so: a short label
+/// (`总计`) misread has too little left to tell it from another.
+const NEAREST_MIN_CHARS: usize = 5;
+
+/// The row whose printed label a misread label (OCR's `3.危用:生安全一稳定”` for
+/// `3.危及"三安全一稳定"`) is nearest to, where one clearly is: the label keeps, in
+/// order, at least [`NEAREST_SHARE`] of that label's Chinese characters, at least
+/// [`NEAREST_MARGIN`] more than of any other row's, and its item number, where it has
+/// one, is that label's. Only for text read by OCR: a text layer's label is as printed.
+pub fn nearest_label(key: &str, table: RowLabels) -> Option<Category> {
+    let han = |s: &[char]| -> Vec<char> {
+        s.iter()
+            .copied()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .collect()
+    };
+    let key_chars: Vec<char> = normalize_numbering(key).chars().collect();
+    let key_han = han(&key_chars);
+    let key_item = item_number(&key_chars);
+    // The best share of each row's forms.
+    let mut best: Vec<(f64, Category)> = Vec::new();
+    for form in &table.labels().forms {
+        let label = han(&form.chars);
+        if label.len() < NEAREST_MIN_CHARS {
+            continue;
+        }
+        // The item number of the row's printed label (its bare form has none).
+        let item = table
+            .labels()
+            .forms
+            .iter()
+            .filter(|f| f.category == form.category)
+            .find_map(|f| item_number(&f.chars));
+        if key_item.is_some() && item.is_some() && key_item != item {
+            continue;
+        }
+        // The key's tail as long as the label and a little more: text before it (a group
+        // heading) is not the row's.
+        let tail = &key_han[key_han.len().saturating_sub(label.len() + 2)..];
+        let share = common_in_order(tail, &label) as f64 / label.len() as f64;
+        match best.iter_mut().find(|(_, c)| *c == form.category) {
+            Some(b) => b.0 = b.0.max(share),
+            None => best.push((share, form.category)),
+        }
+    }
+    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    match best.as_slice() {
+        [(first, category), rest @ ..]
+            if *first >= NEAREST_SHARE
+                && rest
+                    .first()
+                    .is_none_or(|(second, _)| first - second >= NEAREST_MARGIN) =>
+        {
+            Some(*category)
+        }
+        _ => None,
+    }
+}
+
+/// The printed column header of table 二 ([`ACTIVE_COLUMN_KEYS`]) that a header cell
+/// misread by OCR (`本年增/碱`) clearly is: it keeps, in order, at least
+/// [`NEAREST_SHARE`] of that header's Chinese characters (and at least three), at least
+/// [`NEAREST_MARGIN`] more than of any header of another column. Only for text read by
+/// OCR.
+pub fn nearest_column_header(key: &str) -> Option<&'static str> {
+    let han = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .collect()
+    };
+    let cell = han(key);
+    let mut best: Vec<(f64, Breakdown, &'static str)> = Vec::new();
+    for &(header, breakdown) in ACTIVE_COLUMN_KEYS {
+        let printed = han(header);
+        let common = common_in_order(&cell, &printed);
+        if printed.len() < 4 || cell.len() > printed.len() + 1 {
+            continue;
+        }
+        let share = common as f64 / printed.len() as f64;
+        match best.iter_mut().find(|(_, b, _)| *b == breakdown) {
+            Some(b) if b.0 >= share => {}
+            Some(b) => *b = (share, breakdown, header),
+            None => best.push((share, breakdown, header)),
+        }
+    }
+    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    match best.as_slice() {
+        [(first, _, header), rest @ ..]
+            if *first >= NEAREST_SHARE
+                && (*first * han(header).len() as f64) >= 3.0
+                && rest
+                    .first()
+                    .is_none_or(|(second, _, _)| first - second >= NEAREST_MARGIN) =>
+        {
+            Some(header)
+        }
+        _ => None,
+    }
+}
+
+/// The item number a label starts with (`3.` → 3), if it has one.
+fn item_number(chars: &[char]) -> Option<u32> {
+    let digits: String = chars.iter().take_while(|c| c.is_ascii_digit()).collect();
+    let after = chars.get(digits.len())?;
+    if digits.is_empty() || !matches!(after, '.' | '、') {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// How many characters two texts have in common in the same order (their longest common
+/// subsequence).
+fn common_in_order(a: &[char], b: &[char]) -> usize {
+    let mut row = vec![0usize; b.len() + 1];
+    for x in a {
+        let mut diagonal = 0;
+        for (j, y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if x == y {
+                diagonal + 1
+            } else {
+                above.max(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// Which table's printed row labels to match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowLabels {
@@ -771,6 +905,34 @@ pub fn application_row_order(category: Category) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_misread_column_header_is_taken_for_the_one_it_clearly_is() {
+        assert_eq!(nearest_column_header("本年增/碱"), Some("本年增/减"));
+        assert_eq!(nearest_column_header("处理决定数重"), Some("处理决定数量"));
+        // Not a header, or too little of one.
+        assert_eq!(nearest_column_header("信息内容"), None);
+        assert_eq!(nearest_column_header("本年"), None);
+        assert_eq!(nearest_column_header("行政许可"), None);
+    }
+
+    #[test]
+    fn a_misread_label_is_taken_for_the_one_it_is_clearly_nearest_to() {
+        let near = |key: &str| nearest_label(&crate::text::label_key(key), RowLabels::Applications);
+        assert_eq!(
+            near("3.危用:生安全一稳定”"),
+            Some(Category::SecurityStability)
+        );
+        assert_eq!(near(".保护第三广合法权共"), Some(Category::ThirdParty));
+        assert_eq!(
+            near("(三)不予公开 5.属于三类内部事物信息"),
+            Some(Category::InternalAffairs)
+        );
+        // A wrong item number, too little left, or two labels as near: no row.
+        assert_eq!(near("5.危用:生安全一稳定”"), None);
+        assert_eq!(near("3.危用:生"), None);
+        assert_eq!(near("总汁"), None);
+        assert_eq!(near("属于类信息"), None);
+    }
     use super::*;
 
     /// The docs' categories.csv and the enum list the same codes in the same order.

@@ -89,6 +89,9 @@ pub struct Walk<'a> {
     /// Files met again.
     twice: usize,
     said_twice: bool,
+    /// Pictures that are parts of saved web pages, and what is known of the pages.
+    pictures: PagePictures,
+    said_pictures: bool,
 }
 
 /// Which part of the corpus a run reads: shard `index` of `count` (0-based).
@@ -149,6 +152,8 @@ pub fn walk<'a>(inputs: &'a [PathBuf], out: &Path, shard: Shard) -> Walk<'a> {
         seen: HashSet::new(),
         twice: 0,
         said_twice: false,
+        pictures: PagePictures::default(),
+        said_pictures: false,
     }
 }
 
@@ -185,6 +190,16 @@ impl Iterator for Walk<'_> {
                     self.current = Some((self.next_input, root.is_file(), walker));
                     self.next_input += 1;
                     continue;
+                }
+                if self.pictures.left > 0 && !self.said_pictures {
+                    self.said_pictures = true;
+                    return Some(Found::Skipped(format!(
+                        "pictures of saved web pages left to their pages: {} (a page's \
+                         `NAME_files` folder, or a picture an `<img>` of a page beside it \
+                         shows); each is read with its page (by OCR, where the page's report \
+                         is pictures of its pages), not as a report of its own",
+                        self.pictures.left
+                    )));
                 }
                 if self.twice > 0 && !self.said_twice {
                     self.said_twice = true;
@@ -223,9 +238,19 @@ impl Iterator for Walk<'_> {
                         entry.path().display()
                     )));
                 }
+                if entry.depth() > 0 && is_page_folder(entry.path()) {
+                    self.pictures.left += 1;
+                    if let Some((_, _, walker)) = &mut self.current {
+                        walker.skip_current_dir();
+                    }
+                }
                 continue;
             }
             if !entry.file_type().is_file() {
+                continue;
+            }
+            if entry.depth() > 0 && self.pictures.shown_by_a_page(entry.path()) {
+                self.pictures.left += 1;
                 continue;
             }
             if let Some(id) = file_id(&entry) {
@@ -256,6 +281,121 @@ impl Iterator for Walk<'_> {
     }
 }
 
+/// The extensions of saved web pages.
+const PAGE_EXTENSIONS: &[&str] = &["html", "htm", "shtml", "xhtml"];
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// Whether a folder is where a browser saved a page's pictures and styles ("save page,
+/// complete": `NAME_files`, or `NAME.files`, beside `NAME.html`).
+fn is_page_folder(dir: &Path) -> bool {
+    let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let Some(stem) = name
+        .strip_suffix("_files")
+        .or_else(|| name.strip_suffix(".files"))
+    else {
+        return false;
+    };
+    let parent = dir.parent().unwrap_or(Path::new(""));
+    !stem.is_empty()
+        && PAGE_EXTENSIONS
+            .iter()
+            .any(|x| parent.join(format!("{stem}.{x}")).is_file())
+}
+
+/// The picture files that a saved web page beside them shows (a crawler that saves
+/// `page.html` beside `1.jpg`, or `images/1.jpg`): the page reads them
+/// ([`crate::decode::decode_in`]), so they are not reports of their own.
+#[derive(Default)]
+struct PagePictures {
+    /// For folders met: the relative paths the `src` of the pages in it name.
+    shown: std::collections::HashMap<PathBuf, HashSet<String>>,
+    /// Pictures and page folders left to their pages.
+    left: usize,
+}
+
+/// Largest page read for the pictures it names: a page is tens of kilobytes.
+const MAX_PAGE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Folders whose pages' pictures are remembered at once: the walk is depth first, so a
+/// folder's files are met together.
+const FOLDERS_REMEMBERED: usize = 64;
+
+impl PagePictures {
+    /// Whether `file` is a picture (PNG, JPEG) that a page in its folder, or in the folder
+    /// above, names.
+    fn shown_by_a_page(&mut self, file: &Path) -> bool {
+        if !has_extension(file, &["png", "jpg", "jpeg"]) {
+            return false;
+        }
+        let (Some(folder), Some(name)) = (file.parent(), file.file_name()) else {
+            return false;
+        };
+        let name = name.to_string_lossy();
+        if self.named_in(folder).contains(name.as_ref()) {
+            return true;
+        }
+        match (folder.parent(), folder.file_name()) {
+            (Some(above), Some(sub)) => {
+                let path = format!("{}/{name}", sub.to_string_lossy());
+                self.named_in(above).contains(&path)
+            }
+            _ => false,
+        }
+    }
+
+    fn named_in(&mut self, folder: &Path) -> &HashSet<String> {
+        if !self.shown.contains_key(folder) {
+            if self.shown.len() >= FOLDERS_REMEMBERED {
+                self.shown.clear();
+            }
+            self.shown
+                .insert(folder.to_path_buf(), pictures_named_in(folder));
+        }
+        &self.shown[folder]
+    }
+}
+
+/// The relative paths (`1.jpg`, `images/1.jpg`) that the `src` attributes of the saved
+/// pages in `folder` name.
+fn pictures_named_in(folder: &Path) -> HashSet<String> {
+    static SRC: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r#"(?i)\bsrc\s*=\s*["']?([^"'\s>]+)"#).unwrap()
+    });
+    let mut names = HashSet::new();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return names;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let small = entry
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() <= MAX_PAGE_BYTES);
+        if !small || !has_extension(&path, PAGE_EXTENSIONS) {
+            continue;
+        }
+        let Ok(page) = std::fs::read(&path) else {
+            continue;
+        };
+        for src in SRC.captures_iter(&page) {
+            let src = String::from_utf8_lossy(&src[1]);
+            let src = src.split(['?', '#']).next().unwrap_or_default();
+            let decoded = crate::text::percent_decoded(src).replace('\\', "/");
+            let relative = decoded.trim_start_matches("./");
+            if !relative.contains(':') && !relative.starts_with('/') {
+                names.insert(relative.to_string());
+            }
+        }
+    }
+    names
+}
+
 fn describe(err: &walkdir::Error) -> String {
     let path = err
         .path()
@@ -277,6 +417,57 @@ fn describe(err: &walkdir::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pictures_of_saved_pages_are_left_to_their_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for (p, body) in [
+            ("a.html", "<img src=\"a_files/1.png\">"),
+            ("a_files/1.png", ""),
+            ("a_files/style.css", ""),
+            // No page `b.html`: a folder like any other.
+            ("b_files/2.png", ""),
+            (
+                "c/page.htm",
+                "<img src='./3.jpg'><img src=\"img/4.JPG?x=1\">",
+            ),
+            ("c/3.jpg", ""),
+            ("c/img/4.JPG", ""),
+            ("c/5.jpg", ""),
+            ("d.files/6.png", ""),
+            ("d.htm", ""),
+        ] {
+            let p = d.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, body).unwrap();
+        }
+        let found: Vec<Found> = walk(&[d.to_path_buf()], &d.join("out"), Shard::ALL).collect();
+        let files: Vec<String> = found
+            .iter()
+            .filter_map(|f| match f {
+                Found::File { relative, .. } => Some(relative.display().to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            files,
+            ["a.html", "b_files/2.png", "c/5.jpg", "c/page.htm", "d.htm"]
+        );
+        let said: Vec<&String> = found
+            .iter()
+            .filter_map(|f| match f {
+                Found::Skipped(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0].starts_with("pictures of saved web pages left to their pages: 4 ("),
+            "{}",
+            said[0]
+        );
+    }
 
     #[test]
     fn walk_order_is_by_name_depth_first_and_hidden_is_skipped() {

@@ -13,8 +13,8 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::decode::ocr::CellConfidence;
-use crate::decode::{decode, Content, DecodeOptions};
-use crate::map::{map_table, Mapped};
+use crate::decode::{decode_in, Content, DecodeOptions};
+use crate::map::{map_table_with, Labels, Mapped};
 use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, OpenSplit, Report};
 use crate::prose::ProseTraces;
 use crate::segment::{segment, unflatten};
@@ -35,9 +35,20 @@ pub fn process_bytes(source_path: &str, bytes: &[u8]) -> DocResult {
 /// Reads one report's bytes into its result. No file I/O (a PDF runs `pdftotext`); no
 /// panic escapes.
 pub fn process_bytes_with(source_path: &str, bytes: &[u8], options: &DecodeOptions) -> DocResult {
+    process_bytes_in(source_path, bytes, None, options)
+}
+
+/// Reads one report's bytes into its result, the file being in `folder` (where a web
+/// page's pictures of its report pages are: see [`decode_in`]).
+fn process_bytes_in(
+    source_path: &str,
+    bytes: &[u8],
+    folder: Option<&Path>,
+    options: &DecodeOptions,
+) -> DocResult {
     let id = report_id(bytes);
     caught(&id, source_path, bytes.len(), || {
-        extract_report(&id, source_path, bytes, options)
+        extract_report(&id, source_path, bytes, folder, options)
     })
 }
 
@@ -124,13 +135,19 @@ pub fn process_path_with(path: &Path, options: &DecodeOptions) -> DocResult {
     match read {
         Err(e) => DocResult::failed(&by_path, &shown, 0, unreadable(e)),
         Ok(n) if n as u64 > limit => DocResult::failed(&by_path, &shown, n, too_large(n as u64)),
-        Ok(_) => process_bytes_with(&shown, &bytes, options),
+        Ok(_) => process_bytes_in(&shown, &bytes, path.parent(), options),
     }
 }
 
 /// Every stage on one report's bytes (`id`: its report id).
-fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOptions) -> DocResult {
-    let decoded = match decode(bytes, options) {
+fn extract_report(
+    id: &str,
+    source_path: &str,
+    bytes: &[u8],
+    folder: Option<&Path>,
+    options: &DecodeOptions,
+) -> DocResult {
+    let decoded = match decode_in(bytes, folder, options) {
         Content::Text(d) => d,
         Content::Unreadable(finding) => {
             return DocResult::failed(id, source_path, bytes.len(), finding)
@@ -182,7 +199,11 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
             ));
         }
         let rows = recover_rows(&seg.lines[lines.clone()], lines.start + 1);
-        map_table(region.section, &rows, &mut mapped);
+        let labels = match decoded.ocr {
+            Some(_) => Labels::ReadByOcr,
+            None => Labels::AsPrinted,
+        };
+        map_table_with(region.section, &rows, labels, &mut mapped);
     }
     if let Some(sure) = &decoded.ocr {
         mark_ocr(&mut mapped, sure, &seg.lines, options.ocr.min_confidence);
@@ -258,14 +279,21 @@ fn extract_report(id: &str, source_path: &str, bytes: &[u8], options: &DecodeOpt
 /// Gives every cell read by OCR its confidence, and takes out those read with less than
 /// `min` (an `ocr_unsure` error names each): a wrong number is worse than a missing one.
 /// `lines` are the segmented report's, which the cells' line numbers count. A cell's
-/// confidence is that of the table cell on its line that holds its text (the
-/// lowest, if several do); a value not found in a ruled table's cell (a line of prose)
-/// has none, and is taken out too.
+/// confidence is that of its own table cell (its position on the line); digits split from
+/// a cell take that of the cells on the line that hold their text (the lowest, if several
+/// do); a value not found in a ruled table's cell (a line of prose) has none, and is taken
+/// out too.
 fn mark_ocr(mapped: &mut Mapped, sure: &[CellConfidence], lines: &[&str], min: f64) {
-    let confidence = |line: i32, raw: &str| -> f64 {
+    let confidence = |line: i32, position: Option<usize>, raw: &str| -> f64 {
         let Some(row) = sure.iter().find(|r| r.line == line) else {
             return 0.0;
         };
+        // A whole cell of the line: its own reading's confidence.
+        if let Some(&c) = position.and_then(|p| row.cells.get(p)) {
+            return c;
+        }
+        // Else, the cells that hold its text: the least sure of them, since which one it
+        // is cannot be told.
         let cells: Vec<&str> = lines
             .get((line - 1).max(0) as usize)
             .map_or(Vec::new(), |l| l.split('\t').collect());
@@ -290,7 +318,7 @@ fn mark_ocr(mapped: &mut Mapped, sure: &[CellConfidence], lines: &[&str], min: f
     let round = |c: f64| (c * 1000.0).round() / 1000.0;
     let mut kept = Vec::with_capacity(mapped.cells.len());
     for mut cell in std::mem::take(&mut mapped.cells) {
-        let c = round(confidence(cell.line, &cell.raw));
+        let c = round(confidence(cell.line, cell.position, &cell.raw));
         if c < min {
             mapped.findings.push(Finding::error(
                 Code::OcrUnsure,
@@ -312,7 +340,7 @@ fn mark_ocr(mapped: &mut Mapped, sure: &[CellConfidence], lines: &[&str], min: f
     for split in &mut mapped.open_splits {
         for candidate in &mut split.candidates {
             for cell in candidate.iter_mut() {
-                cell.confidence = Some(round(confidence(cell.line, &cell.raw)));
+                cell.confidence = Some(round(confidence(cell.line, cell.position, &cell.raw)));
             }
         }
     }

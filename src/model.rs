@@ -169,6 +169,9 @@ pub struct PlacedCell {
     pub raw: String,
     /// 1-based source line.
     pub line: i32,
+    /// Index of the cell among its line's tab-separated cells, where it is one whole
+    /// cell of such a line (not digits split from a run-together cell).
+    pub position: Option<usize>,
     /// For a cell read by OCR, the confidence of its least sure word (0–1); `None` for
     /// text that was in the file.
     pub confidence: Option<f64>,
@@ -321,6 +324,10 @@ crate::categories::code_enum! {
         /// error: OCR of a scan failed (tesseract or pdftoppm missing, failed or out of
         /// time); the message says which and what to install
         OcrFailed => "ocr_failed",
+        /// warning: a table 三 row's label read by OCR is no printed label (`3.危用:生安全一
+        /// 稳定`); it was taken for the row whose label it clearly is nearest to (named in
+        /// the message): most of that label's characters, in order, and its item number
+        OcrLabel => "ocr_label",
         /// warning: the title in a crawler's header block or a saved page's metadata names
         /// another agency or year than the report's own title; the report's is used
         PortalTitleMismatch => "portal_title_mismatch",

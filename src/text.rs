@@ -395,6 +395,31 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A URL path with its `%XX` escapes decoded (a saved page names `报告_files/1.png` as
+/// `%E6%8A%A5…_files/1.png`).
+pub fn percent_decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -673,5 +698,15 @@ mod tests {
         assert_eq!(label_key("尚 未 审 结"), "尚未审结");
         assert_eq!(label_key("（三）不予公开"), label_key("(三) 不予公开"));
         assert_eq!(label_key("第二十条第（一）项"), "第二十条第(一)项");
+    }
+
+    #[test]
+    fn percent_escapes_are_decoded_and_broken_ones_kept() {
+        assert_eq!(
+            percent_decoded("%E6%8A%A5%E5%91%8A_files/1.png"),
+            "报告_files/1.png"
+        );
+        assert_eq!(percent_decoded("a%2"), "a%2");
+        assert_eq!(percent_decoded("100%zz"), "100%zz");
     }
 }

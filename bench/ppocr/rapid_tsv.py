@@ -4,6 +4,8 @@ bench/ocr-engines.sh. Takes tesseract's arguments (a list file of images first),
 each image with PP-OCR (text detection, then recognition) and prints tesseract's TSV: a
 page row per image, a word row per word, the words of a detected line sharing its box
 by their characters."""
+import json
+import os
 import sys
 
 from rapidocr_onnxruntime import RapidOCR
@@ -13,7 +15,7 @@ if listing.endswith(".txt"):
     files = [line.strip() for line in open(listing, encoding="utf-8") if line.strip()]
 else:
     files = [listing]
-engine = RapidOCR()
+engine = RapidOCR(**json.loads(os.environ.get("PPOCR_KWARGS", "{}")))
 print("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext")
 for page, path in enumerate(files, 1):
     print(f"1\t{page}\t0\t0\t0\t0\t0\t0\t0\t0\t-1\t")

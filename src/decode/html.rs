@@ -115,8 +115,25 @@ fn memchr_lt(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|b| *b == b'<')
 }
 
+/// A web page, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The report text.
+    pub text: String,
+    /// Where the page has no statistics table: the `src` of every `<img>` of its body, in
+    /// document order, as written (a relative path, a `data:` URI, a web address). A
+    /// report published as pictures of its pages (图片版) is such a page; the decode stage
+    /// decides which of them are pages.
+    pub images: Vec<String>,
+}
+
 /// Renders an HTML document's report text.
 pub fn html_to_text(html: &str) -> String {
+    read_page(html).text
+}
+
+/// Renders an HTML document: its report text, and its images where it has no table.
+pub fn read_page(html: &str) -> Page {
     let doc = Html::parse_document(html);
     let marked = marked_tables(&doc);
     let page_root = article_root(&doc, &marked);
@@ -124,14 +141,50 @@ pub fn html_to_text(html: &str) -> String {
         // Some portals deliver the article as a string in a script, drawn by the browser.
         if let Some(article) = script_article(&doc) {
             let inner = Html::parse_document(&article);
-            return render_page(
-                article_root(&inner, &marked_tables(&inner)),
-                &doc,
-                page_root,
-            );
+            return Page {
+                text: render_page(
+                    article_root(&inner, &marked_tables(&inner)),
+                    &doc,
+                    page_root,
+                ),
+                images: Vec::new(),
+            };
         }
     }
-    render_page(page_root, &doc, page_root)
+    let images = if marked.is_empty() {
+        image_sources(page_root)
+    } else {
+        Vec::new()
+    };
+    Page {
+        text: render_page(page_root, &doc, page_root),
+        images,
+    }
+}
+
+/// The `src` of each `<img>` under `root`, in document order, outside the elements that
+/// hold no report text (a `<noscript>` copy of an image is not a page of its own).
+fn image_sources(root: ElementRef<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut stack: Vec<NodeRef<'_, Node>> = root.children().rev().collect();
+    while let Some(node) = stack.pop() {
+        let Some(e) = ElementRef::wrap(node) else {
+            continue;
+        };
+        let name = e.value().name();
+        if SKIPPED.contains(&name) {
+            continue;
+        }
+        if name == "img" {
+            if let Some(src) = e.value().attr("src").map(str::trim) {
+                if !src.is_empty() {
+                    out.push(src.to_string());
+                }
+            }
+        }
+        stack.extend(node.children().rev());
+    }
+    out
 }
 
 /// Renders the article at `root`; `page` is the page it came from (the same document,
@@ -568,6 +621,30 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("2022年"), "{text}");
+    }
+
+    #[test]
+    fn a_page_without_tables_lists_its_pictures_in_order() {
+        let page = read_page(
+            "<html><body><h1>某县2022年政府信息公开工作年度报告</h1><p><img src=\"a_files/1.jpg\">\
+             <img src=' a_files/2.jpg '></p><noscript><img src=\"a_files/1.jpg\"></noscript>\
+             <img alt=\"no source\"><img src=\"data:image/png;base64,AAAA\"></body></html>",
+        );
+        assert_eq!(
+            page.images,
+            [
+                "a_files/1.jpg",
+                "a_files/2.jpg",
+                "data:image/png;base64,AAAA"
+            ]
+        );
+        assert!(page.text.contains("年度报告"));
+        // A page with its tables as HTML has no pictures to read.
+        let with_table = read_page(
+            "<html><body><img src=\"1.jpg\"><table><tr><td>本年新收政府信息公开申请数量</td>\
+             <td>3</td></tr></table></body></html>",
+        );
+        assert!(with_table.images.is_empty());
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod html;
 pub mod ocr;
 pub mod pdf;
 
+use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -158,8 +159,17 @@ fn unsupported(format: &str, advice: &str) -> Content {
     ))
 }
 
-/// Decodes a file's bytes into report text. Never fails: problems are findings.
+/// Decodes a file's bytes into report text. Never fails: problems are findings. The
+/// pictures a web page shows of its report's pages are not read: see [`decode_in`].
 pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
+    decode_in(bytes, None, options)
+}
+
+/// Decodes a file's bytes into report text, the file being in `folder`: a web page
+/// whose report is pictures of its pages (图片版) has them read by OCR, from the files
+/// its `<img>` name under `folder` (as a browser saves a page: `X_files/…`) or from the
+/// page itself (`data:` URIs). Never fails: problems are findings.
+pub fn decode_in(bytes: &[u8], folder: Option<&Path>, options: &DecodeOptions) -> Content {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Content::Unreadable(Finding::error(
             Code::EmptyFile,
@@ -226,7 +236,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
         } else {
             &text[..text.rfind('>').map_or(0, |i| i + 1)]
         };
-        let rendered = html::html_to_text(kept);
+        let page = html::read_page(kept);
         if !whole && warning.is_none() {
             warning = Some(Finding::warning(
                 Code::Truncated,
@@ -235,13 +245,17 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Content {
                 None,
             ));
         }
-        return Content::Text(Decoded {
-            text: rendered,
+        let mut decoded = Decoded {
+            text: page.text,
             format: Format::Html,
             encoding: Some(encoding),
             findings: warning.take().into_iter().collect(),
             ocr: None,
-        });
+        };
+        if !page.images.is_empty() {
+            read_pictures(&mut decoded, &page.images, folder, options);
+        }
+        return Content::Text(decoded);
     }
     Content::Text(Decoded {
         text,
@@ -337,6 +351,147 @@ fn decode_scan(bytes: &[u8], format: Format, options: &DecodeOptions) -> Content
             None,
         )),
     }
+}
+
+/// A picture must be this many pixels across its shorter side to be taken for a page of
+/// the report: a page shown at a readable size is several hundred pixels wide, where
+/// logos, icons, buttons and QR codes are smaller.
+const MIN_PICTURE_SIDE: u32 = 400;
+
+/// Reads, by OCR, the pictures of a web page that are its report's pages (PNG or JPEG, at
+/// least [`MIN_PICTURE_SIDE`] pixels across), after the page's own text. Where OCR is off
+/// or fails, the page keeps its text and a finding says why its report was not read.
+fn read_pictures(
+    decoded: &mut Decoded,
+    sources: &[String],
+    folder: Option<&Path>,
+    options: &DecodeOptions,
+) {
+    let mut pictures: Vec<Vec<u8>> = sources
+        .iter()
+        .filter_map(|src| picture(src, folder, options.max_file_bytes))
+        .collect();
+    if pictures.is_empty() {
+        return;
+    }
+    let shown = pictures.len();
+    let what = match shown {
+        1 => "the web page shows its report as 1 picture of its pages (图片版)".to_string(),
+        _ => format!("the web page shows its report as {shown} pictures of its pages (图片版)"),
+    };
+    if options.ocr.tesseract.is_empty() {
+        decoded.findings.push(Finding::error(
+            Code::NoTextLayer,
+            format!(
+                "{what}, which need OCR, which is off (`ocr = true` in the pipeline file turns \
+                 it on)"
+            ),
+            None,
+        ));
+        return;
+    }
+    if shown > options.ocr.max_pages {
+        pictures.truncate(options.ocr.max_pages);
+        decoded.findings.push(Finding::warning(
+            Code::OcrPagesSkipped,
+            format!(
+                "{what}; only the first {} were read by OCR (`ocr-max-pages` in the pipeline \
+                 file)",
+                options.ocr.max_pages
+            ),
+            None,
+        ));
+    }
+    match ocr::ocr_pictures(&pictures, &options.ocr, options.pdf_limits()) {
+        Ok(read) => {
+            // The page's own text (its title, the portal's lines) comes first: the
+            // pictures' lines are counted after it.
+            let before = decoded.text.lines().count() as i32;
+            if !decoded.text.is_empty() && !decoded.text.ends_with('\n') {
+                decoded.text.push('\n');
+            }
+            decoded.text.push_str(&read.text);
+            decoded
+                .findings
+                .extend(read.findings.into_iter().map(|mut f| {
+                    f.line = f.line.map(|l| l + before);
+                    f
+                }));
+            decoded.ocr = Some(
+                read.confidence
+                    .into_iter()
+                    .map(|mut c| {
+                        c.line += before;
+                        c
+                    })
+                    .collect(),
+            );
+        }
+        Err(e) => {
+            let why = match e {
+                ocr::OcrError::NothingRead => "OCR found no text on them".to_string(),
+                ocr::OcrError::Missing(e) => format!(
+                    "a program OCR runs is missing ({e}); install tesseract-ocr and \
+                     tesseract-ocr-chi-sim"
+                ),
+                ocr::OcrError::Failed(e) => format!("OCR failed: {e}"),
+                ocr::OcrError::BadImage(e) => format!("a picture could not be decoded ({e})"),
+            };
+            decoded.findings.push(Finding::error(
+                Code::OcrFailed,
+                format!("{what}, not read: {why}"),
+                None,
+            ));
+        }
+    }
+}
+
+/// The bytes of the picture `src` names, if it is a PNG or JPEG large enough to be a
+/// page: a `data:` URI's, or a file's under `folder` (a relative path without `..`; a web
+/// address is not fetched: nothing is downloaded).
+fn picture(src: &str, folder: Option<&Path>, max_bytes: u64) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let bytes = if let Some(data) = src.strip_prefix("data:") {
+        let (kind, payload) = data.split_once(',')?;
+        if !kind.ends_with(";base64") {
+            return None;
+        }
+        let payload: String = payload.chars().filter(|c| !c.is_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(payload)
+            .ok()?
+    } else {
+        let path = src.split(['?', '#']).next()?;
+        let path = crate::text::percent_decoded(path);
+        let scheme = path
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains(':'));
+        if scheme || path.starts_with('/') || path.starts_with('\\') {
+            return None;
+        }
+        let relative = Path::new(&path);
+        if relative.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        }) {
+            return None;
+        }
+        let file = folder?.join(relative);
+        if std::fs::metadata(&file).ok()?.len() > max_bytes {
+            return None;
+        }
+        std::fs::read(file).ok()?
+    };
+    let is_picture = bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(b"\xFF\xD8\xFF");
+    let (width, height) = ::image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()?;
+    (is_picture && width.min(height) >= MIN_PICTURE_SIDE).then_some(bytes)
 }
 
 fn decode_zip(bytes: &[u8]) -> Content {
@@ -509,6 +664,66 @@ fn decode_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        ::image::GrayImage::from_pixel(width, height, ::image::Luma([200]))
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                ::image::ImageFormat::Png,
+            )
+            .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn pictures_are_taken_from_the_folder_or_the_page_never_from_elsewhere() {
+        use base64::Engine as _;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("page");
+        std::fs::create_dir_all(folder.join("报告_files")).unwrap();
+        std::fs::write(folder.join("报告_files/1.png"), png(800, 1100)).unwrap();
+        std::fs::write(folder.join("报告_files/logo.png"), png(200, 60)).unwrap();
+        std::fs::write(dir.path().join("outside.png"), png(800, 1100)).unwrap();
+        let limit = DEFAULT_MAX_FILE_BYTES;
+        let at = |src: &str| picture(src, Some(&folder), limit).map(|b| b.len());
+        let page = png(800, 1100).len();
+        assert_eq!(at("报告_files/1.png"), Some(page));
+        assert_eq!(at("./%E6%8A%A5%E5%91%8A_files/1.png?v=2"), Some(page));
+        let inline = base64::engine::general_purpose::STANDARD.encode(png(800, 1100));
+        assert_eq!(at(&format!("data:image/png;base64,{inline}")), Some(page));
+        // Too small to be a page, outside the page's folder, on the web, not a picture.
+        assert_eq!(at("报告_files/logo.png"), None);
+        assert_eq!(at("../outside.png"), None);
+        assert_eq!(at("/etc/passwd"), None);
+        assert_eq!(at("https://example.org/1.png"), None);
+        assert_eq!(at("报告_files/missing.png"), None);
+        assert_eq!(picture("报告_files/1.png", None, limit), None);
+        assert_eq!(picture("报告_files/1.png", Some(&folder), 100), None);
+    }
+
+    #[test]
+    fn a_picture_page_without_ocr_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("1.png"), png(800, 1100)).unwrap();
+        std::fs::write(dir.path().join("2.png"), png(800, 1100)).unwrap();
+        let page = "<html><body><h1>某县2022年政府信息公开工作年度报告</h1><img src=\"1.png\">\
+                    <img src=\"2.png\"><img src=\"3.png\"></body></html>";
+        let decoded = text(decode_in(
+            page.as_bytes(),
+            Some(dir.path()),
+            &DecodeOptions::default(),
+        ));
+        assert_eq!(decoded.findings.len(), 1, "{:?}", decoded.findings);
+        assert_eq!(decoded.findings[0].code, Code::NoTextLayer);
+        assert!(decoded.findings[0]
+            .message
+            .contains("shows its report as 2 pictures of its pages"));
+        assert!(decoded.ocr.is_none());
+        // Read without its folder, the page is only its text.
+        let alone = text(decode(page.as_bytes(), &DecodeOptions::default()));
+        assert!(alone.findings.is_empty());
+    }
 
     fn decode_default(bytes: &[u8]) -> Content {
         decode(bytes, &DecodeOptions::default())

@@ -5,10 +5,11 @@ use std::collections::BTreeSet;
 use super::solve::{place, with_blanks, Placement, Reference};
 use super::{
     ambiguous, duplicate_row, keep_open, last_match, push_cells, two_rows_in_label, unknown_row,
-    Evidence, Mapped,
+    Evidence, Labels, Mapped,
 };
 use crate::categories::{
-    anchored_label, Breakdown, Category, RowLabels, Section, ACTIVE_COLUMN_KEYS, ACTIVE_LABELS,
+    anchored_label, nearest_column_header, Breakdown, Category, RowLabels, Section,
+    ACTIVE_COLUMN_KEYS, ACTIVE_LABELS,
 };
 use crate::model::{Code, Finding};
 use crate::tables::RawRow;
@@ -46,7 +47,51 @@ pub(super) fn active_grid_header(row: &RawRow) -> Option<(Vec<Breakdown>, Refere
     ))
 }
 
-pub(super) fn map_active(rows: &[RawRow], out: &mut Mapped) {
+/// A row with each label cell that OCR misread from a column header (`本年增/碱`)
+/// written as that header ([`nearest_column_header`]), so that the header names its
+/// column; other cells as read.
+fn with_headers_repaired(row: &RawRow) -> RawRow {
+    let mut repaired = RawRow {
+        label: String::new(),
+        label_cells: Vec::with_capacity(row.label_cells.len()),
+        ..row.clone()
+    };
+    let mut cells: Vec<&crate::tables::LabelCell> = row.label_cells.iter().collect();
+    cells.sort_by_key(|c| c.text.start);
+    let mut at = 0;
+    for cell in cells {
+        if cell.text.start < at {
+            return row.clone();
+        }
+        repaired.label.push_str(&row.label[at..cell.text.start]);
+        let text = &row.label[cell.text.clone()];
+        let key = label_key(text);
+        let header = if header_columns(&key).is_empty() {
+            nearest_column_header(&key)
+        } else {
+            None
+        };
+        let start = repaired.label.len();
+        repaired.label.push_str(header.unwrap_or(text));
+        repaired.label_cells.push(crate::tables::LabelCell {
+            text: start..repaired.label.len(),
+            ..cell.clone()
+        });
+        at = cell.text.end;
+    }
+    repaired.label.push_str(&row.label[at..]);
+    repaired
+}
+
+pub(super) fn map_active(rows: &[RawRow], labels: Labels, out: &mut Mapped) {
+    let repaired: Vec<RawRow>;
+    let rows = match labels {
+        Labels::AsPrinted => rows,
+        Labels::ReadByOcr => {
+            repaired = rows.iter().map(with_headers_repaired).collect();
+            &repaired
+        }
+    };
     let mut columns: Vec<Breakdown> = Vec::new();
     // The header line's cells, where the table is a grid.
     let mut grid: Option<Reference> = None;

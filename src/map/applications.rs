@@ -11,11 +11,11 @@ use super::solve::{
 };
 use super::{
     ambiguous, duplicate_row, keep_open, last_match, push_cells, two_rows_in_label, unknown_row,
-    Evidence, Mapped,
+    Evidence, Labels, Mapped,
 };
 use crate::categories::APPLICATION_ITEM_STARTS;
 use crate::categories::{
-    anchored_label, application_row_order, Breakdown, Category, RowLabels, Section,
+    anchored_label, application_row_order, nearest_label, Breakdown, Category, RowLabels, Section,
     APPLICANT_COLUMNS, APPLICATION_ROW_KEYS,
 };
 use crate::model::{Code, Finding};
@@ -61,7 +61,7 @@ pub(super) fn is_group_subtotal(key: &str) -> bool {
         .any(|g| key.ends_with(g))
 }
 
-pub(super) fn map_applications(rows: &[RawRow], out: &mut Mapped) {
+pub(super) fn map_applications(rows: &[RawRow], labels: Labels, out: &mut Mapped) {
     let keys: Vec<String> = rows.iter().map(|r| label_key(&r.label)).collect();
     let has_subtotal = keys.iter().any(|k| k.contains("小计"));
     let columns: Vec<Breakdown> = if has_subtotal {
@@ -80,7 +80,24 @@ pub(super) fn map_applications(rows: &[RawRow], out: &mut Mapped) {
     let mut pending: Vec<(Category, Vec<Arrangement>, i32)> = Vec::new();
     let mut seen = BTreeSet::new();
     for (row, key) in rows.iter().zip(&keys).filter(|(r, _)| !r.cells.is_empty()) {
-        let Some(category) = application_category(key, previous) else {
+        let nearest = || {
+            let category = nearest_label(key, RowLabels::Applications)
+                .filter(|c| labels == Labels::ReadByOcr && !seen.contains(c))?;
+            out.findings.push(Finding::warning(
+                Code::OcrLabel,
+                format!(
+                    "row label {:?}, read by OCR, is no printed label; it is taken for {}, \
+                     whose label it is clearly nearest to",
+                    row.label,
+                    category.code()
+                ),
+                Some(row.line),
+            ));
+            Some(category)
+        };
+        let found = application_category(key, previous)
+            .or_else(|| (!is_group_subtotal(key)).then(nearest).flatten());
+        let Some(category) = found else {
             if is_group_subtotal(key) {
                 out.findings.push(Finding::warning(
                     Code::SubtotalRow,

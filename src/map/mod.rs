@@ -143,9 +143,26 @@ impl Mapped {
 
 /// Maps the raw rows of one table.
 pub fn map_table(section: Section, rows: &[RawRow], out: &mut Mapped) {
+    map_table_with(section, rows, Labels::AsPrinted, out);
+}
+
+/// How row labels are matched to rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Labels {
+    /// As printed, typos and wrapping allowed for ([`crate::categories::anchored_label`]).
+    AsPrinted,
+    /// As read by OCR: a table 三 label that is no printed label is also taken for the
+    /// one it is clearly nearest to ([`crate::categories::nearest_label`]), with an
+    /// `ocr_label` warning; a table 二 header cell that is no printed header, for the
+    /// header it clearly is ([`crate::categories::nearest_column_header`]).
+    ReadByOcr,
+}
+
+/// Maps the raw rows of one table, matching labels as `labels` says.
+pub fn map_table_with(section: Section, rows: &[RawRow], labels: Labels, out: &mut Mapped) {
     match section {
-        Section::Active => map_active(rows, out),
-        Section::Applications => map_applications(rows, out),
+        Section::Active => map_active(rows, labels, out),
+        Section::Applications => map_applications(rows, labels, out),
         Section::ReviewLitigation => map_review(rows, out),
     }
 }
@@ -182,6 +199,7 @@ fn push_cells(
             unit,
             raw: slot.raw.to_string(),
             line: slot.line,
+            position: slot.position,
             confidence: None,
         });
     }

@@ -28,10 +28,44 @@ pub(super) fn review_fits(a: &Arrangement) -> bool {
     })
 }
 
+/// A stray mark read as a row: fewer cells than a group has, every one a placeholder
+/// (`\` or `/`) and none a number: OCR reads the heading's lost `四、` as `\`. It is no
+/// row of the table: taken for the row of fifteen, it would hide the real one.
+fn is_stray(row: &RawRow) -> bool {
+    row.cells.len() < REVIEW_COLUMNS.len() && row.cells.iter().all(|c| slot_of(c).number.is_none())
+}
+
+/// A row of fewer numbers than columns, placed by the cells of its line: where the line
+/// is a grid's row of exactly `width` cells and holds none of the row's label (a ruled
+/// table's row of numbers, a blank cell among them), each cell's position is its column.
+/// A line that lost or gained a border has another count, and is not placed so.
+fn by_own_line(row: &RawRow, width: usize) -> Option<Arrangement<'_>> {
+    let line = row.cells.first()?.line;
+    let whole = row
+        .cells
+        .iter()
+        .all(|c| c.line == line && c.line_cells == Some(width) && c.position.is_some());
+    if !whole || row.label_cells.iter().any(|c| c.line == line) {
+        return None;
+    }
+    let mut arr: Arrangement = vec![None; width];
+    for cell in &row.cells {
+        let slot = arr.get_mut(cell.position?)?;
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(slot_of(cell));
+    }
+    Some(arr)
+}
+
 /// Table 四 is one row of 15 cells under a three-level header; some conversions print it
 /// as three labelled sub-tables of five cells instead.
 pub(super) fn map_review(rows: &[RawRow], out: &mut Mapped) {
-    let with_cells: Vec<&RawRow> = rows.iter().filter(|r| !r.cells.is_empty()).collect();
+    let with_cells: Vec<&RawRow> = rows
+        .iter()
+        .filter(|r| !r.cells.is_empty() && !is_stray(r))
+        .collect();
     let Some(first) = with_cells.first() else {
         return;
     };
@@ -73,13 +107,27 @@ pub(super) fn map_review(rows: &[RawRow], out: &mut Mapped) {
     let width = REVIEW_ROWS.len() * REVIEW_COLUMNS.len();
     let line = first.cells[0].line;
     let headers = header_reference(rows, &REVIEW_COLUMNS.repeat(REVIEW_ROWS.len()));
-    match place(
+    let placed = match place(
         &first.cells,
         width,
         &headers.iter().collect::<Vec<_>>(),
         None,
         &review_fits,
     ) {
+        Placement::Unplaceable(m) => match by_own_line(first, width) {
+            Some(arr) => Placement::Placed(
+                arr,
+                Some(format!(
+                    "{} cells for {width} columns; placed by their cell positions on a line \
+                     of {width} cells",
+                    first.cells.len()
+                )),
+            ),
+            None => Placement::Unplaceable(m),
+        },
+        other => other,
+    };
+    match placed {
         Placement::Placed(arr, note) => {
             out.tables_read.insert(Section::ReviewLitigation);
             if let Some(note) = note {

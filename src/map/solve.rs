@@ -14,6 +14,9 @@ pub(super) struct Slot<'a> {
     /// most candidate arrangements are dropped.
     pub(super) raw: &'a str,
     pub(super) line: i32,
+    /// The cell's index on its line ([`ValueCell::position`]); `None` for digits split
+    /// from a cell.
+    pub(super) position: Option<usize>,
     /// `None` for a placeholder (`-`, `无`): the column is taken, no fact.
     pub(super) number: Option<Decimal>,
     pub(super) wan_yuan: bool,
@@ -41,6 +44,7 @@ pub(super) fn slot_of(cell: &ValueCell) -> Slot<'_> {
     Slot {
         raw: &cell.raw,
         line: cell.line,
+        position: cell.position,
         number: parsed.as_ref().map(|n| n.value),
         wan_yuan: parsed.as_ref().is_some_and(|n| n.wan_yuan),
         has_unit: parsed.as_ref().is_some_and(|n| n.has_unit),
@@ -212,6 +216,7 @@ pub(super) fn split_cells<'a>(
                 acc.push(Some(Slot {
                     raw: p,
                     line: cell.line,
+                    position: None,
                     number: whole_number(p),
                     wan_yuan: false,
                     has_unit: false,

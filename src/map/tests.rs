@@ -229,3 +229,63 @@ fn table_two_numbers_after_two_labels_go_to_neither_unless_one_stands_beside_the
     );
     assert!(m.findings.iter().all(|f| f.code != Code::AmbiguousRow));
 }
+
+#[test]
+fn a_stray_mark_before_table_four_is_no_row_of_it() {
+    // OCR read the heading's `四、` as `\`: a row of one placeholder, before the real row.
+    let text = "\\   政府信息公开行政 复议   、     行 政 诉讼情况\n\
+                行政复议\t\t\t\t\t行政诉讼\n\
+                结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t未经复议直接起诉\t复议后起诉\n\
+                3\t0\t0\t0\t3\t0\t0\t0\t0\t0\t1\t0\t0\t0\t1\n";
+    let m = map(Section::ReviewLitigation, text);
+    assert_eq!(values(&m, Category::Review), ["3", "0", "0", "0", "3"]);
+    assert_eq!(
+        values(&m, Category::LitigationAfterReview),
+        ["1", "0", "0", "0", "1"]
+    );
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+}
+
+#[test]
+fn table_four_short_of_a_cell_is_placed_by_its_line_of_fifteen_cells() {
+    // A ruled grid's row of numbers, one cell read as nothing; the headers misread, so
+    // they name no column.
+    let text = "行政复议\t\t\t\t\t行政诉讼\n\
+                结果维持\t结果纠正\t其他结果\t尚未审结\t总大\n\
+                \t1\t0\t0\t4\t0\t0\t1\t2\t3\t0\t0\t1\t4\t5\n";
+    let m = map(Section::ReviewLitigation, text);
+    assert_eq!(values(&m, Category::Review), ["1", "0", "0", "4"]);
+    assert_eq!(
+        values(&m, Category::LitigationAfterReview),
+        ["0", "0", "1", "4", "5"]
+    );
+    // The same numbers with the row's label on their line: positions name no column.
+    let labelled = map(
+        Section::ReviewLitigation,
+        "行政复议\t\t1\t0\t0\t4\t0\t0\t1\t2\t3\t0\t0\t1\t4\n",
+    );
+    assert!(labelled.cells.is_empty(), "{:?}", labelled.cells);
+}
+
+#[test]
+fn a_label_misread_by_ocr_is_taken_for_its_nearest_row_only_when_read_by_ocr() {
+    let text = "(三)不予公开\t3.危用:生安全一稳定”\t0\t1\t0\t0\t0\t0\t1\n";
+    let lines: Vec<&str> = text.lines().collect();
+    let rows = recover_rows(&lines, 1);
+    let mut printed = Mapped::default();
+    map_table_with(
+        Section::Applications,
+        &rows,
+        Labels::AsPrinted,
+        &mut printed,
+    );
+    assert!(printed.cells.is_empty());
+    assert_eq!(printed.findings[0].code, Code::UnknownRow);
+    let mut read = Mapped::default();
+    map_table_with(Section::Applications, &rows, Labels::ReadByOcr, &mut read);
+    assert_eq!(
+        values(&read, Category::SecurityStability),
+        ["0", "1", "0", "0", "0", "0", "1"]
+    );
+    assert_eq!(read.findings[0].code, Code::OcrLabel);
+}

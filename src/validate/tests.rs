@@ -117,6 +117,7 @@ fn grid_keys_come_in_category_then_breakdown_order_and_the_last_cell_wins() {
         unit: Unit::Count,
         raw: value.to_string(),
         line: 1,
+        position: None,
         confidence: None,
     };
     let cells = [
@@ -159,6 +160,7 @@ fn new_publications_above_the_cumulative_total_both_ways() {
         unit: Unit::Count,
         raw: value.to_string(),
         line: 20,
+        position: None,
         confidence: None,
     };
     let findings = |published: i64, total: i64| {
@@ -214,6 +216,7 @@ fn fee_amounts_too_large_for_wanyuan_both_ways() {
         unit: Unit::Yuan,
         raw: raw.to_string(),
         line: 40,
+        position: None,
         confidence: None,
     };
     let mut out = Vec::new();

@@ -186,17 +186,65 @@ pub fn ocr_image(
     limits: PdfLimits,
 ) -> Result<OcrText, OcrError> {
     let page = Gray::decode(bytes).map_err(OcrError::BadImage)?;
-    let dpi = (page.width.min(page.height) as f64 / 8.27).clamp(72.0, 1200.0);
-    // A page scanned coarser than `dpi` is enlarged to it, as pdftoppm renders a coarse
-    // scan in a PDF: tesseract reads small digits better so (measured in the README).
+    let dpi = page.width.min(page.height) as f64 / A4_WIDTH_INCHES;
+    read_images(vec![(page, dpi)], options, limits)
+}
+
+/// Reads the pictures of a report's pages shown by a web page (图片版), in order, as the
+/// pages of one report. A web page shows a printed page at the width of its column, so a
+/// picture's width is taken to be the width of an A4 page, whatever its height (a page
+/// may be cut into strips, or several pages joined into one long picture).
+pub fn ocr_pictures(
+    pictures: &[Vec<u8>],
+    options: &OcrOptions,
+    limits: PdfLimits,
+) -> Result<OcrText, OcrError> {
+    let mut pages = Vec::with_capacity(pictures.len());
+    for bytes in pictures {
+        let page = Gray::decode(bytes).map_err(OcrError::BadImage)?;
+        let dpi = page.width as f64 / A4_WIDTH_INCHES;
+        pages.push((page, dpi));
+    }
+    read_images(pages, options, limits)
+}
+
+/// The width of an A4 page, in inches: the page size of reports.
+const A4_WIDTH_INCHES: f64 = 8.27;
+
+/// Reads page images, each with the resolution it was scanned at, as one report's pages.
+/// All are read at one resolution: `options.dpi` where any page is coarser (tesseract
+/// reads small digits better enlarged, as pdftoppm renders a coarse scan in a PDF:
+/// measured in the README), else the coarsest page's; a page more than a tenth off it is
+/// resized to it.
+fn read_images(
+    pages: Vec<(Gray, f64)>,
+    options: &OcrOptions,
+    limits: PdfLimits,
+) -> Result<OcrText, OcrError> {
     let wanted = f64::from(options.dpi);
-    let (page, dpi) = if dpi < wanted * 0.9 {
-        (page.enlarged(wanted / dpi), wanted)
+    let coarsest = pages
+        .iter()
+        .map(|(_, dpi)| dpi.clamp(72.0, 1200.0))
+        .reduce(f64::min)
+        .unwrap_or(wanted);
+    let dpi = if coarsest < wanted * 0.9 {
+        wanted
     } else {
-        (page, dpi)
+        coarsest
     };
+    let images: Vec<Gray> = pages
+        .into_iter()
+        .map(|(page, own)| {
+            let factor = dpi / own.clamp(72.0, 1200.0);
+            if (factor - 1.0).abs() > 0.1 {
+                page.enlarged(factor)
+            } else {
+                page
+            }
+        })
+        .collect();
     let dir = tempfile::tempdir().map_err(|e| OcrError::Failed(e.to_string()))?;
-    read_pages(&[page], dpi, options, dir.path(), limits)
+    read_pages(&images, dpi, options, dir.path(), limits)
 }
 
 /// The number of pages a PDF declares (`/Count` of its page tree), where lopdf can tell.
@@ -324,20 +372,19 @@ fn read_pages(
         }
     }
     let mut words: Vec<Vec<Word>> = vec![Vec::new(); pages.len()];
-    let timeout = options.page_timeout * pages.len().max(1) as u32;
-    let files: Vec<String> = prose_files.iter().map(|(_, f)| f.clone()).collect();
-    for (n, page_words) in tesseract(
-        &files,
-        &chinese("3"),
-        dpi,
+    let reader = Reader {
         options,
         dir,
-        "prose",
-        timeout,
-        limits,
-    )?
-    .into_iter()
-    .enumerate()
+        limits: PdfLimits {
+            timeout: options.page_timeout * pages.len().max(1) as u32,
+            ..limits
+        },
+    };
+    let files: Vec<String> = prose_files.iter().map(|(_, f)| f.clone()).collect();
+    for (n, page_words) in reader
+        .read(&files, &chinese("3"), dpi, "prose")?
+        .into_iter()
+        .enumerate()
     {
         let Some(&(k, _)) = prose_files.get(n) else {
             break;
@@ -346,16 +393,7 @@ fn read_pages(
         let page_words = page_words.into_iter().map(|w| placed(w, 0.0, 0.0, scale));
         words[k].extend(joined(page_words.collect(), 0.5));
     }
-    let mut read = tesseract(
-        &cell_files,
-        &chinese("6"),
-        dpi,
-        options,
-        dir,
-        "cells",
-        timeout,
-        limits,
-    )?;
+    let mut read = reader.read(&cell_files, &chinese("6"), dpi, "cells")?;
     read.resize(cell_files.len(), Vec::new());
     let cells = Cells {
         files: &cell_files,
@@ -363,7 +401,7 @@ fn read_pages(
         pages: &pages,
         pad,
     };
-    settle_numbers(&mut read, &cells, dpi, options, dir, timeout, limits)?;
+    settle_numbers(&mut read, &cells, dpi, &reader)?;
     for (crop, cell_words) in crops.iter().zip(read) {
         let scale = pages[crop.page].scale;
         let cell_words = cell_words
@@ -433,6 +471,10 @@ enum Reading {
     /// Chinese with digits: a label (`1.属于国家秘密`), or a number read as Chinese
     /// (`21` as `二 2`).
     Mixed,
+    /// A character or two without digits (`汉`, `光`): a small number the Chinese model
+    /// read as a character, or a short label (`其他`). Taken as a number only where the
+    /// models agree on one when the cell is read again.
+    Stray,
     /// Text without digits.
     Text,
 }
@@ -445,9 +487,14 @@ fn reading(words: &[Word]) -> Reading {
         (false, true) => Reading::Number,
         (false, false) if text.is_empty() => Reading::Number,
         (true, true) => Reading::Mixed,
+        _ if text.chars().filter(|c| !c.is_ascii_punctuation()).count() <= 2 => Reading::Stray,
         _ => Reading::Text,
     }
 }
+
+/// tesseract's model of the Han (simplified) script, from Debian's
+/// `tesseract-ocr-script-hans`: a third reader of doubtful numbers.
+const HAN_SCRIPT: &str = "HanS";
 
 /// How much larger a cell is read the second time, where the first two readings
 /// disagree.
@@ -458,22 +505,22 @@ const ENLARGED: f64 = 1.5;
 /// model keeps (`15` as `5`), so a number is taken only where two models agree:
 /// - each such cell is read again by the English model limited to digits;
 /// - where the two readings differ, both models read the cell once more, enlarged
-///   ([`ENLARGED`]), and a Chinese reading equal to an English one (of either size) is
-///   the cell's number, with the surer reading's confidence;
+///   ([`ENLARGED`]), and the Han script model ([`HAN_SCRIPT`]) reads it at both sizes; a
+///   number the English model and the Chinese or Han one read, and no model dissents from
+///   ([`agreement`]), is the cell's number, with the surer reading's confidence;
 /// - otherwise the cell keeps its first reading with confidence 0 (an empty first
 ///   reading takes the English one), which gives `ocr_unsure` and no fact; so do digits
 ///   on two lines (two rows whose border was not found).
 ///
 /// A cell read as Chinese with digits keeps its first reading, trusted only if the English
-/// model reads the same digits.
+/// model reads the same digits. A cell read as a character or two without digits (a `0`
+/// read as `汉`) is read again like a doubtful number: it becomes the number both models
+/// agree on, or stays as read (and gives no fact where a number belongs).
 fn settle_numbers(
     read: &mut [Vec<Word>],
     cells: &Cells,
     dpi: f64,
-    options: &OcrOptions,
-    dir: &Path,
-    timeout: Duration,
-    limits: PdfLimits,
+    reader: &Reader,
 ) -> Result<(), OcrError> {
     let digits_only = [
         "-l",
@@ -488,22 +535,14 @@ fn settle_numbers(
         .filter(|&n| kinds[n] != Reading::Text)
         .collect();
     let again: Vec<String> = checked.iter().map(|&n| cells.files[n].clone()).collect();
-    let english = tesseract(
-        &again,
-        &digits_only,
-        dpi,
-        options,
-        dir,
-        "digits",
-        timeout,
-        limits,
-    )?;
+    let english = reader.read(&again, &digits_only, dpi, "digits")?;
     let english_of = |k: usize| english.get(k).cloned().unwrap_or_default();
     // Cells whose two readings disagree, read again enlarged.
     let mut doubtful: Vec<(usize, usize)> = Vec::new();
     for (k, &n) in checked.iter().enumerate() {
         let first = number(&read[n]);
-        if kinds[n] == Reading::Number && (first.is_empty() || first != number(&english_of(k))) {
+        let differs = first.is_empty() || first != number(&english_of(k));
+        if kinds[n] == Reading::Stray || (kinds[n] == Reading::Number && differs) {
             doubtful.push((k, n));
         }
     }
@@ -515,31 +554,36 @@ fn settle_numbers(
             .image
             .crop_padded(x0, y0, x1, y1, cells.pad)
             .enlarged(ENLARGED);
-        let path = dir.join(format!("large-{n}.pgm"));
+        let path = reader.dir.join(format!("large-{n}.pgm"));
         std::fs::write(&path, image.to_pgm()).map_err(|e| OcrError::Failed(e.to_string()))?;
         large_files.push(path.display().to_string());
     }
     let large_dpi = dpi * ENLARGED;
-    let large_chinese = tesseract(
-        &large_files,
-        &chinese("6"),
-        large_dpi,
-        options,
-        dir,
-        "large",
-        timeout,
-        limits,
-    )?;
-    let large_english = tesseract(
-        &large_files,
-        &digits_only,
-        large_dpi,
-        options,
-        dir,
-        "large-digits",
-        timeout,
-        limits,
-    )?;
+    let large_chinese = reader.read(&large_files, &chinese("6"), large_dpi, "large")?;
+    let large_english = reader.read(&large_files, &digits_only, large_dpi, "large-digits")?;
+    // A third model, tesseract's model of the Han script (`HanS`), reads each doubtful
+    // cell: it reads some digits (a lone `3`) that the Chinese model reads as nothing at
+    // either size. Where it is not installed, the cells go without it.
+    let doubtful_files: Vec<String> = doubtful
+        .iter()
+        .map(|&(_, n)| cells.files[n].clone())
+        .collect();
+    let script = reader
+        .read(
+            &doubtful_files,
+            &["-l", HAN_SCRIPT, "--psm", "6"],
+            dpi,
+            "script",
+        )
+        .unwrap_or_default();
+    let large_script = reader
+        .read(
+            &large_files,
+            &["-l", HAN_SCRIPT, "--psm", "6"],
+            large_dpi,
+            "large-script",
+        )
+        .unwrap_or_default();
     let shrunk = |words: Option<&Vec<Word>>| -> Vec<Word> {
         words
             .map(|ws| {
@@ -551,25 +595,29 @@ fn settle_numbers(
     };
     let mut settled: Vec<Option<Vec<Word>>> = vec![None; read.len()];
     for (j, &(k, n)) in doubtful.iter().enumerate() {
+        // Each model's readings of the cell, at both sizes.
         let chinese_readings = [read[n].clone(), shrunk(large_chinese.get(j))];
+        let script_readings = [
+            script.get(j).cloned().unwrap_or_default(),
+            shrunk(large_script.get(j)),
+        ];
         let english_readings = [english_of(k), shrunk(large_english.get(j))];
-        let agreed = chinese_readings.iter().find_map(|c| {
-            let value = number(c);
-            english_readings
-                .iter()
-                .find(|e| !value.is_empty() && number(e) == value)
-                .map(|e| (c, e))
-        });
-        settled[n] = Some(match agreed {
-            Some((c, e)) => {
+        let agreed = agreement(&[&chinese_readings, &script_readings], &english_readings);
+        settled[n] = match (agreed, kinds[n]) {
+            // A stray character no reading turns into an agreed number stays as read.
+            (None, Reading::Stray) => None,
+            (Some((c, _)), Reading::Stray) if !number(c).contains(|d: char| d.is_ascii_digit()) => {
+                None
+            }
+            (Some((c, e)), _) => Some({
                 let sure = least_sure(c).max(least_sure(e));
                 let mut words = e.clone();
                 for w in &mut words {
                     w.confidence = sure;
                 }
                 words
-            }
-            None => {
+            }),
+            (None, _) => Some({
                 let mut words = if read[n].is_empty() {
                     english_of(k)
                 } else {
@@ -579,8 +627,8 @@ fn settle_numbers(
                     w.confidence = 0.0;
                 }
                 words
-            }
-        });
+            }),
+        };
     }
     for (k, &n) in checked.iter().enumerate() {
         if let Some(words) = settled[n].take() {
@@ -590,7 +638,9 @@ fn settle_numbers(
             kinds[n] == Reading::Mixed && digits(&read[n]) != digits(&english_of(k));
         // Digits alone on two lines are two rows' numbers whose border was not found
         // (the rows' labels then run together too): neither row's number can be placed.
-        let stacked = kinds[n] == Reading::Number && cells.crops[n].bands > 1;
+        let stacked = matches!(kinds[n], Reading::Number | Reading::Stray)
+            && !number(&read[n]).is_empty()
+            && cells.crops[n].bands > 1;
         if mixed_differs || stacked {
             for w in &mut read[n] {
                 w.confidence = 0.0;
@@ -598,6 +648,43 @@ fn settle_numbers(
         }
     }
     Ok(())
+}
+
+/// The readings two models agree on, if they do without dissent: a number the English
+/// model reads (at one size or the other) and the Chinese or Han script model reads too,
+/// where no model reads only other numbers. tesseract's models misread the same digit
+/// differently (`755`: Chinese `755`, Han script and English `155`), so a model that
+/// read a number, never this one, is a dissent, and the cell gets no number.
+/// Returns the agreeing readings (the first Chinese or Han one, and the English one).
+fn agreement<'a>(
+    others: &[&'a [Vec<Word>; 2]],
+    english: &'a [Vec<Word>; 2],
+) -> Option<(&'a Vec<Word>, &'a Vec<Word>)> {
+    let values = |readings: &[Vec<Word>; 2]| -> Vec<String> {
+        readings
+            .iter()
+            .map(|r| number(r))
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
+    let english_values = values(english);
+    let models: Vec<Vec<String>> = others
+        .iter()
+        .map(|r| values(r))
+        .chain([english_values.clone()])
+        .collect();
+    let unanimous = |v: &String| models.iter().all(|m| m.is_empty() || m.contains(v));
+    let mut agreed: Vec<&String> = english_values.iter().filter(|v| unanimous(v)).collect();
+    agreed.dedup();
+    let [value] = agreed.as_slice() else {
+        return None;
+    };
+    let other = others
+        .iter()
+        .flat_map(|r| r.iter())
+        .find(|r| number(r) == **value)?;
+    let english = english.iter().find(|r| number(r) == **value)?;
+    Some((other, english))
 }
 
 /// The number a cell's words spell, in reading order: digits, decimal points and signs
@@ -682,45 +769,107 @@ fn placed(w: Word, x: f64, y: f64, scale: f64) -> Word {
     }
 }
 
-/// Runs tesseract once over a list of images (its model is loaded once), with `args`
-/// (an empty `-l` value is the configured languages), and returns each image's words in
-/// its pixels.
-#[allow(clippy::too_many_arguments)]
-fn tesseract(
-    files: &[String],
-    args: &[&str],
-    dpi: f64,
-    options: &OcrOptions,
-    dir: &Path,
-    name: &str,
-    timeout: Duration,
+/// Runs tesseract for one file's pages: the settings, the folder of its images, and the
+/// time and memory each run may take.
+struct Reader<'a> {
+    options: &'a OcrOptions,
+    dir: &'a Path,
     limits: PdfLimits,
-) -> Result<Vec<Vec<Word>>, OcrError> {
-    if files.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list = dir.join(format!("{name}.txt"));
-    std::fs::write(&list, files.join("\n") + "\n").map_err(|e| OcrError::Failed(e.to_string()))?;
-    let list_arg = list.display().to_string();
-    let dpi_arg = (dpi.round() as u32).to_string();
-    let mut all: Vec<&str> = vec![&list_arg, "stdout", "--dpi", &dpi_arg];
-    all.extend(args.iter().map(|a| {
-        if a.is_empty() {
-            options.languages.as_str()
-        } else {
-            a
+}
+
+impl Reader<'_> {
+    /// Runs tesseract once over a list of images (its model is loaded once), with `args`
+    /// (an empty `-l` value is the configured languages), and returns each image's words
+    /// in its pixels. `name` names the list file in the folder.
+    fn read(
+        &self,
+        files: &[String],
+        args: &[&str],
+        dpi: f64,
+        name: &str,
+    ) -> Result<Vec<Vec<Word>>, OcrError> {
+        if files.is_empty() {
+            return Ok(Vec::new());
         }
-    }));
-    all.push("tsv");
-    let out = run_program(
-        &options.tesseract,
-        &all,
-        &[],
-        // The workers already read one file each: tesseract's own threads would only
-        // fight them for the cores.
-        &[("OMP_THREAD_LIMIT", "1")],
-        PdfLimits { timeout, ..limits },
-    )
-    .map_err(|e| program_error(&options.tesseract, e))?;
-    Ok(words::parse_tsv(&String::from_utf8_lossy(&out), 1))
+        let options = self.options;
+        let list = self.dir.join(format!("{name}.txt"));
+        std::fs::write(&list, files.join("\n") + "\n")
+            .map_err(|e| OcrError::Failed(e.to_string()))?;
+        let list_arg = list.display().to_string();
+        let dpi_arg = (dpi.round() as u32).to_string();
+        let mut all: Vec<&str> = vec![&list_arg, "stdout", "--dpi", &dpi_arg];
+        all.extend(args.iter().map(|a| {
+            if a.is_empty() {
+                options.languages.as_str()
+            } else {
+                a
+            }
+        }));
+        all.push("tsv");
+        let out = run_program(
+            &options.tesseract,
+            &all,
+            &[],
+            // The workers already read one file each: tesseract's own threads would only
+            // fight them for the cores.
+            &[("OMP_THREAD_LIMIT", "1")],
+            self.limits,
+        )
+        .map_err(|e| program_error(&options.tesseract, e))?;
+        Ok(words::parse_tsv(&String::from_utf8_lossy(&out), 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(texts: &[&str]) -> Vec<Word> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(k, t)| Word {
+                left: 10.0 * k as f64,
+                top: 0.0,
+                right: 10.0 * k as f64 + 8.0,
+                bottom: 10.0,
+                text: t.to_string(),
+                confidence: 0.9,
+            })
+            .collect()
+    }
+
+    fn agreed(
+        chinese: [&[&str]; 2],
+        script: [&[&str]; 2],
+        english: [&[&str]; 2],
+    ) -> Option<String> {
+        let chinese = [read(chinese[0]), read(chinese[1])];
+        let script = [read(script[0]), read(script[1])];
+        let english = [read(english[0]), read(english[1])];
+        agreement(&[&chinese, &script], &english).map(|(_, e)| number(e))
+    }
+
+    #[test]
+    fn a_number_is_agreed_by_two_models_and_dissented_by_none() {
+        // The Chinese model drops a digit its enlarged reading keeps.
+        assert_eq!(
+            agreed([&["5"], &["15"]], [&[], &[]], [&["15"], &["15"]]).as_deref(),
+            Some("15")
+        );
+        // Only the Han script model reads the digit.
+        assert_eq!(
+            agreed([&[], &[]], [&["3"], &[]], [&["3"], &["3"]]).as_deref(),
+            Some("3")
+        );
+        // The Chinese model read 755 and nothing else: a dissent, however the others agree.
+        assert_eq!(
+            agreed([&["755"], &["755"]], [&["155"], &[]], [&["155"], &["155"]]),
+            None
+        );
+        // Two numbers each agreed: none.
+        assert_eq!(agreed([&["8"], &["3"]], [&[], &[]], [&["8"], &["3"]]), None);
+        // The English model alone: none.
+        assert_eq!(agreed([&[], &[]], [&[], &[]], [&["1"], &["1"]]), None);
+    }
 }
