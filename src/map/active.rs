@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::solve::{place, with_blanks, Placement, Reference};
+use super::solve::{by_position, place, with_blanks, Placement, Reference};
 use super::{
     ambiguous, duplicate_row, keep_open, last_match, push_cells, two_rows_in_label, unknown_row,
     Evidence, Labels, Mapped,
@@ -160,7 +160,9 @@ pub(super) fn map_active(rows: &[RawRow], labels: Labels, out: &mut Mapped) {
             from_headers: false,
         });
         let references: Vec<&Reference> = grid.iter().chain(relative.iter()).collect();
-        match place(&row.cells, width, &references, None, &|_| true) {
+        match placed_under_headers(row, width, grid.as_ref(), labels)
+            .unwrap_or_else(|| place(&row.cells, width, &references, None, &|_| true))
+        {
             Placement::Placed(arr, note) => {
                 if let Some(note) = note {
                     out.findings.push(Finding::warning(
@@ -182,6 +184,36 @@ pub(super) fn map_active(rows: &[RawRow], labels: Labels, out: &mut Mapped) {
             )),
         }
     }
+}
+
+/// For a grid read by OCR, a row with a cell for every column placed by the header cells
+/// above them: a header OCR misread (`止一年项目数量`) names no column, and the cell
+/// under it must not take the place of the one under a header that was read (`本年增/减`,
+/// its number read as nothing). `None` where this does not apply: the row is placed as
+/// any other. (A text layer's grids are placed as before: their header lines may stand
+/// in cells other than their numbers' without being misread.)
+fn placed_under_headers<'a>(
+    row: &'a RawRow,
+    width: usize,
+    grid: Option<&Reference>,
+    labels: Labels,
+) -> Option<Placement<'a>> {
+    let grid = grid.filter(|_| labels == Labels::ReadByOcr)?;
+    let whole_line = row
+        .cells
+        .iter()
+        .all(|c| c.position.is_some() && c.line_cells == Some(grid.line_cells));
+    if row.cells.len() != width || !whole_line {
+        return None;
+    }
+    Some(match by_position(&row.cells, grid) {
+        Some(arr) => Placement::Placed(arr, None),
+        None => Placement::Unplaceable(format!(
+            "{width} cells for {width} columns, but not all under the columns' headers (a \
+             cell stands under a header that names none of the columns); the row gives no \
+             facts"
+        )),
+    })
 }
 
 pub(super) fn header_columns(key: &str) -> Vec<(Breakdown, usize)> {

@@ -289,3 +289,28 @@ fn a_label_misread_by_ocr_is_taken_for_its_nearest_row_only_when_read_by_ocr() {
     );
     assert_eq!(read.findings[0].code, Code::OcrLabel);
 }
+
+#[test]
+fn a_full_row_read_by_ocr_under_a_header_that_names_no_column_gives_no_facts() {
+    // The grid's first header misread (`止一年` for `上一年`): two headers name columns, and
+    // 行政强制's two numbers (its 本年增/减 read as nothing) stand under the unknown one and
+    // 处理决定数量. Taken in order, the first would be 本年增/减.
+    let text = "第二十条第(六)项\t\t\t\t\t\t\t\t\n\
+                信息内容\t止一年项目数量\t\t\t\t本年增/减\t\t\t处理决定数量\n\
+                行政强制\t0\t\t\t\t\t\t\t0\n\
+                行政许可\t\t\t\t\t3\t\t\t7\n";
+    let lines: Vec<&str> = text.lines().collect();
+    let rows = recover_rows(&lines, 1);
+    let mut m = Mapped::default();
+    map_table_with(Section::Active, &rows, Labels::ReadByOcr, &mut m);
+    assert!(
+        values(&m, Category::ActiveEnforcement).is_empty(),
+        "{:?}",
+        m.cells
+    );
+    assert_eq!(values(&m, Category::ActiveLicensing), ["3", "7"]);
+    assert!(m
+        .findings
+        .iter()
+        .any(|f| f.code == Code::CellCountMismatch && f.message.contains("not all under")));
+}
