@@ -677,9 +677,9 @@ struct LabelForm {
 
 /// Least share of a printed label's Chinese characters that a misread label must keep,
 /// in order, to be taken for it ([`nearest_label`]).
-const NEAREST_SHARE: f64 = 0.6;
+pub const NEAREST_SHARE: f64 = 0.6;
 /// How much nearer than any other row's label the nearest must be.
-const NEAREST_MARGIN: f64 = 0.25;
+pub const NEAREST_MARGIN: f64 = 0.25;
 /// Fewest Chinese characters a printed label needs to be matched so: a short label
 /// (`总计`) misread has too little left to tell it from another.
 const NEAREST_MIN_CHARS: usize = 5;
