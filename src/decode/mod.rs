@@ -367,14 +367,25 @@ fn read_pictures(
     folder: Option<&Path>,
     options: &DecodeOptions,
 ) {
-    let mut pictures: Vec<Vec<u8>> = sources
+    // The pictures read are bounded as a scan is: at most `ocr-max-pages` of them, and
+    // no more bytes in all than one file may have (a page naming one large picture a
+    // thousand times must not fill the memory). The rest are counted, not kept.
+    let mut pictures: Vec<Vec<u8>> = Vec::new();
+    let (mut shown, mut held) = (0usize, 0u64);
+    for bytes in sources
         .iter()
         .filter_map(|src| picture(src, folder, options.max_file_bytes))
-        .collect();
+    {
+        shown += 1;
+        let size = bytes.len() as u64;
+        if pictures.len() < options.ocr.max_pages && held + size <= options.max_file_bytes {
+            held += size;
+            pictures.push(bytes);
+        }
+    }
     if pictures.is_empty() {
         return;
     }
-    let shown = pictures.len();
     let what = match shown {
         1 => "the web page shows its report as 1 picture of its pages (图片版)".to_string(),
         _ => format!("the web page shows its report as {shown} pictures of its pages (图片版)"),
@@ -390,14 +401,13 @@ fn read_pictures(
         ));
         return;
     }
-    if shown > options.ocr.max_pages {
-        pictures.truncate(options.ocr.max_pages);
+    if shown > pictures.len() {
         decoded.findings.push(Finding::warning(
             Code::OcrPagesSkipped,
             format!(
-                "{what}; only the first {} were read by OCR (`ocr-max-pages` in the pipeline \
-                 file)",
-                options.ocr.max_pages
+                "{what}; only the first {} were read by OCR (`ocr-max-pages`, and \
+                 `max-file-mb` for their bytes in all, in the pipeline file)",
+                pictures.len()
             ),
             None,
         ));
@@ -700,6 +710,36 @@ mod tests {
         assert_eq!(at("报告_files/missing.png"), None);
         assert_eq!(picture("报告_files/1.png", None, limit), None);
         assert_eq!(picture("报告_files/1.png", Some(&folder), 100), None);
+    }
+
+    #[test]
+    fn a_page_of_many_pictures_is_read_within_the_page_and_byte_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = png(800, 1100);
+        std::fs::write(dir.path().join("1.png"), &page).unwrap();
+        // One picture named five times: five pages, as far as the page says.
+        let html = format!(
+            "<html><body><h1>某县2022年政府信息公开工作年度报告</h1>{}</body></html>",
+            "<img src=\"1.png\">".repeat(5)
+        );
+        let mut options = DecodeOptions::default();
+        // A tesseract that is not there: the limits are decided before it runs.
+        options.ocr.tesseract = "/nonexistent/tesseract".into();
+        options.ocr.max_pages = 3;
+        let skipped = |options: &DecodeOptions| -> String {
+            let decoded = text(decode_in(html.as_bytes(), Some(dir.path()), options));
+            assert!(decoded.findings.iter().any(|f| f.code == Code::OcrFailed));
+            decoded
+                .findings
+                .iter()
+                .find(|f| f.code == Code::OcrPagesSkipped)
+                .map(|f| f.message.clone())
+                .unwrap_or_default()
+        };
+        assert!(skipped(&options).contains("as 5 pictures of its pages (图片版); only the first 3"));
+        // Two pictures' bytes are more than one file may have: one is read.
+        options.max_file_bytes = page.len() as u64 * 3 / 2;
+        assert!(skipped(&options).contains("only the first 1 were read"));
     }
 
     #[test]
