@@ -2,7 +2,8 @@
 # OCR of scanned reports: the five samples' PDFs scanned (tests/support/scan_of.rs:
 # rendered grey, skewed 1°, noise, JPEG) in each style and resolution below, read one file
 # at a time with OCR on. Prints one table row per scan: facts right of those in the text
-# samples (recall), wrong facts, pages, seconds, pages per second.
+# samples (recall), wrong facts (and how many of them pass every check), pages, seconds,
+# pages per second.
 # Needs tesseract-ocr, tesseract-ocr-chi-sim and tesseract-ocr-script-hans (Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
