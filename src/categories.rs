@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use crate::text::is_han;
 use serde::{Deserialize, Serialize};
 
 /// The three statistics tables of a report.
@@ -690,53 +691,34 @@ const NEAREST_MIN_CHARS: usize = 5;
 /// [`NEAREST_MARGIN`] more than of any other row's, and its item number, where it has
 /// one, is that label's. Only for text read by OCR: a text layer's label is as printed.
 pub fn nearest_label(key: &str, table: RowLabels) -> Option<Category> {
-    let han = |s: &[char]| -> Vec<char> {
-        s.iter()
-            .copied()
-            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
-            .collect()
-    };
     let key_chars: Vec<char> = normalize_numbering(key).chars().collect();
-    let key_han = han(&key_chars);
+    let key_han = han_chars(key_chars.iter().copied());
     let key_item = item_number(&key_chars);
-    // The best share of each row's forms.
-    let mut best: Vec<(f64, Category)> = Vec::new();
-    for form in &table.labels().forms {
-        let label = han(&form.chars);
+    let forms = &table.labels().forms;
+    // The item number of each row's printed label (its bare form has none).
+    let items: Vec<(Category, u32)> = forms
+        .iter()
+        .filter_map(|f| Some((f.category, item_number(&f.chars)?)))
+        .collect();
+    let candidates = forms.iter().filter_map(|form| {
+        let label = han_chars(form.chars.iter().copied());
         if label.len() < NEAREST_MIN_CHARS {
-            continue;
+            return None;
         }
-        // The item number of the row's printed label (its bare form has none).
-        let item = table
-            .labels()
-            .forms
+        let item = items
             .iter()
-            .filter(|f| f.category == form.category)
-            .find_map(|f| item_number(&f.chars));
+            .find(|(c, _)| *c == form.category)
+            .map(|(_, n)| *n);
         if key_item.is_some() && item.is_some() && key_item != item {
-            continue;
+            return None;
         }
         // The key's tail as long as the label and a little more: text before it (a group
         // heading) is not the row's.
         let tail = &key_han[key_han.len().saturating_sub(label.len() + 2)..];
         let share = common_in_order(tail, &label) as f64 / label.len() as f64;
-        match best.iter_mut().find(|(_, c)| *c == form.category) {
-            Some(b) => b.0 = b.0.max(share),
-            None => best.push((share, form.category)),
-        }
-    }
-    best.sort_by(|a, b| b.0.total_cmp(&a.0));
-    match best.as_slice() {
-        [(first, category), rest @ ..]
-            if *first >= NEAREST_SHARE
-                && rest
-                    .first()
-                    .is_none_or(|(second, _)| first - second >= NEAREST_MARGIN) =>
-        {
-            Some(*category)
-        }
-        _ => None,
-    }
+        Some((share, form.category, form.category))
+    });
+    clearly_nearest(candidates).map(|(_, category)| category)
 }
 
 /// The printed column header of table 二 ([`ACTIVE_COLUMN_KEYS`]) that a header cell
@@ -745,39 +727,48 @@ pub fn nearest_label(key: &str, table: RowLabels) -> Option<Category> {
 /// [`NEAREST_MARGIN`] more than of any header of another column. Only for text read by
 /// OCR.
 pub fn nearest_column_header(key: &str) -> Option<&'static str> {
-    let han = |s: &str| -> Vec<char> {
-        s.chars()
-            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
-            .collect()
-    };
-    let cell = han(key);
-    let mut best: Vec<(f64, Breakdown, &'static str)> = Vec::new();
-    for &(header, breakdown) in ACTIVE_COLUMN_KEYS {
-        let printed = han(header);
-        let common = common_in_order(&cell, &printed);
-        if printed.len() < 4 || cell.len() > printed.len() + 1 {
-            continue;
-        }
-        let share = common as f64 / printed.len() as f64;
-        match best.iter_mut().find(|(_, b, _)| *b == breakdown) {
+    let cell = han_chars(key.chars());
+    let candidates = ACTIVE_COLUMN_KEYS
+        .iter()
+        .filter_map(|&(header, breakdown)| {
+            let printed = han_chars(header.chars());
+            if printed.len() < 4 || cell.len() > printed.len() + 1 {
+                return None;
+            }
+            let share = common_in_order(&cell, &printed) as f64 / printed.len() as f64;
+            Some((share, breakdown, header))
+        });
+    clearly_nearest(candidates)
+        .filter(|(share, header)| share * han_chars(header.chars()).len() as f64 >= 3.0)
+        .map(|(_, header)| header)
+}
+
+/// Of candidates `(share, group, item)`, the best item of the group with the highest
+/// share (a group's first on ties), where that share is at least [`NEAREST_SHARE`] and
+/// [`NEAREST_MARGIN`] ahead of every other group's best.
+fn clearly_nearest<G: PartialEq, I>(
+    candidates: impl IntoIterator<Item = (f64, G, I)>,
+) -> Option<(f64, I)> {
+    let mut best: Vec<(f64, G, I)> = Vec::new();
+    for (share, group, item) in candidates {
+        match best.iter_mut().find(|(_, g, _)| *g == group) {
             Some(b) if b.0 >= share => {}
-            Some(b) => *b = (share, breakdown, header),
-            None => best.push((share, breakdown, header)),
+            Some(b) => *b = (share, group, item),
+            None => best.push((share, group, item)),
         }
     }
     best.sort_by(|a, b| b.0.total_cmp(&a.0));
-    match best.as_slice() {
-        [(first, _, header), rest @ ..]
-            if *first >= NEAREST_SHARE
-                && (*first * han(header).len() as f64) >= 3.0
-                && rest
-                    .first()
-                    .is_none_or(|(second, _, _)| first - second >= NEAREST_MARGIN) =>
-        {
-            Some(header)
-        }
-        _ => None,
-    }
+    let mut ranked = best.into_iter();
+    let (first, _, item) = ranked.next()?;
+    let clear = ranked
+        .next()
+        .is_none_or(|(second, _, _)| first - second >= NEAREST_MARGIN);
+    (first >= NEAREST_SHARE && clear).then_some((first, item))
+}
+
+/// The Chinese (Han) characters among `chars`, in order.
+fn han_chars(chars: impl IntoIterator<Item = char>) -> Vec<char> {
+    chars.into_iter().filter(|&c| is_han(c)).collect()
 }
 
 /// The item number a label starts with (`3.` → 3), if it has one.

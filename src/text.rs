@@ -395,6 +395,12 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Whether a character is a Chinese (CJK unified) ideograph of the basic block, as the
+/// reports' text is written in.
+pub fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
 /// A URL path with its `%XX` escapes decoded (a saved page names `报告_files/1.png` as
 /// `%E6%8A%A5…_files/1.png`).
 pub fn percent_decoded(path: &str) -> String {

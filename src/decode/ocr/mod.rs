@@ -481,7 +481,7 @@ enum Reading {
 
 fn reading(words: &[Word]) -> Reading {
     let text: String = words.iter().map(|w| w.text.as_str()).collect();
-    let chinese = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let chinese = text.chars().any(crate::text::is_han);
     let digit = text.chars().any(|c| c.is_ascii_digit());
     match (chinese, digit) {
         (false, true) => Reading::Number,
@@ -493,8 +493,9 @@ fn reading(words: &[Word]) -> Reading {
 }
 
 /// tesseract's model of the Han (simplified) script, from Debian's
-/// `tesseract-ocr-script-hans`: a third reader of doubtful numbers.
-const HAN_SCRIPT: &str = "HanS";
+/// `tesseract-ocr-script-hans`, reading a cell as a block of text: a third reader of
+/// doubtful numbers.
+const HAN_SCRIPT: [&str; 4] = ["-l", "HanS", "--psm", "6"];
 
 /// How much larger a cell is read the second time, where the first two readings
 /// disagree.
@@ -561,7 +562,7 @@ fn settle_numbers(
     let large_dpi = dpi * ENLARGED;
     let large_chinese = reader.read(&large_files, &chinese("6"), large_dpi, "large")?;
     let large_english = reader.read(&large_files, &digits_only, large_dpi, "large-digits")?;
-    // A third model, tesseract's model of the Han script (`HanS`), reads each doubtful
+    // A third model, tesseract's model of the Han script ([`HAN_SCRIPT`]), reads each doubtful
     // cell: it reads some digits (a lone `3`) that the Chinese model reads as nothing at
     // either size. Where it is not installed, the cells go without it.
     let doubtful_files: Vec<String> = doubtful
@@ -569,20 +570,10 @@ fn settle_numbers(
         .map(|&(_, n)| cells.files[n].clone())
         .collect();
     let script = reader
-        .read(
-            &doubtful_files,
-            &["-l", HAN_SCRIPT, "--psm", "6"],
-            dpi,
-            "script",
-        )
+        .read(&doubtful_files, &HAN_SCRIPT, dpi, "script")
         .unwrap_or_default();
     let large_script = reader
-        .read(
-            &large_files,
-            &["-l", HAN_SCRIPT, "--psm", "6"],
-            large_dpi,
-            "large-script",
-        )
+        .read(&large_files, &HAN_SCRIPT, large_dpi, "large-script")
         .unwrap_or_default();
     let shrunk = |words: Option<&Vec<Word>>| -> Vec<Word> {
         words
