@@ -220,7 +220,7 @@ pub fn patch_one(
     formats: Formats,
     layout: &Layout,
     part: &str,
-    (decided, written): (Decided, &Written),
+    (decided, written): (Decided, &mut Written),
     (decode, helpers): (&DecodeOptions, &Helpers),
 ) -> Result<Recounted> {
     let (marks, splits) = (decided.marks().to_vec(), decided.splits().to_vec());

@@ -275,7 +275,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
         Some(w) => w,
         None => open_writers(settings, (&part, &meta, &helpers)).with_context(writing)?,
     };
-    let written = out.finish().with_context(writing)?;
+    let mut written = out.finish().with_context(writing)?;
     let facts_file = settings
         .layout
         .facts_file(settings.formats)
@@ -290,7 +290,7 @@ pub fn run(settings: &Settings, progress: &(dyn Fn(usize) + Sync)) -> Result<Sum
                 settings.formats,
                 &settings.layout,
                 &part,
-                (decided, &written),
+                (decided, &mut written),
                 (&settings.decode, &helpers),
             )
             .with_context(writing)?;

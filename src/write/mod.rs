@@ -8,6 +8,7 @@
 //! the whole run has succeeded: a killed run leaves the previous output untouched and
 //! never a half-written file.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -36,7 +37,7 @@ use layout::{partition_dir, without_year, without_year_schema};
 pub use layout::{Layout, Table};
 pub use lock::OutputLock;
 pub use patch::Written;
-use patch::{patch_csv, patch_parquet, Placed, Segment};
+use patch::{patch_csv, patch_parquet, Placed, Replacements, Segment};
 pub use rows::{header, CsvRows};
 pub use schema::{
     breakdowns_schema, categories_schema, diagnostics_schema, documented_columns, facts_schema,
@@ -233,9 +234,9 @@ impl TableSink {
         Ok(())
     }
 
-    /// Writes the rows of this table's files as they are now in place (`segments`: each
-    /// report's, in order), but for the replaced reports' rows.
-    fn patch(&mut self, segments: &[Segment<'_>]) -> Result<()> {
+    /// Writes the rows of this table's files as they are now in place, but for the
+    /// replaced reports' rows.
+    fn patch(&mut self, segments: &Replacements<'_>) -> Result<()> {
         let old = |ext: &str| self.name.with_extension(ext);
         if let Some(parquet) = &mut self.parquet {
             patch_parquet(parquet, &old("parquet"), &self.schema, segments)
@@ -428,7 +429,7 @@ pub struct OutputWriter {
     layout: Layout,
     helpers: Helpers,
     /// One entry for [`Layout::Single`]; one per year met for [`Layout::ByYear`].
-    partitions: std::collections::BTreeMap<Option<i32>, Tables>,
+    partitions: BTreeMap<Option<i32>, Tables>,
     /// Where each report's rows went.
     written: Written,
 }
@@ -450,7 +451,7 @@ impl OutputWriter {
             layout: layout.clone(),
             helpers: helpers.clone(),
             partitions: Default::default(),
-            written: Written::default(),
+            written: Written::create_in(dir)?,
         };
         if *layout == Layout::Single {
             // Open at once, so an unwritable folder is reported before any work is done.
@@ -505,7 +506,7 @@ impl OutputWriter {
     /// Appends one report's rows ([`Preparer::prepare`]d for this writer's formats and
     /// layout).
     pub fn write(&mut self, report: Prepared) -> Result<()> {
-        self.written.placed.push(Placed::of(&report));
+        self.written.push(&Placed::of(&report))?;
         self.tables(report.year)?.write(report)
     }
 
@@ -519,49 +520,44 @@ impl OutputWriter {
         formats: Formats,
         layout: &Layout,
         helpers: &Helpers,
-        written: &Written,
+        written: &mut Written,
         replaced: &[(u32, Prepared)],
     ) -> Result<OutputWriter> {
         let mut out = OutputWriter::create(dir, formats, layout, helpers)?;
-        let new_rows = |ordinal: usize| {
+        let new_rows = |ordinal: u32| {
             replaced
-                .binary_search_by_key(&(ordinal as u32), |r| r.0)
+                .binary_search_by_key(&ordinal, |r| r.0)
                 .ok()
                 .map(|i| &replaced[i].1)
         };
-        let keys: std::collections::BTreeSet<Option<i32>> =
-            written.placed.iter().map(|p| out.key_of(p.year)).collect();
-        for key in keys {
-            let of_key: Vec<(usize, &Placed)> = written
-                .placed
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| out.key_of(p.year) == key)
-                .collect();
+        // One pass over the record of where every report's rows went: for each partition
+        // and table, only the replaced reports and the totals are kept.
+        let mut by_key: BTreeMap<Option<i32>, [Replacements<'_>; 3]> = BTreeMap::new();
+        written.for_each(|ordinal, placed| {
+            let new = new_rows(ordinal);
+            let tables = by_key.entry(out.key_of(placed.year)).or_default();
+            for (t, replacements) in tables.iter_mut().enumerate() {
+                replacements.add(Segment {
+                    rows: u64::from(placed.rows[t]),
+                    bytes: u64::from(placed.bytes[t]),
+                    new: new.map(|p| {
+                        let csv = [&p.csv.report, &p.csv.facts, &p.csv.diagnostics][t];
+                        (p.batches.as_ref().map(|b| &b[t]), csv.as_slice())
+                    }),
+                });
+            }
+            out.written.push(&new.map_or(placed, Placed::of))
+        })?;
+        for (key, of_tables) in by_key {
             let tables = out.tables(key)?;
             let sinks = [
                 &mut tables.reports,
                 &mut tables.facts,
                 &mut tables.diagnostics,
             ];
-            for (t, sink) in sinks.into_iter().enumerate() {
-                let segments: Vec<Segment<'_>> = of_key
-                    .iter()
-                    .map(|&(ordinal, placed)| Segment {
-                        rows: u64::from(placed.rows[t]),
-                        bytes: u64::from(placed.bytes[t]),
-                        new: new_rows(ordinal).map(|p| {
-                            let csv = [&p.csv.report, &p.csv.facts, &p.csv.diagnostics][t];
-                            (p.batches.as_ref().map(|b| &b[t]), csv.as_slice())
-                        }),
-                    })
-                    .collect();
-                sink.patch(&segments)?;
+            for (sink, replacements) in sinks.into_iter().zip(&of_tables) {
+                sink.patch(replacements)?;
             }
-        }
-        out.written.placed.clone_from(&written.placed);
-        for (ordinal, prepared) in replaced {
-            out.written.placed[*ordinal as usize] = Placed::of(prepared);
         }
         Ok(out)
     }
@@ -607,7 +603,7 @@ impl OutputWriter {
                 remove_stale_parts(&self.dir.join(table.name()), part, &keep)?;
             }
         }
-        Ok(std::mem::take(&mut self.written))
+        Ok(self.written)
     }
 }
 

@@ -6,7 +6,7 @@
 //! lines.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -18,12 +18,15 @@ use super::{header, Prepared, UTF8_BOM};
 
 /// Where one report's rows went in an output: the year (its partition) and, for each
 /// table (`reports`, `facts`, `diagnostics`), how many rows and CSV bytes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Placed {
     pub(super) year: Option<i32>,
     pub(super) rows: [u32; 3],
     pub(super) bytes: [u32; 3],
 }
+
+/// The size of a [`Placed`] on disk: a flag and the year, then the six counts.
+const PLACED_BYTES: usize = 1 + 4 + 6 * 4;
 
 impl Placed {
     /// Where `report`'s rows go.
@@ -39,19 +42,87 @@ impl Placed {
             bytes: [&csv.report, &csv.facts, &csv.diagnostics].map(|b| b.len() as u32),
         }
     }
+
+    fn encoded(&self) -> [u8; PLACED_BYTES] {
+        let mut out = [0u8; PLACED_BYTES];
+        out[0] = u8::from(self.year.is_some());
+        out[1..5].copy_from_slice(&self.year.unwrap_or(0).to_le_bytes());
+        for (i, n) in self.rows.iter().chain(&self.bytes).enumerate() {
+            out[5 + 4 * i..9 + 4 * i].copy_from_slice(&n.to_le_bytes());
+        }
+        out
+    }
+
+    fn decoded(bytes: &[u8]) -> Placed {
+        let n = |i: usize| u32::from_le_bytes(bytes[5 + 4 * i..9 + 4 * i].try_into().unwrap());
+        let year = i32::from_le_bytes(bytes[1..5].try_into().unwrap());
+        Placed {
+            year: (bytes[0] == 1).then_some(year),
+            rows: [n(0), n(1), n(2)],
+            bytes: [n(3), n(4), n(5)],
+        }
+    }
 }
 
 /// Where every report's rows went in an output, in the order they were written: what
-/// [`super::OutputWriter::patch`] needs to copy all but the replaced ones.
-#[derive(Debug, Default)]
+/// [`super::OutputWriter::patch`] needs to copy all but the replaced ones. Kept in an
+/// unnamed temporary file beside the output (29 bytes a report), not in memory: a run's
+/// memory does not grow with its corpus.
+#[derive(Debug)]
 pub struct Written {
-    pub(super) placed: Vec<Placed>,
+    file: BufWriter<File>,
+    reports: u32,
 }
 
 impl Written {
+    /// An empty record, its file in `dir` (gone when it is dropped).
+    pub(super) fn create_in(dir: &Path) -> Result<Written> {
+        let file = tempfile::tempfile_in(dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        Ok(Written {
+            file: BufWriter::with_capacity(1 << 16, file),
+            reports: 0,
+        })
+    }
+
     /// How many reports were written.
     pub fn reports(&self) -> usize {
-        self.placed.len()
+        self.reports as usize
+    }
+
+    /// Records where the next report's rows went.
+    pub(super) fn push(&mut self, placed: &Placed) -> Result<()> {
+        self.file
+            .write_all(&placed.encoded())
+            .context("cannot write the record of where reports' rows went")?;
+        self.reports += 1;
+        Ok(())
+    }
+
+    /// Calls `each` with every report's place in the order written and where its rows
+    /// went, reading the record from its start (it can be read any number of times).
+    pub(super) fn for_each(
+        &mut self,
+        mut each: impl FnMut(u32, Placed) -> Result<()>,
+    ) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.file
+            .flush()
+            .context("cannot write the record of where reports' rows went")?;
+        let file = self.file.get_ref();
+        let mut chunk = vec![0u8; PLACED_BYTES * 2048];
+        let mut ordinal = 0u32;
+        while ordinal < self.reports {
+            let count = (self.reports - ordinal).min(2048) as usize;
+            let bytes = &mut chunk[..count * PLACED_BYTES];
+            file.read_exact_at(bytes, u64::from(ordinal) * PLACED_BYTES as u64)
+                .context("cannot read the record of where reports' rows went")?;
+            for record in bytes.chunks_exact(PLACED_BYTES) {
+                each(ordinal, Placed::decoded(record))?;
+                ordinal += 1;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -63,24 +134,68 @@ pub(super) struct Segment<'a> {
     pub(super) new: Option<(Option<&'a RecordBatch>, &'a [u8])>,
 }
 
-/// Writes `segments`' rows into `to`: the old file's row groups that hold no replaced
-/// report are copied; each one that does becomes one group of its rows with the
+/// A replaced report's old rows in one table file (from its first row and CSV byte, the
+/// header's not counted), and the rows that replace them.
+pub(super) struct Replaced<'a> {
+    row: u64,
+    rows: u64,
+    byte: u64,
+    bytes: u64,
+    batch: Option<&'a RecordBatch>,
+    lines: &'a [u8],
+}
+
+/// What a patch of one table file needs: the replaced reports, in order, and how many
+/// rows and CSV bytes every report's together came to. As large as the replaced
+/// reports, whatever the number of the others.
+#[derive(Default)]
+pub(super) struct Replacements<'a> {
+    replaced: Vec<Replaced<'a>>,
+    rows: u64,
+    bytes: u64,
+}
+
+impl<'a> Replacements<'a> {
+    /// Adds the next report's segment.
+    pub(super) fn add(&mut self, segment: Segment<'a>) {
+        if let Some((batch, lines)) = segment.new {
+            self.replaced.push(Replaced {
+                row: self.rows,
+                rows: segment.rows,
+                byte: self.bytes,
+                bytes: segment.bytes,
+                batch,
+                lines,
+            });
+        }
+        self.rows += segment.rows;
+        self.bytes += segment.bytes;
+    }
+
+    #[cfg(test)]
+    fn of(segments: impl IntoIterator<Item = Segment<'a>>) -> Replacements<'a> {
+        let mut all = Replacements::default();
+        segments.into_iter().for_each(|s| all.add(s));
+        all
+    }
+}
+
+/// Writes the rows of every report into `to`: the old file's row groups that hold no
+/// replaced report are copied; each one that does becomes one group of its rows with the
 /// replacements, encoded again. A report's new rows go where its old rows began.
 pub(super) fn patch_parquet(
     to: &mut ParquetFile,
     old: &Path,
     schema: &SchemaRef,
-    segments: &[Segment<'_>],
+    all: &Replacements<'_>,
 ) -> Result<()> {
     // The replaced reports' rows in the old file: (first, end, new rows).
-    let mut replaced = Vec::new();
-    let mut at = 0u64;
-    for segment in segments {
-        if let Some((batch, _)) = segment.new {
-            replaced.push((at, at + segment.rows, batch));
-        }
-        at += segment.rows;
-    }
+    let replaced: Vec<(u64, u64, Option<&RecordBatch>)> = all
+        .replaced
+        .iter()
+        .map(|r| (r.row, r.row + r.rows, r.batch))
+        .collect();
+    let at = all.rows;
     let old = OldFile::open(old)?;
     let mut next = 0; // The first replaced report not yet passed.
     let mut start = 0u64;
@@ -134,31 +249,33 @@ pub(super) fn patch_parquet(
     to.seal()
 }
 
-/// Writes `segments`' CSV lines into `to` (already holding the byte order mark and the
-/// header): copied from the old file but for the replaced reports'.
+/// Writes the CSV lines of every report into `to` (already holding the byte order mark
+/// and the header): copied from the old file but for the replaced reports'.
 pub(super) fn patch_csv(
     to: &mut impl Write,
     old: &Path,
     schema: &SchemaRef,
-    segments: &[Segment<'_>],
+    all: &Replacements<'_>,
 ) -> Result<()> {
     let cannot = || format!("cannot copy {}", old.display());
     let mut from = BufReader::with_capacity(1 << 20, File::open(old).with_context(cannot)?);
     let head = (UTF8_BOM.len() + header(schema).len()) as u64;
     std::io::copy(&mut (&mut from).take(head), &mut std::io::sink()).with_context(cannot)?;
-    let mut copy = 0u64;
-    for segment in segments {
-        match segment.new {
-            None => copy += segment.bytes,
-            Some((_, lines)) => {
-                std::io::copy(&mut (&mut from).take(copy), to).with_context(cannot)?;
-                copy = 0;
-                std::io::copy(&mut (&mut from).take(segment.bytes), &mut std::io::sink())
-                    .with_context(cannot)?;
-                to.write_all(lines).with_context(cannot)?;
-            }
-        }
+    let mut at = 0u64; // The old file's bytes passed, the header's not counted.
+    for replaced in &all.replaced {
+        let copy = replaced.byte - at;
+        let copied = std::io::copy(&mut (&mut from).take(copy), to).with_context(cannot)?;
+        let skipped = std::io::copy(&mut (&mut from).take(replaced.bytes), &mut std::io::sink())
+            .with_context(cannot)?;
+        anyhow::ensure!(
+            copied == copy && skipped == replaced.bytes,
+            "{} does not hold the lines that were written",
+            old.display()
+        );
+        to.write_all(replaced.lines).with_context(cannot)?;
+        at = replaced.byte + replaced.bytes;
     }
+    let copy = all.bytes - at;
     let copied = std::io::copy(&mut (&mut from).take(copy), to).with_context(cannot)?;
     anyhow::ensure!(
         copied == copy && from.read(&mut [0u8; 1])? == 0,
@@ -250,7 +367,7 @@ mod tests {
             .collect();
         let patched = dir.path().join("new.parquet");
         let mut file = parquet_file(&patched);
-        patch_parquet(&mut file, &old, &schema(), &segments).unwrap();
+        patch_parquet(&mut file, &old, &schema(), &Replacements::of(segments)).unwrap();
         drop(file.finish().unwrap());
         let expected: Vec<i32> = sizes
             .iter()
@@ -279,7 +396,7 @@ mod tests {
             .collect();
         let copied = dir.path().join("copied.parquet");
         let mut file = parquet_file(&copied);
-        patch_parquet(&mut file, &old, &schema(), &untouched).unwrap();
+        patch_parquet(&mut file, &old, &schema(), &Replacements::of(untouched)).unwrap();
         drop(file.finish().unwrap());
         assert_eq!(read(&copied), read(&old));
         let pages = |path: &Path| {
@@ -288,6 +405,47 @@ mod tests {
             bytes[..bytes.len() - 8 - footer as usize].to_vec()
         };
         assert_eq!(pages(&copied), pages(&old));
+    }
+
+    #[test]
+    fn where_rows_went_reads_back_from_its_file_as_often_as_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut written = Written::create_in(dir.path()).unwrap();
+        // More than one read's chunk, a report of no year, counts at their limits.
+        let placed: Vec<Placed> = (0..5000u32)
+            .map(|i| Placed {
+                year: (i % 3 != 0).then_some(2000 + (i % 25) as i32 - 3000 * (i % 2) as i32),
+                rows: [i, i * 7, u32::MAX - i],
+                bytes: [i * 3, 0, u32::MAX],
+            })
+            .collect();
+        for p in &placed {
+            written.push(p).unwrap();
+        }
+        assert_eq!(written.reports(), placed.len());
+        // Nothing in the folder: the file has no name.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        for _ in 0..2 {
+            let mut read = Vec::new();
+            written
+                .for_each(|ordinal, p| {
+                    assert_eq!(ordinal as usize, read.len());
+                    read.push(p);
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(read, placed);
+        }
+        // A report pushed after a read is read too.
+        written.push(&placed[1]).unwrap();
+        let mut count = 0;
+        written
+            .for_each(|_, _| {
+                count += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(count, placed.len() + 1);
     }
 
     #[test]
@@ -305,17 +463,26 @@ mod tests {
             bytes: s.len() as u64,
             new: None,
         };
-        let mut segments = vec![lines("1\n2\n"), lines("3\n"), lines(""), lines("4\n5\n6\n")];
-        segments[1].new = Some((None, b"30\n31\n"));
-        segments[2].new = Some((None, b"40\n"));
+        let segments = || {
+            let mut segments = vec![lines("1\n2\n"), lines("3\n"), lines(""), lines("4\n5\n6\n")];
+            segments[1].new = Some((None, &b"30\n31\n"[..]));
+            segments[2].new = Some((None, &b"40\n"[..]));
+            segments
+        };
         let mut to = Vec::new();
-        patch_csv(&mut to, &old, &schema(), &segments).unwrap();
+        patch_csv(&mut to, &old, &schema(), &Replacements::of(segments())).unwrap();
         assert_eq!(
             String::from_utf8(to).unwrap(),
             "1\n2\n30\n31\n40\n4\n5\n6\n"
         );
         // A file that does not hold what was written is an error, not a patched file.
-        segments[3].bytes += 1;
-        assert!(patch_csv(&mut Vec::new(), &old, &schema(), &segments).is_err());
+        let mut longer = segments();
+        longer[3].bytes += 1;
+        let longer = Replacements::of(longer);
+        assert!(patch_csv(&mut Vec::new(), &old, &schema(), &longer).is_err());
+        let mut shorter = segments();
+        shorter[0].bytes -= 1;
+        let shorter = Replacements::of(shorter);
+        assert!(patch_csv(&mut Vec::new(), &old, &schema(), &shorter).is_err());
     }
 }
