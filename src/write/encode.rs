@@ -52,23 +52,33 @@ impl OldFile {
             .collect()
     }
 
-    /// The rows of row group `g`, as one batch of `schema`.
-    pub(super) fn read_group(&self, g: usize, schema: &SchemaRef) -> Result<RecordBatch> {
-        let rows = self.metadata.metadata().row_group(g).num_rows() as usize;
-        let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(
+    /// The rows of row group `g` as batches of `schema`, [`ENCODE_ROWS`] at a time: a
+    /// whole group read at once would hold its strings decoded from their dictionaries,
+    /// several times the memory of the group being written.
+    pub(super) fn group_batches(
+        &self,
+        g: usize,
+        schema: &SchemaRef,
+    ) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
             self.file.try_clone()?,
             self.metadata.clone(),
         )
         .with_row_groups(vec![g])
-        .with_batch_size(rows.max(1))
-        .build()?
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(arrow_select::concat::concat_batches(schema, &batches)?)
+        .with_batch_size(ENCODE_ROWS)
+        .build()?;
+        let schema = schema.clone();
+        Ok(reader.map(move |batch| {
+            Ok(RecordBatch::try_new(
+                schema.clone(),
+                batch?.columns().to_vec(),
+            )?)
+        }))
     }
 }
 
 /// Rows given to the column writers at a time.
-const ENCODE_ROWS: usize = 8192;
+pub(super) const ENCODE_ROWS: usize = 8192;
 /// A batch of fewer rows than this is short: see [`ParquetFile::gather`].
 const SHORT_ROWS: usize = 16;
 /// Short batches joined into one at a time.

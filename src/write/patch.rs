@@ -210,28 +210,34 @@ pub(super) fn patch_parquet(
             start = end;
             continue;
         }
-        let rows_of = old.read_group(g, schema)?;
+        let mut rows_of = GroupRows {
+            batches: old.group_batches(g, schema)?,
+            current: None,
+        };
         let mut pos = start;
         while let Some(&(first, last, batch)) = replaced.get(next) {
             if first >= end {
                 break;
             }
             if first > pos {
-                to.push(rows_of.slice((pos - start) as usize, (first - pos) as usize))?;
+                rows_of.take(first - pos, |rows| to.push(rows))?;
+                pos = first;
             }
             if first >= start {
                 if let Some(batch) = batch {
                     to.push(batch.clone())?;
                 }
             }
-            pos = pos.max(last.min(end));
+            let past = pos.max(last.min(end));
+            rows_of.take(past - pos, |_| Ok(()))?;
+            pos = past;
             if last > end {
                 break; // Its old rows go on in the next group.
             }
             next += 1;
         }
         if pos < end {
-            to.push(rows_of.slice((pos - start) as usize, (end - pos) as usize))?;
+            rows_of.take(end - pos, |rows| to.push(rows))?;
         }
         to.seal()?;
         start = end;
@@ -247,6 +253,39 @@ pub(super) fn patch_parquet(
         }
     }
     to.seal()
+}
+
+/// An old row group's rows, read a batch at a time and given on in order.
+struct GroupRows<I> {
+    batches: I,
+    /// The rest of the batch read last.
+    current: Option<RecordBatch>,
+}
+
+impl<I: Iterator<Item = Result<RecordBatch>>> GroupRows<I> {
+    /// Gives the next `rows` rows to `each`, in slices of the batches read.
+    fn take(
+        &mut self,
+        mut rows: u64,
+        mut each: impl FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        while rows > 0 {
+            let batch = match self.current.take() {
+                Some(batch) => batch,
+                None => self
+                    .batches
+                    .next()
+                    .context("a row group of the output holds fewer rows than its footer says")??,
+            };
+            let n = batch.num_rows().min(rows as usize);
+            if n < batch.num_rows() {
+                self.current = Some(batch.slice(n, batch.num_rows() - n));
+            }
+            each(batch.slice(0, n))?;
+            rows -= n as u64;
+        }
+        Ok(())
+    }
 }
 
 /// Writes the CSV lines of every report into `to` (already holding the byte order mark
