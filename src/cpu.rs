@@ -114,12 +114,19 @@ impl<T> Default for InOrder<T> {
 impl<T: Send + 'static> InOrder<T> {
     /// Gives `job` to the helpers. `job` must not panic (see [`Helpers::spawn`]).
     pub fn spawn(&mut self, helpers: &Helpers, job: impl FnOnce() -> T + Send + 'static) {
-        let (send, receive) = std::sync::mpsc::sync_channel(1);
+        let send = self.expect();
         helpers.spawn(move || {
             // The taker may have stopped on an error elsewhere: nobody waits.
             let _ = send.send(job());
         });
+    }
+
+    /// Takes a place for a result that whoever holds the sender returned gives (a job
+    /// made of several helper tasks): results are taken in the order places were taken.
+    pub fn expect(&mut self) -> std::sync::mpsc::SyncSender<T> {
+        let (send, receive) = std::sync::mpsc::sync_channel(1);
         self.pending.push_back(receive);
+        send
     }
 
     /// The oldest job's result if it is done, or, while more than `keep` jobs are not

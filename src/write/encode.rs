@@ -6,10 +6,12 @@
 //! those rows, so the file is the same byte for byte whatever the number of threads or
 //! the order the tasks finish in.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::BufWriter;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
@@ -17,7 +19,9 @@ use arrow_schema::SchemaRef;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
-use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory};
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::column::writer::ColumnCloseResult;
 use parquet::file::metadata::PageIndexPolicy;
@@ -84,56 +88,163 @@ const SHORT_ROWS: usize = 16;
 /// Short batches joined into one at a time.
 const SHORT_BATCHES: usize = 64;
 
-/// Encodes the rows of one row group (`index`: its place in the file) into column chunks.
-/// The rows are consumed as they are encoded, so that memory falls as the work goes on.
-fn encode_group(
-    factory: &ArrowRowGroupWriterFactory,
-    index: usize,
+/// Encodes `chunk` (the next rows of a row group) with the group's column `writers`.
+fn write_chunk(
+    writers: &mut [ArrowColumnWriter],
     schema: &SchemaRef,
-    batches: Vec<RecordBatch>,
-) -> Result<Vec<ArrowColumnChunk>> {
-    let mut writers = factory.create_column_writers(index)?;
-    let mut batches = batches.into_iter().peekable();
-    while batches.peek().is_some() {
-        // Many reports' rows at a time: the column writers' cost is per call.
-        let mut rows = 0;
-        let mut chunk = Vec::new();
-        while let Some(batch) = batches.next_if(|_| rows < ENCODE_ROWS) {
-            rows += batch.num_rows();
-            chunk.push(batch);
-        }
-        let chunk = arrow_select::concat::concat_batches(schema, &chunk)?;
-        let mut next_writer = writers.iter_mut();
-        for (field, column) in schema.fields().iter().zip(chunk.columns()) {
-            for leaf in compute_leaves(field, column)? {
-                next_writer
-                    .next()
-                    .context("more Parquet leaf columns than column writers")?
-                    .write(&leaf)?;
-            }
+    chunk: &[RecordBatch],
+) -> Result<()> {
+    // Many reports' rows at a time: the column writers' cost is per call.
+    let chunk = arrow_select::concat::concat_batches(schema, chunk)?;
+    let mut next_writer = writers.iter_mut();
+    for (field, column) in schema.fields().iter().zip(chunk.columns()) {
+        for leaf in compute_leaves(field, column)? {
+            next_writer
+                .next()
+                .context("more Parquet leaf columns than column writers")?
+                .write(&leaf)?;
         }
     }
-    writers
-        .into_iter()
-        .map(|w| w.close().map_err(anyhow::Error::from))
-        .collect()
+    Ok(())
+}
+
+/// An encoded row group, or why it could not be.
+type Encoded = Result<Vec<ArrowColumnChunk>>;
+
+/// One row group encoded as its rows come, [`ENCODE_ROWS`] at a time, on the helpers:
+/// only the rows not yet encoded are held as Arrow arrays, not the whole group (the
+/// encoded pages are a small part of that). A group's chunks are encoded one after the
+/// other, in order, so the file is the same whatever the threads; several groups' are
+/// encoded at once when the rows come faster than one thread encodes them.
+struct Lane {
+    state: Mutex<LaneState>,
+}
+
+struct LaneState {
+    /// The group's column writers; out while a task encodes a chunk with them.
+    writers: Option<Vec<ArrowColumnWriter>>,
+    /// Chunks given and not yet encoded, in order.
+    queue: VecDeque<Vec<RecordBatch>>,
+    /// Whether a helper task is encoding this group's chunks (at most one is).
+    busy: bool,
+    /// Once the group is sealed (no more chunks), where its encoded columns go.
+    sealed: Option<SyncSender<Encoded>>,
+    /// The first error met, given when the group is sealed.
+    failed: Option<anyhow::Error>,
+}
+
+impl Lane {
+    fn new(writers: Vec<ArrowColumnWriter>) -> Arc<Lane> {
+        Arc::new(Lane {
+            state: Mutex::new(LaneState {
+                writers: Some(writers),
+                queue: VecDeque::new(),
+                busy: false,
+                sealed: None,
+                failed: None,
+            }),
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LaneState> {
+        // Encoding runs outside the lock and catches its panics: a poisoned lock
+        // holds a consistent state.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Gives the group its next rows (`chunk`), or seals it (`sealed`: where its
+    /// columns go once encoded), and sets a helper to work if none is.
+    fn give(
+        self: &Arc<Self>,
+        chunk: Option<Vec<RecordBatch>>,
+        sealed: Option<SyncSender<Encoded>>,
+        schema: &SchemaRef,
+        helpers: &Helpers,
+    ) {
+        let mut state = self.state();
+        state.queue.extend(chunk);
+        if sealed.is_some() {
+            state.sealed = sealed;
+        }
+        if !state.busy {
+            state.busy = true;
+            let (lane, schema) = (Arc::clone(self), schema.clone());
+            helpers.spawn(move || lane.encode(&schema));
+        }
+    }
+
+    /// Encodes the chunks given until there are none; closes the columns if the group
+    /// is sealed.
+    fn encode(&self, schema: &SchemaRef) {
+        loop {
+            let (chunk, mut writers) = {
+                let mut state = self.state();
+                let Some(chunk) = state.queue.pop_front() else {
+                    state.busy = false;
+                    if let Some(done) = state.sealed.take() {
+                        let result = match (state.failed.take(), state.writers.take()) {
+                            (Some(error), _) => Err(error),
+                            (None, Some(writers)) => catch_unwind(AssertUnwindSafe(|| {
+                                writers
+                                    .into_iter()
+                                    .map(|w| w.close().map_err(anyhow::Error::from))
+                                    .collect()
+                            }))
+                            .unwrap_or_else(|_| Err(encoding_panicked())),
+                            (None, None) => Err(encoding_panicked()),
+                        };
+                        // The writer may have stopped on an error elsewhere: nobody waits.
+                        let _ = done.send(result);
+                    }
+                    return;
+                };
+                (chunk, state.writers.take())
+            };
+            let outcome = match writers.as_mut() {
+                Some(writers) => {
+                    catch_unwind(AssertUnwindSafe(|| write_chunk(writers, schema, &chunk)))
+                        .unwrap_or_else(|_| Err(encoding_panicked()))
+                }
+                None => Ok(()), // An earlier chunk failed; its error is kept.
+            };
+            drop(chunk);
+            let mut state = self.state();
+            if let Err(error) = outcome {
+                state.failed.get_or_insert(error);
+                writers = None;
+            }
+            state.writers = writers;
+        }
+    }
+}
+
+fn encoding_panicked() -> anyhow::Error {
+    anyhow::anyhow!("gongkai failed while encoding a Parquet row group; please report it")
 }
 
 /// A Parquet file written from rows in order: rows gather into row groups of
-/// `group_rows`, each encoded on a helper thread, and appended in order.
+/// `group_rows`, encoded on helper threads as they come (a [`Lane`] a group), and
+/// appended in order.
 pub(super) struct ParquetFile {
     file: SerializedFileWriter<BufWriter<File>>,
     factory: Arc<ArrowRowGroupWriterFactory>,
     schema: SchemaRef,
     group_rows: usize,
-    /// The rows of the next row group, as they came (short batches joined).
-    gathering: Vec<RecordBatch>,
+    /// Rows of the open row group so far.
     gathered_rows: usize,
+    /// The open row group's next rows, as they came (short batches joined), until they
+    /// are [`ENCODE_ROWS`] or the group ends.
+    gathering: Vec<RecordBatch>,
+    gathering_rows: usize,
+    /// Rows given to the open row group at a time ([`ENCODE_ROWS`]; fewer in tests).
+    chunk_rows: usize,
     /// How many of the last batches of `gathering` are short ones not yet joined.
     short: usize,
-    /// Row groups given to the helpers.
-    encoding: InOrder<Result<Vec<ArrowColumnChunk>>>,
-    /// Row groups given to the helpers so far.
+    /// The open row group, once rows were given to it.
+    lane: Option<Arc<Lane>>,
+    /// Row groups sealed and not yet appended.
+    encoding: InOrder<Encoded>,
+    /// Row groups begun so far (sealed or copied).
     groups: usize,
     helpers: Helpers,
 }
@@ -156,9 +267,12 @@ impl ParquetFile {
             factory: Arc::new(factory),
             schema,
             group_rows: group_rows.max(1),
-            gathering: Vec::new(),
             gathered_rows: 0,
+            gathering: Vec::new(),
+            gathering_rows: 0,
+            chunk_rows: ENCODE_ROWS,
             short: 0,
+            lane: None,
             encoding: InOrder::default(),
             groups: 0,
             helpers,
@@ -180,18 +294,21 @@ impl ParquetFile {
             self.gather(head)?;
             if self.gathered_rows == self.group_rows {
                 self.seal()?;
+            } else if self.gathering_rows >= self.chunk_rows {
+                self.give(None)?;
             }
         }
         Ok(())
     }
 
-    /// Keeps rows for the next row group. A batch of a few rows (a report's one row of
+    /// Keeps rows for the next chunk. A batch of a few rows (a report's one row of
     /// `reports`) holds an allocation per column, far more than its values: every
     /// [`SHORT_BATCHES`] of them are joined into one as they come.
     fn gather(&mut self, batch: RecordBatch) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
+        self.gathering_rows += batch.num_rows();
         if batch.num_rows() >= SHORT_ROWS {
             self.short = 0;
             self.gathering.push(batch);
@@ -213,30 +330,37 @@ impl ParquetFile {
         Ok(())
     }
 
-    /// Gives the gathered rows to the helpers as the next row group, and appends what
-    /// is encoded, waiting only when too many groups are in flight.
+    /// Gives the rows gathered to the open row group (opening it if need be), and seals
+    /// it if `sealed` (where its encoded columns go) is given.
+    fn give(&mut self, sealed: Option<SyncSender<Encoded>>) -> Result<()> {
+        let lane = match &self.lane {
+            Some(lane) => lane,
+            None => {
+                let writers = self.factory.create_column_writers(self.groups)?;
+                self.lane.insert(Lane::new(writers))
+            }
+        };
+        let chunk = std::mem::take(&mut self.gathering);
+        let chunk = (!chunk.is_empty()).then_some(chunk);
+        lane.give(chunk, sealed, &self.schema, &self.helpers);
+        self.gathering_rows = 0;
+        self.short = 0;
+        Ok(())
+    }
+
+    /// Ends the open row group: its last rows go to the helpers, and what is encoded
+    /// is appended, waiting only when too many groups are in flight.
     pub(super) fn seal(&mut self) -> Result<()> {
         if self.gathered_rows == 0 {
             return Ok(());
         }
-        let batches = std::mem::take(&mut self.gathering);
+        let sealed = self.encoding.expect();
+        self.give(Some(sealed))?;
+        self.lane = None;
         self.gathered_rows = 0;
-        self.short = 0;
-        let (factory, index, schema) =
-            (Arc::clone(&self.factory), self.groups, self.schema.clone());
-        self.encoding.spawn(&self.helpers, move || {
-            catch_unwind(AssertUnwindSafe(|| {
-                encode_group(&factory, index, &schema, batches)
-            }))
-            .unwrap_or_else(|_| {
-                Err(anyhow::anyhow!(
-                    "gongkai failed while encoding a Parquet row group; please report it"
-                ))
-            })
-        });
         self.groups += 1;
-        // One group per thread in flight keeps them busy; each is held whole in memory
-        // until it is encoded.
+        // One group per thread in flight keeps them busy when rows come faster than
+        // one thread encodes them; each holds its rows not yet encoded.
         self.append_encoded(self.helpers.threads())
     }
 
@@ -317,7 +441,12 @@ mod tests {
             .collect()
     }
 
-    fn written(threads: usize, schema: &SchemaRef, group_rows: usize) -> Vec<u8> {
+    fn written(
+        threads: usize,
+        schema: &SchemaRef,
+        group_rows: usize,
+        chunk_rows: usize,
+    ) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         let mut file = ParquetFile::new(
@@ -328,6 +457,7 @@ mod tests {
             Helpers::new(threads).unwrap(),
         )
         .unwrap();
+        file.chunk_rows = chunk_rows;
         for batch in batches(schema) {
             file.push(batch).unwrap();
         }
@@ -335,29 +465,17 @@ mod tests {
         std::fs::read(&path).unwrap()
     }
 
-    #[test]
-    fn row_groups_encoded_on_any_number_of_threads_give_the_same_file_and_rows() {
-        let schema: SchemaRef = Arc::new(Schema::new(vec![
-            Field::new("n", DataType::Int32, false),
-            Field::new("label", DataType::Utf8, false),
-        ]));
-        let expected: Vec<i32> =
-            (0..batches(&schema).iter().map(|b| b.num_rows()).sum::<usize>() as i32).collect();
-        let one = written(1, &schema, 97);
-        assert_eq!(one, written(4, &schema, 97), "1 and 4 threads");
+    /// A file's row group sizes, and its rows with their labels checked.
+    fn read_back(bytes: &[u8]) -> (Vec<i64>, Vec<i32>) {
         let mut file = tempfile::tempfile().unwrap();
-        std::io::Write::write_all(&mut file, &one).unwrap();
+        std::io::Write::write_all(&mut file, bytes).unwrap();
         let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-        let groups: Vec<i64> = reader
+        let groups = reader
             .metadata()
             .row_groups()
             .iter()
             .map(|g| g.num_rows())
             .collect();
-        let rows = expected.len() as i64;
-        assert_eq!(groups.len() as i64, (rows + 96) / 97);
-        assert!(groups[..groups.len() - 1].iter().all(|&g| g == 97));
-        assert_eq!(groups.iter().sum::<i64>(), rows);
         let mut read = Vec::new();
         for batch in reader.build().unwrap() {
             let batch = batch.unwrap();
@@ -376,6 +494,34 @@ mod tests {
                 read.push(n.value(i));
             }
         }
-        assert_eq!(read, expected);
+        (groups, read)
+    }
+
+    #[test]
+    fn row_groups_encoded_on_any_number_of_threads_give_the_same_file_and_rows() {
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int32, false),
+            Field::new("label", DataType::Utf8, false),
+        ]));
+        let expected: Vec<i32> =
+            (0..batches(&schema).iter().map(|b| b.num_rows()).sum::<usize>() as i32).collect();
+        let rows = expected.len() as i64;
+        // Each group given to its helper whole (chunks larger than a group), and as its
+        // rows come, a few at a time.
+        for chunk_rows in [ENCODE_ROWS, 5] {
+            let one = written(1, &schema, 97, chunk_rows);
+            for threads in [3, 4] {
+                assert_eq!(
+                    one,
+                    written(threads, &schema, 97, chunk_rows),
+                    "1 and {threads} threads, chunks of {chunk_rows}"
+                );
+            }
+            let (groups, read) = read_back(&one);
+            assert_eq!(groups.len() as i64, (rows + 96) / 97);
+            assert!(groups[..groups.len() - 1].iter().all(|&g| g == 97));
+            assert_eq!(groups.iter().sum::<i64>(), rows);
+            assert_eq!(read, expected);
+        }
     }
 }
