@@ -2,9 +2,10 @@
 //! gathers rows in order and appends finished column chunks.
 //!
 //! A row group's rows are fixed by the order of the rows alone (every group but the last
-//! holds exactly its table's row group size), and each group is encoded by one task from
-//! those rows, so the file is the same byte for byte whatever the number of threads or
-//! the order the tasks finish in.
+//! holds exactly its table's row group size), and they reach the group's column writers
+//! in the same chunks, in order, one task at a time, so the file is the same byte for
+//! byte whatever the number of threads or the order the tasks finish in. The rows are
+//! encoded as they come: only those not yet encoded are held as Arrow arrays.
 
 use std::collections::VecDeque;
 use std::fs::File;

@@ -46,12 +46,13 @@ pub use schema::{
 use schema::{diagnostics_batch, facts_batch, reports_batch, strings};
 
 /// Most rows per Parquet row group of `facts` (short rows). Large groups suit analytical
-/// readers, and the writer keeps some metadata per group until the footer; but each group
-/// being encoded is held whole in memory (`encode`). DuckDB's own groups are 122,880 rows.
+/// readers, and the writer keeps some metadata per group until the footer; a group's rows
+/// are encoded as they come (`encode`), so its size costs little memory. DuckDB's own
+/// groups are 122,880 rows.
 pub const ROW_GROUP_ROWS: usize = 131_072;
 /// Most rows per Parquet row group of `reports` and `diagnostics`, whose rows are long
-/// (titles, messages): an open row group is held in memory until it closes, so these
-/// close sooner and memory stays flat however large the corpus.
+/// (titles, messages): an open group keeps its dictionaries and statistics until it
+/// closes, so these close sooner.
 pub const WIDE_ROW_GROUP_ROWS: usize = 16_384;
 /// Version of the output schema, stamped into Parquet metadata; bump on any change.
 pub const SCHEMA_VERSION: &str = "5";
