@@ -384,13 +384,7 @@ fn pictures_named_in(folder: &Path) -> HashSet<String> {
             continue;
         };
         for src in SRC.captures_iter(&page) {
-            let src = String::from_utf8_lossy(&src[1]);
-            let src = src.split(['?', '#']).next().unwrap_or_default();
-            let decoded = crate::text::percent_decoded(src).replace('\\', "/");
-            let relative = decoded.trim_start_matches("./");
-            if !relative.contains(':') && !relative.starts_with('/') {
-                names.insert(relative.to_string());
-            }
+            names.extend(crate::text::relative_src(&String::from_utf8_lossy(&src[1])));
         }
     }
     names
@@ -430,10 +424,12 @@ mod tests {
             ("b_files/2.png", ""),
             (
                 "c/page.htm",
-                "<img src='./3.jpg'><img src=\"img/4.JPG?x=1\">",
+                "<img src='./3.jpg'><img src=\"img/4.JPG?x=1\"><img src=\"img\\7.png\">",
             ),
             ("c/3.jpg", ""),
             ("c/img/4.JPG", ""),
+            // Named with a backslash (a page saved on Windows), read by the page.
+            ("c/img/7.png", ""),
             ("c/5.jpg", ""),
             ("d.files/6.png", ""),
             ("d.htm", ""),
@@ -463,7 +459,7 @@ mod tests {
             .collect();
         assert_eq!(said.len(), 1);
         assert!(
-            said[0].starts_with("pictures of saved web pages left to their pages: 4 ("),
+            said[0].starts_with("pictures of saved web pages left to their pages: 5 ("),
             "{}",
             said[0]
         );

@@ -426,6 +426,28 @@ pub fn percent_decoded(path: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The file an `<img src>` of a saved page names, relative to the page's folder, with
+/// `/` between folders (`./%E6%8A%A5…_files\1.png?v=2` → `报告_files/1.png`): the query
+/// and fragment cut, `%XX` escapes decoded, backslashes (pages saved on Windows) read as
+/// `/`, `.` and empty steps dropped. `None` for what names no file under the folder: a
+/// web address or any other scheme (`https:`, `data:`, a drive `C:`), an absolute path,
+/// a step up (`..`).
+pub fn relative_src(src: &str) -> Option<String> {
+    let path = src.split(['?', '#']).next().unwrap_or_default();
+    let path = percent_decoded(path).replace('\\', "/");
+    if path.starts_with('/') || path.split('/').next().is_some_and(|s| s.contains(':')) {
+        return None;
+    }
+    let steps: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    if steps.is_empty() || steps.contains(&"..") {
+        return None;
+    }
+    Some(steps.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -714,5 +736,36 @@ mod tests {
         );
         assert_eq!(percent_decoded("a%2"), "a%2");
         assert_eq!(percent_decoded("100%zz"), "100%zz");
+    }
+
+    #[test]
+    fn an_img_src_names_a_file_under_the_page_folder_or_none() {
+        for (src, file) in [
+            ("报告_files/1.png", "报告_files/1.png"),
+            (
+                "./%E6%8A%A5%E5%91%8A_files/1.png?v=2#top",
+                "报告_files/1.png",
+            ),
+            // Saved on Windows: backslashes between folders.
+            ("报告_files\\1.png", "报告_files/1.png"),
+            (".\\a_files\\\\2.jpg", "a_files/2.jpg"),
+            // A colon after the first folder is part of a file name.
+            ("a_files/10:30.png", "a_files/10:30.png"),
+        ] {
+            assert_eq!(relative_src(src).as_deref(), Some(file), "{src}");
+        }
+        for elsewhere in [
+            "https://example.org/1.png",
+            "data:image/png;base64,AAAA",
+            "C:\\Users\\a\\1.png",
+            "/etc/passwd",
+            "\\\\server\\share\\1.png",
+            "../outside.png",
+            "a_files/../../outside.png",
+            "?v=1",
+            "",
+        ] {
+            assert_eq!(relative_src(elsewhere), None, "{elsewhere}");
+        }
     }
 }

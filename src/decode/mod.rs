@@ -471,24 +471,8 @@ fn picture(src: &str, folder: Option<&Path>, max_bytes: u64) -> Option<Vec<u8>> 
             .decode(payload)
             .ok()?
     } else {
-        let path = src.split(['?', '#']).next()?;
-        let path = crate::text::percent_decoded(path);
-        let scheme = path
-            .split('/')
-            .next()
-            .is_some_and(|first| first.contains(':'));
-        if scheme || path.starts_with('/') || path.starts_with('\\') {
-            return None;
-        }
-        let relative = Path::new(&path);
-        if relative.components().any(|c| {
-            !matches!(
-                c,
-                std::path::Component::Normal(_) | std::path::Component::CurDir
-            )
-        }) {
-            return None;
-        }
+        // The same reading of `src` as the walk's, which leaves the picture to this page.
+        let relative = crate::text::relative_src(src)?;
         let file = folder?.join(relative);
         if std::fs::metadata(&file).ok()?.len() > max_bytes {
             return None;
@@ -700,6 +684,8 @@ mod tests {
         let page = png(800, 1100).len();
         assert_eq!(at("报告_files/1.png"), Some(page));
         assert_eq!(at("./%E6%8A%A5%E5%91%8A_files/1.png?v=2"), Some(page));
+        // Saved on Windows: the walk leaves this picture to the page, so the page reads it.
+        assert_eq!(at("报告_files\\1.png"), Some(page));
         let inline = base64::engine::general_purpose::STANDARD.encode(png(800, 1100));
         assert_eq!(at(&format!("data:image/png;base64,{inline}")), Some(page));
         // Too small to be a page, outside the page's folder, on the web, not a picture.
