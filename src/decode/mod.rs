@@ -370,27 +370,34 @@ fn read_pictures(
     // The pictures read are bounded as a scan is: at most `ocr-max-pages` of them, and
     // no more bytes in all than one file may have (a page naming one large picture a
     // thousand times must not fill the memory). The rest are counted, not kept.
+    // With OCR off, pictures are only counted: their headers are read, not their bytes.
+    let ocr_on = !options.ocr.tesseract.is_empty();
     let mut pictures: Vec<Vec<u8>> = Vec::new();
     let (mut shown, mut held) = (0usize, 0u64);
-    for bytes in sources
+    for picture in sources
         .iter()
-        .filter_map(|src| picture(src, folder, options.max_file_bytes))
+        .filter_map(|src| Picture::named(src, folder, options.max_file_bytes))
     {
         shown += 1;
-        let size = bytes.len() as u64;
-        if pictures.len() < options.ocr.max_pages && held + size <= options.max_file_bytes {
-            held += size;
-            pictures.push(bytes);
+        if !ocr_on || pictures.len() >= options.ocr.max_pages {
+            continue;
+        }
+        if let Some(bytes) = picture.bytes() {
+            let size = bytes.len() as u64;
+            if held + size <= options.max_file_bytes {
+                held += size;
+                pictures.push(bytes);
+            }
         }
     }
-    if pictures.is_empty() {
+    if shown == 0 {
         return;
     }
     let what = match shown {
         1 => "the web page shows its report as 1 picture of its pages (图片版)".to_string(),
         _ => format!("the web page shows its report as {shown} pictures of its pages (图片版)"),
     };
-    if options.ocr.tesseract.is_empty() {
+    if !ocr_on {
         decoded.findings.push(Finding::error(
             Code::NoTextLayer,
             format!(
@@ -456,36 +463,65 @@ fn read_pictures(
     }
 }
 
-/// The bytes of the picture `src` names, if it is a PNG or JPEG large enough to be a
-/// page: a `data:` URI's, or a file's under `folder` (a relative path without `..`; a web
-/// address is not fetched: nothing is downloaded).
-fn picture(src: &str, folder: Option<&Path>, max_bytes: u64) -> Option<Vec<u8>> {
-    use base64::Engine as _;
-    let bytes = if let Some(data) = src.strip_prefix("data:") {
-        let (kind, payload) = data.split_once(',')?;
-        if !kind.ends_with(";base64") {
-            return None;
+/// A picture of a page a web page shows: inside the page (a `data:` URI) or a file.
+enum Picture {
+    Inline(Vec<u8>),
+    File(std::path::PathBuf),
+}
+
+impl Picture {
+    /// The picture `src` names, if it is a PNG or JPEG large enough to be a page: a
+    /// `data:` URI's, or a file's under `folder` (a relative path without `..`, at most
+    /// `max_bytes`; a web address is not fetched: nothing is downloaded). Only a file's
+    /// header is read here.
+    fn named(src: &str, folder: Option<&Path>, max_bytes: u64) -> Option<Picture> {
+        use base64::Engine as _;
+        let picture = if let Some(data) = src.strip_prefix("data:") {
+            let (kind, payload) = data.split_once(',')?;
+            if !kind.ends_with(";base64") {
+                return None;
+            }
+            let payload: String = payload.chars().filter(|c| !c.is_whitespace()).collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(payload)
+                .ok()?;
+            is_page_picture(std::io::Cursor::new(&bytes)).then_some(Picture::Inline(bytes))?
+        } else {
+            // The same reading of `src` as the walk's, which leaves the picture to this page.
+            let relative = crate::text::relative_src(src)?;
+            let file = folder?.join(relative);
+            if std::fs::metadata(&file).ok()?.len() > max_bytes {
+                return None;
+            }
+            let header = std::io::BufReader::new(std::fs::File::open(&file).ok()?);
+            is_page_picture(header).then_some(Picture::File(file))?
+        };
+        Some(picture)
+    }
+
+    /// The picture's bytes.
+    fn bytes(self) -> Option<Vec<u8>> {
+        match self {
+            Picture::Inline(bytes) => Some(bytes),
+            Picture::File(path) => std::fs::read(path).ok(),
         }
-        let payload: String = payload.chars().filter(|c| !c.is_whitespace()).collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(payload)
-            .ok()?
-    } else {
-        // The same reading of `src` as the walk's, which leaves the picture to this page.
-        let relative = crate::text::relative_src(src)?;
-        let file = folder?.join(relative);
-        if std::fs::metadata(&file).ok()?.len() > max_bytes {
-            return None;
-        }
-        std::fs::read(file).ok()?
-    };
-    let is_picture = bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(b"\xFF\xD8\xFF");
-    let (width, height) = ::image::ImageReader::new(std::io::Cursor::new(&bytes))
+    }
+}
+
+/// Whether `image` is a PNG or JPEG at least [`MIN_PICTURE_SIDE`] pixels across (only its
+/// header is read).
+fn is_page_picture(mut image: impl std::io::BufRead + std::io::Seek) -> bool {
+    let mut magic = [0u8; 8];
+    let magic_ok = std::io::Read::read_exact(&mut image, &mut magic).is_ok()
+        && (magic.starts_with(b"\x89PNG\r\n\x1a\n") || magic.starts_with(b"\xFF\xD8\xFF"));
+    if !magic_ok || image.seek(std::io::SeekFrom::Start(0)).is_err() {
+        return false;
+    }
+    ::image::ImageReader::new(image)
         .with_guessed_format()
-        .ok()?
-        .into_dimensions()
-        .ok()?;
-    (is_picture && width.min(height) >= MIN_PICTURE_SIDE).then_some(bytes)
+        .ok()
+        .and_then(|r| r.into_dimensions().ok())
+        .is_some_and(|(width, height)| width.min(height) >= MIN_PICTURE_SIDE)
 }
 
 fn decode_zip(bytes: &[u8]) -> Content {
@@ -680,6 +716,9 @@ mod tests {
         std::fs::write(folder.join("报告_files/logo.png"), png(200, 60)).unwrap();
         std::fs::write(dir.path().join("outside.png"), png(800, 1100)).unwrap();
         let limit = DEFAULT_MAX_FILE_BYTES;
+        let picture = |src: &str, folder: Option<&Path>, limit: u64| {
+            Picture::named(src, folder, limit).and_then(Picture::bytes)
+        };
         let at = |src: &str| picture(src, Some(&folder), limit).map(|b| b.len());
         let page = png(800, 1100).len();
         assert_eq!(at("报告_files/1.png"), Some(page));
