@@ -183,7 +183,7 @@ pub fn decode_in(bytes: &[u8], folder: Option<&Path>, options: &DecodeOptions) -
     if bytes.starts_with(b"PK\x03\x04") {
         return decode_zip(bytes);
     }
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(b"\xFF\xD8\xFF") {
+    if is_png_or_jpeg(bytes) {
         return decode_scan(bytes, Format::Image, options);
     }
     if let Some(format) = sniff_unsupported(bytes) {
@@ -508,12 +508,17 @@ impl Picture {
     }
 }
 
+/// Whether `bytes` begin as a PNG or a JPEG file does (the pictures OCR reads).
+fn is_png_or_jpeg(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(b"\xFF\xD8\xFF")
+}
+
 /// Whether `image` is a PNG or JPEG at least [`MIN_PICTURE_SIDE`] pixels across (only its
 /// header is read).
 fn is_page_picture(mut image: impl std::io::BufRead + std::io::Seek) -> bool {
     let mut magic = [0u8; 8];
-    let magic_ok = std::io::Read::read_exact(&mut image, &mut magic).is_ok()
-        && (magic.starts_with(b"\x89PNG\r\n\x1a\n") || magic.starts_with(b"\xFF\xD8\xFF"));
+    let magic_ok =
+        std::io::Read::read_exact(&mut image, &mut magic).is_ok() && is_png_or_jpeg(&magic);
     if !magic_ok || image.seek(std::io::SeekFrom::Start(0)).is_err() {
         return false;
     }

@@ -145,6 +145,13 @@ pub(super) struct Replaced<'a> {
     lines: &'a [u8],
 }
 
+impl Replaced<'_> {
+    /// The old file's row after the report's last.
+    fn end(&self) -> u64 {
+        self.row + self.rows
+    }
+}
+
 /// What a patch of one table file needs: the replaced reports, in order, and how many
 /// rows and CSV bytes every report's together came to. As large as the replaced
 /// reports, whatever the number of the others.
@@ -189,13 +196,7 @@ pub(super) fn patch_parquet(
     schema: &SchemaRef,
     all: &Replacements<'_>,
 ) -> Result<()> {
-    // The replaced reports' rows in the old file: (first, end, new rows).
-    let replaced: Vec<(u64, u64, Option<&RecordBatch>)> = all
-        .replaced
-        .iter()
-        .map(|r| (r.row, r.row + r.rows, r.batch))
-        .collect();
-    let at = all.rows;
+    let (replaced, at) = (&all.replaced, all.rows);
     let old = OldFile::open(old)?;
     let mut next = 0; // The first replaced report not yet passed.
     let mut start = 0u64;
@@ -203,8 +204,8 @@ pub(super) fn patch_parquet(
         let end = start + rows;
         let touched = replaced[next..]
             .iter()
-            .take_while(|(first, ..)| *first < end)
-            .any(|&(first, last, _)| last > start || first >= start);
+            .take_while(|r| r.row < end)
+            .any(|r| r.end() > start || r.row >= start);
         if !touched {
             to.copy_group(&old, g)?;
             start = end;
@@ -215,7 +216,8 @@ pub(super) fn patch_parquet(
             current: None,
         };
         let mut pos = start;
-        while let Some(&(first, last, batch)) = replaced.get(next) {
+        while let Some(r) = replaced.get(next) {
+            let (first, last) = (r.row, r.end());
             if first >= end {
                 break;
             }
@@ -224,7 +226,7 @@ pub(super) fn patch_parquet(
                 pos = first;
             }
             if first >= start {
-                if let Some(batch) = batch {
+                if let Some(batch) = r.batch {
                     to.push(batch.clone())?;
                 }
             }
@@ -247,10 +249,8 @@ pub(super) fn patch_parquet(
         "the output's Parquet file has {start} rows where {at} were written"
     );
     // Reports that had no rows, at the very end.
-    for &(_, _, batch) in &replaced[next..] {
-        if let Some(batch) = batch {
-            to.push(batch.clone())?;
-        }
+    for batch in replaced[next..].iter().filter_map(|r| r.batch) {
+        to.push(batch.clone())?;
     }
     to.seal()
 }
