@@ -83,7 +83,7 @@ impl OldFile {
 }
 
 /// Rows given to the column writers at a time.
-pub(super) const ENCODE_ROWS: usize = 8192;
+const ENCODE_ROWS: usize = 8192;
 /// A batch of fewer rows than this is short: see [`ParquetFile::gather`].
 const SHORT_ROWS: usize = 16;
 /// Short batches joined into one at a time.
