@@ -362,11 +362,11 @@ impl PagePictures {
     }
 }
 
-/// The relative paths (`1.jpg`, `images/1.jpg`) that the `src` attributes of the saved
-/// pages in `folder` name.
+/// The relative paths (`1.jpg`, `images/1.jpg`) that the `<img src>` of the saved pages
+/// in `folder` name (the pictures the decoder reads: a `<script src>` is none).
 fn pictures_named_in(folder: &Path) -> HashSet<String> {
     static SRC: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-        regex::bytes::Regex::new(r#"(?i)\bsrc\s*=\s*["']?([^"'\s>]+)"#).unwrap()
+        regex::bytes::Regex::new(r#"(?i)<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)"#).unwrap()
     });
     let mut names = HashSet::new();
     let Ok(entries) = std::fs::read_dir(folder) else {
@@ -424,13 +424,16 @@ mod tests {
             ("b_files/2.png", ""),
             (
                 "c/page.htm",
-                "<img src='./3.jpg'><img src=\"img/4.JPG?x=1\"><img src=\"img\\7.png\">",
+                "<IMG class=p SRC='./3.jpg'><img src=\"img/4.JPG?x=1\"><img src=\"img\\7.png\">\
+                 <script src=\"8.png\"></script>",
             ),
             ("c/3.jpg", ""),
             ("c/img/4.JPG", ""),
             // Named with a backslash (a page saved on Windows), read by the page.
             ("c/img/7.png", ""),
             ("c/5.jpg", ""),
+            // Named by a script, not by an `<img>`: the page does not read it.
+            ("c/8.png", ""),
             ("d.files/6.png", ""),
             ("d.htm", ""),
         ] {
@@ -448,7 +451,14 @@ mod tests {
             .collect();
         assert_eq!(
             files,
-            ["a.html", "b_files/2.png", "c/5.jpg", "c/page.htm", "d.htm"]
+            [
+                "a.html",
+                "b_files/2.png",
+                "c/5.jpg",
+                "c/8.png",
+                "c/page.htm",
+                "d.htm"
+            ]
         );
         let said: Vec<&String> = found
             .iter()

@@ -13,7 +13,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::decode::ocr::CellConfidence;
-use crate::decode::{decode_in, Content, DecodeOptions};
+use crate::decode::{decode_in, Content, DecodeOptions, Decoded};
 use crate::map::{map_table_with, Labels, Mapped};
 use crate::model::{Code, Diagnostic, DocResult, Fact, Finding, OpenSplit, Report};
 use crate::prose::ProseTraces;
@@ -147,12 +147,28 @@ fn extract_report(
     folder: Option<&Path>,
     options: &DecodeOptions,
 ) -> DocResult {
-    let decoded = match decode_in(bytes, folder, options) {
+    let mut decoded = match decode_in(bytes, folder, options) {
         Content::Text(d) => d,
         Content::Unreadable(finding) => {
             return DocResult::failed(id, source_path, bytes.len(), finding)
         }
     };
+    // Whatever the text turns out to be (a report or not), the pictures it was read with
+    // are recorded: a run reads it again when one of them changes.
+    let pictures = std::mem::take(&mut decoded.pictures);
+    let mut doc = extract_decoded(id, source_path, bytes.len(), decoded, options);
+    doc.pictures = pictures;
+    doc
+}
+
+/// The stages after decoding, on a report's text (`size`: its file's bytes).
+fn extract_decoded(
+    id: &str,
+    source_path: &str,
+    size: usize,
+    decoded: Decoded,
+    options: &DecodeOptions,
+) -> DocResult {
     let text = decoded.text.as_str();
     let unflattened: String;
     let mut seg = segment(text);
@@ -169,7 +185,7 @@ fn extract_report(
              does not look like an annual disclosure report",
             None,
         );
-        let mut doc = DocResult::failed(id, source_path, bytes.len(), finding);
+        let mut doc = DocResult::failed(id, source_path, size, finding);
         doc.report.format = Some(decoded.format.code().to_string());
         doc.report.encoding = decoded.encoding.map(str::to_string);
         doc.diagnostics.splice(
@@ -257,7 +273,7 @@ fn extract_report(
         source_url: meta.portal.source_url.clone(),
         published_at: meta.portal.published_at.clone(),
         publisher: meta.portal.publisher.clone(),
-        ..Report::of_file(id, source_path, bytes.len())
+        ..Report::of_file(id, source_path, size)
     };
     let mut doc = DocResult::read(report, &mapped.cells, findings, traces);
     doc.open_splits = mapped

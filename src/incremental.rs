@@ -2,8 +2,9 @@
 //!
 //! Every run writes, next to its output, a state folder (`OUT/.gongkai/PART/`): a manifest
 //! with one entry per input (path, size, modification time, content hash = report id,
-//! status, row counts), the run's rows again as zstd-compressed CSV, and `meta.json` (the
-//! gongkai version, schema version and the settings that shape the output). All of it is
+//! status, row counts; for a web page, the size and time of each picture file it names),
+//! the run's rows again as zstd-compressed CSV, and `meta.json` (the gongkai version,
+//! schema version and the settings that shape the output). All of it is
 //! in walk order. Where the output has a `facts.csv`, the state keeps no facts of its own:
 //! the next run reads them back from that file, if it is still as written (size and
 //! modification time in `meta.json`), so a run does not compress a second copy of them.
@@ -16,7 +17,6 @@ use std::cmp::Ordering;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
@@ -25,7 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::categories::{Breakdown, Category, Section};
 use crate::cpu::{Helpers, InOrder};
-use crate::model::{Diagnostic, DocResult, Fact, Report, Source, Status, Template, Unit};
+pub use crate::model::FileStat;
+use crate::model::{
+    Diagnostic, DocResult, Fact, PictureFile, Report, Source, Status, Template, Unit,
+};
 use crate::prose::ProseTraces;
 use crate::readback::{file_batches, Rows};
 use crate::write::{
@@ -57,6 +60,10 @@ pub struct Entry {
     /// empty for none.
     #[serde(default)]
     pub splits: String,
+    /// The picture files beside a web page that it shows ([`DocResult::pictures`]), as
+    /// JSON; empty for none.
+    #[serde(default)]
+    pub pictures: String,
 }
 
 impl Entry {
@@ -77,6 +84,11 @@ impl Entry {
             } else {
                 serde_json::to_string(&doc.open_splits).unwrap_or_default()
             },
+            pictures: if doc.pictures.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&doc.pictures).unwrap_or_default()
+            },
         }
     }
 
@@ -87,34 +99,25 @@ impl Entry {
             .then_with(|| Path::new(&self.path).cmp(path))
     }
 
-    /// Whether a file still is what this entry recorded.
+    /// Whether a file still is what this entry recorded: its size and time, and those of
+    /// the pictures it showed from beside it (a web page whose picture of a page was
+    /// replaced is read again, though the page itself is as it was).
     pub fn unchanged(&self, stat: FileStat) -> bool {
-        self.size == stat.size && self.mtime_ns == stat.mtime_ns
+        self.size == stat.size && self.mtime_ns == stat.mtime_ns && self.pictures_unchanged()
     }
-}
 
-/// Size and modification time of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStat {
-    /// Bytes.
-    pub size: u64,
-    /// Nanoseconds since the Unix epoch (0 where the file system has no times).
-    pub mtime_ns: i64,
-}
-
-impl FileStat {
-    /// Reads a file's size and modification time; `None` if it cannot be read.
-    pub fn of(path: &Path) -> Option<FileStat> {
-        let m = fs::metadata(path).ok()?;
-        let mtime_ns = m
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        Some(FileStat {
-            size: m.len(),
-            mtime_ns,
-        })
+    fn pictures_unchanged(&self) -> bool {
+        if self.pictures.is_empty() {
+            return true;
+        }
+        // A record that does not read back is taken for a change: the page is read again.
+        let Ok(pictures) = serde_json::from_str::<Vec<PictureFile>>(&self.pictures) else {
+            return false;
+        };
+        let folder = Path::new(&self.path).parent().unwrap_or(Path::new(""));
+        pictures
+            .iter()
+            .all(|p| FileStat::of(&folder.join(&p.path)) == p.stat)
     }
 }
 
@@ -173,8 +176,8 @@ impl Recounted {
 /// rows as one zstd frame per report and table. 3: no facts where the output's
 /// `facts.csv` has them. 4: prose sketches with their length and passages, made of the
 /// agency's own words only. 5: reports with `duplicate_of`, files whose facts the output
-/// leaves out.
-pub const STATE_VERSION: u32 = 5;
+/// leaves out. 6: web pages with the picture files they showed.
+pub const STATE_VERSION: u32 = 6;
 
 const STATE_FILES: [&str; 4] = [
     "manifest",
@@ -228,6 +231,7 @@ fn manifest_header() -> Result<Vec<u8>> {
         diagnostics: 0,
         traces: String::new(),
         splits: String::new(),
+        pictures: String::new(),
     };
     let both = manifest_lines(&any, true)?;
     let line = manifest_lines(&any, false)?;
@@ -764,6 +768,11 @@ impl StateReader {
             } else {
                 serde_json::from_str(&entry.splits).context("state: damaged splits")?
             },
+            pictures: if entry.pictures.is_empty() {
+                Vec::new()
+            } else {
+                serde_json::from_str(&entry.pictures).context("state: damaged pictures")?
+            },
         });
         Ok(Some((entry, doc)))
     }
@@ -788,9 +797,10 @@ mod tests {
         }
     }
 
-    /// Writes the state of two seed reports (facts kept in the state) into `out`.
+    /// Writes the state of two seed reports (facts kept in the state) into `out`; the
+    /// first shows a picture that is not there.
     fn write_state(out: &Path) -> Vec<DocResult> {
-        let docs = vec![
+        let mut docs = vec![
             process_bytes(
                 "a.txt",
                 include_bytes!("../data/raw/001_1f7e495e6ab563f2.txt"),
@@ -800,6 +810,10 @@ mod tests {
                 include_bytes!("../data/raw/003_94d5af374346e30f.txt"),
             ),
         ];
+        docs[0].pictures = vec![PictureFile {
+            path: "a_files/1.png".to_string(),
+            stat: None,
+        }];
         let formats = Formats {
             parquet: false,
             csv: true,
@@ -842,6 +856,27 @@ mod tests {
         assert!(!entry.unchanged(FileStat {
             size: entry.size,
             mtime_ns: 1
+        }));
+        // The picture it showed was missing; once there, or if its record is damaged,
+        // the file is read again.
+        let picture = Path::new("a_files/1.png");
+        let moved = Entry {
+            path: dir.path().join("a.txt").display().to_string(),
+            ..entry.clone()
+        };
+        std::fs::create_dir_all(dir.path().join("a_files")).unwrap();
+        std::fs::write(dir.path().join(picture), "").unwrap();
+        assert!(!moved.unchanged(FileStat {
+            size: entry.size,
+            mtime_ns: 0
+        }));
+        let damaged = Entry {
+            pictures: "[".to_string(),
+            ..entry.clone()
+        };
+        assert!(!damaged.unchanged(FileStat {
+            size: entry.size,
+            mtime_ns: 0
         }));
         assert_eq!(doc.as_ref(), Some(&docs[0]));
         // A dropped entry's rows are read past, not returned.

@@ -505,6 +505,44 @@ impl Finding {
     }
 }
 
+/// Size and modification time of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    /// Bytes.
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch (0 where the file system has no times).
+    pub mtime_ns: i64,
+}
+
+impl FileStat {
+    /// Reads a file's size and modification time; `None` if it cannot be read.
+    pub fn of(path: &std::path::Path) -> Option<FileStat> {
+        let m = std::fs::metadata(path).ok()?;
+        let mtime_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        Some(FileStat {
+            size: m.len(),
+            mtime_ns,
+        })
+    }
+}
+
+/// A file a report was read from besides its own: a picture of its pages that a saved
+/// web page shows from beside it, as it was when the page was read. Not written to the
+/// tables; the incremental state keeps it, so that a run reads the page again when only
+/// one of its pictures changed, appeared or went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PictureFile {
+    /// Its path relative to the page's folder (as [`crate::text::relative_src`] reads the
+    /// page's `<img src>`).
+    pub path: String,
+    /// Its size and time; `None` where the page named a file that was not there.
+    pub stat: Option<FileStat>,
+}
+
 /// Everything one input file produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocResult {
@@ -520,6 +558,9 @@ pub struct DocResult {
     /// Rows whose digits split several ways, for the previous year's report to decide
     /// (kept in the incremental state).
     pub open_splits: Vec<OpenSplit>,
+    /// The picture files beside a web page that it shows, as they were when read (kept
+    /// in the incremental state); empty for any other file.
+    pub pictures: Vec<PictureFile>,
 }
 
 impl Fact {
@@ -647,6 +688,7 @@ impl DocResult {
             diagnostics: vec![Diagnostic::of(report_id, source_path, finding)],
             traces: ProseTraces::default(),
             open_splits: Vec::new(),
+            pictures: Vec::new(),
         }
     }
 
@@ -672,6 +714,7 @@ impl DocResult {
             diagnostics,
             traces,
             open_splits: Vec::new(),
+            pictures: Vec::new(),
         };
         doc.recount();
         doc

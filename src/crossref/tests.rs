@@ -57,6 +57,7 @@ fn doc(
                 .collect::<Vec<_>>(),
         ),
         open_splits: Vec::new(),
+        pictures: Vec::new(),
     }
 }
 

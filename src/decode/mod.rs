@@ -24,7 +24,7 @@ use std::time::Duration;
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 use regex::bytes::Regex;
 
-use crate::model::{Code, Finding};
+use crate::model::{Code, FileStat, Finding, PictureFile};
 
 /// The form a report was published in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +117,9 @@ pub struct Decoded {
     /// For a scan read by OCR: how sure it was of each table cell. `None`: the text was
     /// in the file.
     pub ocr: Option<Vec<ocr::CellConfidence>>,
+    /// For a web page: the files beside it that its pictures name, as they were before
+    /// they were read.
+    pub pictures: Vec<PictureFile>,
 }
 
 /// What a file's bytes turned out to be.
@@ -251,6 +254,7 @@ pub fn decode_in(bytes: &[u8], folder: Option<&Path>, options: &DecodeOptions) -
             encoding: Some(encoding),
             findings: warning.take().into_iter().collect(),
             ocr: None,
+            pictures: Vec::new(),
         };
         if !page.images.is_empty() {
             read_pictures(&mut decoded, &page.images, folder, options);
@@ -263,13 +267,14 @@ pub fn decode_in(bytes: &[u8], folder: Option<&Path>, options: &DecodeOptions) -
         encoding: Some(encoding),
         findings: warning.into_iter().collect(),
         ocr: None,
+        pictures: Vec::new(),
     })
 }
 
 fn decode_pdf(bytes: &[u8], options: &DecodeOptions) -> Content {
     let limits = options.pdf_limits();
     match pdf::pdf_to_text(bytes, &options.pdftotext, limits) {
-        Ok(pdf::PdfText { text, findings }) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, findings, ocr: None }),
+        Ok(pdf::PdfText { text, findings }) => Content::Text(Decoded { text, format: Format::Pdf, encoding: None, findings, ocr: None, pictures: Vec::new() }),
         Err(pdf::PdfError::NoTextLayer) => decode_scan(bytes, Format::Pdf, options),
         Err(pdf::PdfError::ExtractorMissing(e)) => Content::Unreadable(Finding::error(
             Code::ExtractorMissing,
@@ -326,6 +331,7 @@ fn decode_scan(bytes: &[u8], format: Format, options: &DecodeOptions) -> Content
             encoding: None,
             findings,
             ocr: Some(confidence),
+            pictures: Vec::new(),
         }),
         Err(ocr::OcrError::NothingRead) => Content::Unreadable(Finding::error(
             Code::NoTextLayer,
@@ -372,6 +378,11 @@ fn read_pictures(
     // thousand times must not fill the memory). The rest are counted, not kept.
     // With OCR off, pictures are only counted: their headers are read, not their bytes.
     let ocr_on = !options.ocr.tesseract.is_empty();
+    // Before any is read: a picture replaced while the page is read differs from its
+    // record, so the next incremental run reads the page again.
+    if let Some(folder) = folder {
+        decoded.pictures = pictures_beside(sources, folder);
+    }
     let mut pictures: Vec<Vec<u8>> = Vec::new();
     let (mut shown, mut held) = (0usize, 0u64);
     for picture in sources
@@ -463,6 +474,25 @@ fn read_pictures(
     }
 }
 
+/// The files under `folder` that a page's `<img src>`s name (pictures of its pages or
+/// not: an icon replaced by a page's picture changes the report), each with its size and
+/// time as it is now, in path order; a file named but missing is recorded as missing.
+fn pictures_beside(sources: &[String], folder: &Path) -> Vec<PictureFile> {
+    let mut paths: Vec<String> = sources
+        .iter()
+        .filter_map(|src| crate::text::relative_src(src))
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| PictureFile {
+            stat: FileStat::of(&folder.join(&path)),
+            path,
+        })
+        .collect()
+}
+
 /// A picture of a page a web page shows: inside the page (a `data:` URI) or a file.
 enum Picture {
     Inline(Vec<u8>),
@@ -531,7 +561,7 @@ fn is_page_picture(mut image: impl std::io::BufRead + std::io::Seek) -> bool {
 
 fn decode_zip(bytes: &[u8]) -> Content {
     match docx::docx_to_text(bytes) {
-        Ok(text) => Content::Text(Decoded { text, format: Format::Docx, encoding: None, findings: Vec::new(), ocr: None }),
+        Ok(text) => Content::Text(Decoded { text, format: Format::Docx, encoding: None, findings: Vec::new(), ocr: None, pictures: Vec::new() }),
         Err(docx::DocxError::NotDocx(what)) => unsupported(&what, "only .docx Word documents are read from zip containers"),
         Err(docx::DocxError::NotZip(e)) => Content::Unreadable(Finding::error(
             Code::UnreadableDocx,

@@ -132,6 +132,85 @@ fn incremental_runs_equal_full_runs_whatever_changed_where() {
     }
 }
 
+/// A web page of pictures of its report's pages (图片版) is read again when only its
+/// pictures change: one appears, one is replaced by a picture too small to be a page,
+/// one only gets a new time. With OCR off, the page's diagnostic counts its pictures.
+#[test]
+fn a_page_is_read_again_when_only_its_pictures_change() {
+    let (_dir, input, inc, full) = samples_and_two_outputs("inc", "full");
+    let page = "<html><head><title>某区司法局2023年政府信息公开工作年度报告</title></head>\
+                <body><img src=\"scan_files/1.png\"><img src=\"scan_files/2.png\"></body></html>";
+    std::fs::write(input.join("scan.html"), page).unwrap();
+    let pictures = input.join("scan_files");
+    std::fs::create_dir_all(&pictures).unwrap();
+    let picture = |name: &str, side: u32| {
+        image::GrayImage::from_pixel(side, side * 3 / 2, image::Luma([255]))
+            .save(pictures.join(name))
+            .unwrap();
+    };
+    picture("1.png", 600);
+    let said = |out: &Path| {
+        let diagnostics = std::fs::read_to_string(out.join("diagnostics.csv")).unwrap();
+        diagnostics
+            .lines()
+            .find(|l| l.contains("scan.html") && l.contains("no_text_layer"))
+            .map(|l| l.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&inc)]).0, 1);
+    assert!(
+        said(&inc).contains("as 1 picture of its pages"),
+        "{}",
+        said(&inc)
+    );
+    type Change<'a> = (&'a str, &'a dyn Fn(), &'a str);
+    let changes: [Change; 3] = [
+        (
+            "a picture appeared",
+            &|| picture("2.png", 600),
+            "as 2 pictures",
+        ),
+        (
+            "a picture replaced by an icon",
+            &|| picture("1.png", 64),
+            "as 1 picture",
+        ),
+        (
+            "a picture touched",
+            &|| {
+                let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+                let file = std::fs::File::options()
+                    .write(true)
+                    .open(pictures.join("2.png"))
+                    .unwrap();
+                file.set_modified(later).unwrap();
+            },
+            "as 1 picture",
+        ),
+    ];
+    for (what, change, now) in changes {
+        change();
+        let (code, stdout, stderr) =
+            gongkai(&["ingest", s(&input), "--out", s(&inc), "--incremental"]);
+        assert_eq!(code, 1, "{what}: {stderr}");
+        assert!(
+            stdout.contains("incremental: 1 read, 5 reused"),
+            "{what}: {stdout}"
+        );
+        assert!(said(&inc).contains(now), "{what}: {}", said(&inc));
+        let _ = std::fs::remove_dir_all(&full);
+        assert_eq!(gongkai(&["ingest", s(&input), "--out", s(&full)]).0, 1);
+        assert_eq!(
+            files(&inc),
+            files(&full),
+            "{what}: incremental differs from full"
+        );
+    }
+    // Nothing changed: nothing is read.
+    let (_, stdout, _) = gongkai(&["ingest", s(&input), "--out", s(&inc), "--incremental"]);
+    assert!(stdout.contains("nothing changed"), "{stdout}");
+}
+
 #[test]
 fn an_unchanged_corpus_leaves_the_output_untouched() {
     let dir = tempfile::tempdir().unwrap();
