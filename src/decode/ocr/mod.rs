@@ -319,6 +319,7 @@ fn read_pages(
                     to: s.to * scale,
                 })
                 .collect();
+            image.whiten_paper();
             let (width, height) = (image.width as f64 * scale, image.height as f64 * scale);
             let frames = lattice::find_frames(&segments, width, height);
             Page {
