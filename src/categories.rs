@@ -688,8 +688,9 @@ const NEAREST_MIN_CHARS: usize = 5;
 /// The row whose printed label a misread label (OCR's `3.危用:生安全一稳定”` for
 /// `3.危及"三安全一稳定"`) is nearest to, where one clearly is: the label keeps, in
 /// order, at least [`NEAREST_SHARE`] of that label's Chinese characters, at least
-/// [`NEAREST_MARGIN`] more than of any other row's, and its item number, where it has
-/// one, is that label's. Only for text read by OCR: a text layer's label is as printed.
+/// [`NEAREST_MARGIN`] more than of any other row's (or else the characters that tell them
+/// apart decide: `told_apart`), and its item number, where it has one, is that label's.
+/// Only for text read by OCR: a text layer's label is as printed.
 pub fn nearest_label(key: &str, table: RowLabels) -> Option<Category> {
     let key_chars: Vec<char> = normalize_numbering(key).chars().collect();
     let key_han = han_chars(key_chars.iter().copied());
@@ -700,25 +701,81 @@ pub fn nearest_label(key: &str, table: RowLabels) -> Option<Category> {
         .iter()
         .filter_map(|f| Some((f.category, item_number(&f.chars)?)))
         .collect();
-    let candidates = forms.iter().filter_map(|form| {
-        let label = han_chars(form.chars.iter().copied());
-        if label.len() < NEAREST_MIN_CHARS {
+    let candidates: Vec<(f64, Category, Vec<char>)> = forms
+        .iter()
+        .filter_map(|form| {
+            let label = han_chars(form.chars.iter().copied());
+            if label.len() < NEAREST_MIN_CHARS {
+                return None;
+            }
+            let item = items
+                .iter()
+                .find(|(c, _)| *c == form.category)
+                .map(|(_, n)| *n);
+            if key_item.is_some() && item.is_some() && key_item != item {
+                return None;
+            }
+            // The key's tail as long as the label and a little more: text before it (a
+            // group heading) is not the row's.
+            let tail = &key_han[key_han.len().saturating_sub(label.len() + 2)..];
+            let share = common_in_order(tail, &label) as f64 / label.len() as f64;
+            Some((share, form.category, label))
+        })
+        .collect();
+    clearly_nearest(candidates.iter().map(|(share, c, _)| (*share, *c, *c)))
+        .map(|(_, category)| category)
+        .or_else(|| told_apart(&candidates, &key_han))
+}
+
+/// Where no row's label is clearly nearest by its share alone, as when two labels share
+/// most of their characters (`二、上年结特政府信息公开申请数量` keeps 13 of the 14 of
+/// 上年结转政府信息公开申请数量 and 11 of 本年新收政府信息公开申请数量): the nearest, if the
+/// characters that tell it from each row within [`NEAREST_MARGIN`] of it decide. The key
+/// keeps at least two thirds of the nearest's own characters (上结 of 上结转) and none of
+/// the other's (本新收). A misreading that loses every character of one label's own and
+/// makes most of another's is not one OCR makes.
+fn told_apart(candidates: &[(f64, Category, Vec<char>)], key_han: &[char]) -> Option<Category> {
+    // Each row's best form.
+    let mut best: Vec<&(f64, Category, Vec<char>)> = Vec::new();
+    for candidate in candidates {
+        match best.iter_mut().find(|b| b.1 == candidate.1) {
+            Some(b) if b.0 >= candidate.0 => {}
+            Some(b) => *b = candidate,
+            None => best.push(candidate),
+        }
+    }
+    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (nearest, others) = best.split_first()?;
+    if nearest.0 < NEAREST_SHARE {
+        return None;
+    }
+    let kept = |chars: &[char]| chars.iter().filter(|c| key_han.contains(c)).count();
+    for other in others.iter().filter(|o| nearest.0 - o.0 < NEAREST_MARGIN) {
+        let (own, theirs) = (only_in(&nearest.2, &other.2), only_in(&other.2, &nearest.2));
+        if own.is_empty() || theirs.is_empty() || 3 * kept(&own) < 2 * own.len() {
             return None;
         }
-        let item = items
-            .iter()
-            .find(|(c, _)| *c == form.category)
-            .map(|(_, n)| *n);
-        if key_item.is_some() && item.is_some() && key_item != item {
+        if kept(&theirs) > 0 {
             return None;
         }
-        // The key's tail as long as the label and a little more: text before it (a group
-        // heading) is not the row's.
-        let tail = &key_han[key_han.len().saturating_sub(label.len() + 2)..];
-        let share = common_in_order(tail, &label) as f64 / label.len() as f64;
-        Some((share, form.category, form.category))
-    });
-    clearly_nearest(candidates).map(|(_, category)| category)
+    }
+    Some(nearest.1)
+}
+
+/// The characters of `a` that `b` does not have, counted as many times as `a` has them
+/// beyond `b`.
+fn only_in(a: &[char], b: &[char]) -> Vec<char> {
+    let mut rest = b.to_vec();
+    a.iter()
+        .copied()
+        .filter(|c| match rest.iter().position(|r| r == c) {
+            Some(i) => {
+                rest.swap_remove(i);
+                false
+            }
+            None => true,
+        })
+        .collect()
 }
 
 /// The printed column header of table 二 ([`ACTIVE_COLUMN_KEYS`]) that a header cell
@@ -923,6 +980,19 @@ mod tests {
         assert_eq!(near("3.危用:生"), None);
         assert_eq!(near("总汁"), None);
         assert_eq!(near("属于类信息"), None);
+        // Two labels that share most characters: the ones that tell them apart decide,
+        // only where the key keeps most of one's and none of the other's.
+        assert_eq!(
+            near("二、上年结特政府信息公开申请数量"),
+            Some(Category::CarriedOver)
+        );
+        assert_eq!(
+            near("一、本年新牧政府信息公开申请数量"),
+            Some(Category::New)
+        );
+        assert_eq!(near("二、上年新特政府信息公开申请数量"), None);
+        assert_eq!(near("二、年结政府信息公开申请数量"), None);
+        assert_eq!(only_in(&['上', '年', '年'], &['年', '本']), ['上', '年']);
     }
     use super::*;
 

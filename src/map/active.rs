@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use super::solve::{by_position, place, with_blanks, Placement, Reference};
 use super::{
-    ambiguous, duplicate_row, keep_open, last_match, push_cells, two_rows_in_label, unknown_row,
-    Evidence, Labels, Mapped,
+    ambiguous, duplicate_row, keep_open, last_match, nearest_read_label, push_cells,
+    two_rows_in_label, unknown_row, Evidence, Labels, Mapped,
 };
 use crate::categories::{
     anchored_label, nearest_column_header, Breakdown, Category, RowLabels, Section,
@@ -121,7 +121,8 @@ pub(super) fn map_active(rows: &[RawRow], labels: Labels, out: &mut Mapped) {
         }
         let label = &key[label_from..];
         let found = anchored_label(label, RowLabels::Active)
-            .or_else(|| last_match(label, ACTIVE_LABELS).map(|(c, _)| c));
+            .or_else(|| last_match(label, ACTIVE_LABELS).map(|(c, _)| c))
+            .or_else(|| nearest_read_label(row, label, RowLabels::Active, labels, &seen, out));
         let Some(category) = found else {
             out.findings.push(unknown_row(row, Section::Active));
             continue;

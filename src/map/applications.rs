@@ -10,12 +10,12 @@ use super::solve::{
     MAX_COMBINATIONS,
 };
 use super::{
-    ambiguous, duplicate_row, keep_open, last_match, push_cells, two_rows_in_label, unknown_row,
-    Evidence, Labels, Mapped,
+    ambiguous, duplicate_row, keep_open, last_match, nearest_read_label, push_cells,
+    two_rows_in_label, unknown_row, Evidence, Labels, Mapped,
 };
 use crate::categories::APPLICATION_ITEM_STARTS;
 use crate::categories::{
-    anchored_label, application_row_order, nearest_label, Breakdown, Category, RowLabels, Section,
+    anchored_label, application_row_order, Breakdown, Category, RowLabels, Section,
     APPLICANT_COLUMNS, APPLICATION_ROW_KEYS,
 };
 use crate::model::{Code, Finding};
@@ -80,23 +80,11 @@ pub(super) fn map_applications(rows: &[RawRow], labels: Labels, out: &mut Mapped
     let mut pending: Vec<(Category, Vec<Arrangement>, i32)> = Vec::new();
     let mut seen = BTreeSet::new();
     for (row, key) in rows.iter().zip(&keys).filter(|(r, _)| !r.cells.is_empty()) {
-        let nearest = || {
-            let category = nearest_label(key, RowLabels::Applications)
-                .filter(|c| labels == Labels::ReadByOcr && !seen.contains(c))?;
-            out.findings.push(Finding::warning(
-                Code::OcrLabel,
-                format!(
-                    "row label {:?}, read by OCR, is no printed label; it is taken for {}, \
-                     whose label it is clearly nearest to",
-                    row.label,
-                    category.code()
-                ),
-                Some(row.line),
-            ));
-            Some(category)
-        };
-        let found = application_category(key, previous)
-            .or_else(|| (!is_group_subtotal(key)).then(nearest).flatten());
+        let found = application_category(key, previous).or_else(|| {
+            (!is_group_subtotal(key))
+                .then(|| nearest_read_label(row, key, RowLabels::Applications, labels, &seen, out))
+                .flatten()
+        });
         let Some(category) = found else {
             if is_group_subtotal(key) {
                 out.findings.push(Finding::warning(

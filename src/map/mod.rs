@@ -242,6 +242,35 @@ fn last_match<T: Copy>(key: &str, table: &[(&str, T)]) -> Option<(T, usize)> {
 
 // ---------------------------------------------------------------- table 二
 
+/// For a row label read by OCR that names no row as printed (`其他对外宫埋服务事项`): the
+/// row of `table` it is clearly nearest to ([`crate::categories::nearest_label`]), if no
+/// earlier row of the table was taken for it, with an `ocr_label` warning that says so.
+/// `None` for a label as printed: a typo there is the agency's, not a misreading.
+fn nearest_read_label(
+    row: &RawRow,
+    key: &str,
+    table: crate::categories::RowLabels,
+    labels: Labels,
+    seen: &BTreeSet<Category>,
+    out: &mut Mapped,
+) -> Option<Category> {
+    if labels != Labels::ReadByOcr {
+        return None;
+    }
+    let category = crate::categories::nearest_label(key, table).filter(|c| !seen.contains(c))?;
+    out.findings.push(Finding::warning(
+        Code::OcrLabel,
+        format!(
+            "row label {:?}, read by OCR, is no printed label; it is taken for {}, whose label \
+             it is clearly nearest to",
+            row.label,
+            category.code()
+        ),
+        Some(row.line),
+    ));
+    Some(category)
+}
+
 fn unknown_row(row: &RawRow, section: Section) -> Finding {
     let cells: Vec<&str> = row.cells.iter().map(|c| c.raw.as_str()).collect();
     if row.label.trim().is_empty() {

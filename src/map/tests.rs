@@ -291,6 +291,30 @@ fn a_label_misread_by_ocr_is_taken_for_its_nearest_row_only_when_read_by_ocr() {
 }
 
 #[test]
+fn a_table_two_label_misread_by_ocr_is_taken_for_its_nearest_row_only_when_read_by_ocr() {
+    // 管理 read as 宫埋: a label as printed with that typo is the agency's, and stays unread.
+    let text = "第二十条第(八)项\t\t\n\
+                信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n\
+                其他对外宫埋服务事项\t0\t152\t20470\n";
+    let lines: Vec<&str> = text.lines().collect();
+    let rows = recover_rows(&lines, 1);
+    let mut printed = Mapped::default();
+    map_table_with(Section::Active, &rows, Labels::AsPrinted, &mut printed);
+    assert!(printed.cells.is_empty(), "{:?}", printed.cells);
+    assert!(printed.findings.iter().any(|f| f.code == Code::UnknownRow));
+    let mut read = Mapped::default();
+    map_table_with(Section::Active, &rows, Labels::ReadByOcr, &mut read);
+    assert_eq!(
+        values(&read, Category::ActiveOtherServices),
+        ["0", "152", "20470"]
+    );
+    assert!(read
+        .findings
+        .iter()
+        .any(|f| f.code == Code::OcrLabel && f.message.contains("其他对外宫埋服务事项")));
+}
+
+#[test]
 fn a_full_row_read_by_ocr_under_a_header_that_names_no_column_gives_no_facts() {
     // The grid's first header misread (`止一年` for `上一年`): two headers name columns, and
     // 行政强制's two numbers (its 本年增/减 read as nothing) stand under the unknown one and
