@@ -135,20 +135,33 @@ const SKEWED_300: Scanner = Scanner {
     quality: 85,
 };
 
+/// Every sample printed in `style`, scanned by `scanner` and read at 300 dpi, with its
+/// text sample's result; none gives a wrong fact or an unmarked one. Also the facts the
+/// text samples hold and those read right, in all: the issue asks for 97%.
+fn scan_every_sample(style: &str, scanner: Scanner) -> (Vec<(String, DocResult, DocResult)>, f64) {
+    let (mut want, mut right) = (0, 0);
+    let mut read = Vec::new();
+    for name in SEEDS {
+        let stem = name.trim_end_matches(".txt");
+        let original = process_path(&raw(name));
+        let scan = read_scan(stem, style, scanner, &at_dpi(300));
+        assert_none_wrong(&scan, &original, stem);
+        let (w, r, _) = compare(&scan, &original);
+        (want, right) = (want + w, right + r);
+        read.push((stem.to_string(), original, scan));
+    }
+    (read, right as f64 / want as f64)
+}
+
 #[test]
 fn scanned_samples_give_their_facts_and_no_wrong_one() {
     if !ocr_available() {
         return;
     }
-    let (mut want, mut right) = (0, 0);
-    for name in SEEDS {
-        let stem = name.trim_end_matches(".txt");
-        let original = process_path(&raw(name));
-        let scan = read_scan(stem, "word-centred", SKEWED_300, &at_dpi(300));
-        assert_none_wrong(&scan, &original, stem);
-        let (w, r, _) = compare(&scan, &original);
+    let (read, recall) = scan_every_sample("word-centred", SKEWED_300);
+    for (stem, original, scan) in &read {
+        let (w, r, _) = compare(scan, original);
         assert!(r as f64 >= 0.8 * w as f64, "{stem}: {r} of {w}");
-        (want, right) = (want + w, right + r);
         let report = &scan.report;
         assert_eq!(report.format.as_deref(), Some("pdf"));
         assert_eq!(
@@ -157,8 +170,24 @@ fn scanned_samples_give_their_facts_and_no_wrong_one() {
             "{stem}: the title is read from the scan"
         );
     }
-    // Measured 0.932 (918 of 985); the issue's aim is 0.97.
-    assert!(right as f64 >= 0.9 * want as f64, "{right} of {want}");
+    // Measured 961 of 985 (0.976).
+    assert!(recall >= 0.97, "{recall}");
+}
+
+/// The issue's aim on the style that lost most, at the coarsest resolution it names:
+/// Chromium's print of the web page (thin borders, small type) scanned at 200 dpi.
+#[test]
+fn a_200_dpi_scan_of_the_samples_printed_from_the_web_page_gives_97_percent() {
+    if !ocr_available() {
+        return;
+    }
+    let scanner = Scanner {
+        dpi: 200,
+        ..SKEWED_300
+    };
+    let (_, recall) = scan_every_sample("chromium", scanner);
+    // Measured 974 of 985 (0.989).
+    assert!(recall >= 0.97, "{recall}");
 }
 
 #[test]
