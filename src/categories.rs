@@ -752,10 +752,8 @@ fn told_apart(candidates: &[(f64, Category, Vec<char>)], key_han: &[char]) -> Op
     let kept = |chars: &[char]| chars.iter().filter(|c| key_han.contains(c)).count();
     for other in others.iter().filter(|o| nearest.0 - o.0 < NEAREST_MARGIN) {
         let (own, theirs) = (only_in(&nearest.2, &other.2), only_in(&other.2, &nearest.2));
-        if own.is_empty() || theirs.is_empty() || 3 * kept(&own) < 2 * own.len() {
-            return None;
-        }
-        if kept(&theirs) > 0 {
+        let decides = !own.is_empty() && 3 * kept(&own) >= 2 * own.len();
+        if !decides || theirs.is_empty() || kept(&theirs) > 0 {
             return None;
         }
     }
