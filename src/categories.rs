@@ -736,22 +736,18 @@ pub fn nearest_label(key: &str, table: RowLabels) -> Option<Category> {
 /// makes most of another's is not one OCR makes.
 fn told_apart(candidates: &[(f64, Category, Vec<char>)], key_han: &[char]) -> Option<Category> {
     // Each row's best form.
-    let mut best: Vec<&(f64, Category, Vec<char>)> = Vec::new();
-    for candidate in candidates {
-        match best.iter_mut().find(|b| b.1 == candidate.1) {
-            Some(b) if b.0 >= candidate.0 => {}
-            Some(b) => *b = candidate,
-            None => best.push(candidate),
-        }
-    }
-    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let best = best_of_each_group(
+        candidates
+            .iter()
+            .map(|(share, category, label)| (*share, *category, label.as_slice())),
+    );
     let (nearest, others) = best.split_first()?;
     if nearest.0 < NEAREST_SHARE {
         return None;
     }
     let kept = |chars: &[char]| chars.iter().filter(|c| key_han.contains(c)).count();
     for other in others.iter().filter(|o| nearest.0 - o.0 < NEAREST_MARGIN) {
-        let (own, theirs) = (only_in(&nearest.2, &other.2), only_in(&other.2, &nearest.2));
+        let (own, theirs) = (only_in(nearest.2, other.2), only_in(other.2, nearest.2));
         let decides = !own.is_empty() && 3 * kept(&own) >= 2 * own.len();
         if !decides || theirs.is_empty() || kept(&theirs) > 0 {
             return None;
@@ -798,12 +794,11 @@ pub fn nearest_column_header(key: &str) -> Option<&'static str> {
         .map(|(_, header)| header)
 }
 
-/// Of candidates `(share, group, item)`, the best item of the group with the highest
-/// share (a group's first on ties), where that share is at least [`NEAREST_SHARE`] and
-/// [`NEAREST_MARGIN`] ahead of every other group's best.
-fn clearly_nearest<G: PartialEq, I>(
+/// Of candidates `(share, group, item)`, each group's best (its first on ties), the
+/// highest share first.
+fn best_of_each_group<G: PartialEq, I>(
     candidates: impl IntoIterator<Item = (f64, G, I)>,
-) -> Option<(f64, I)> {
+) -> Vec<(f64, G, I)> {
     let mut best: Vec<(f64, G, I)> = Vec::new();
     for (share, group, item) in candidates {
         match best.iter_mut().find(|(_, g, _)| *g == group) {
@@ -813,7 +808,16 @@ fn clearly_nearest<G: PartialEq, I>(
         }
     }
     best.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut ranked = best.into_iter();
+    best
+}
+
+/// Of candidates `(share, group, item)`, the best item of the group with the highest
+/// share (a group's first on ties), where that share is at least [`NEAREST_SHARE`] and
+/// [`NEAREST_MARGIN`] ahead of every other group's best.
+fn clearly_nearest<G: PartialEq, I>(
+    candidates: impl IntoIterator<Item = (f64, G, I)>,
+) -> Option<(f64, I)> {
+    let mut ranked = best_of_each_group(candidates).into_iter();
     let (first, _, item) = ranked.next()?;
     let clear = ranked
         .next()
