@@ -79,16 +79,8 @@ impl Entry {
             facts: doc.facts.len() as u32,
             diagnostics: doc.diagnostics.len() as u32,
             traces: doc.traces.to_field(),
-            splits: if doc.open_splits.is_empty() {
-                String::new()
-            } else {
-                serde_json::to_string(&doc.open_splits).unwrap_or_default()
-            },
-            pictures: if doc.pictures.is_empty() {
-                String::new()
-            } else {
-                serde_json::to_string(&doc.pictures).unwrap_or_default()
-            },
+            splits: json_field(&doc.open_splits),
+            pictures: json_field(&doc.pictures),
         }
     }
 
@@ -107,17 +99,32 @@ impl Entry {
     }
 
     fn pictures_unchanged(&self) -> bool {
-        if self.pictures.is_empty() {
-            return true;
-        }
         // A record that does not read back is taken for a change: the page is read again.
-        let Ok(pictures) = serde_json::from_str::<Vec<PictureFile>>(&self.pictures) else {
+        let Ok(pictures) = from_json_field::<PictureFile>(&self.pictures) else {
             return false;
         };
         let folder = Path::new(&self.path).parent().unwrap_or(Path::new(""));
         pictures
             .iter()
             .all(|p| FileStat::of(&folder.join(&p.path)) == p.stat)
+    }
+}
+
+/// A list as a manifest field keeps it: JSON, empty for none.
+fn json_field<T: Serialize>(items: &[T]) -> String {
+    if items.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(items).unwrap_or_default()
+    }
+}
+
+/// A list [`json_field`] wrote; an error for a field that does not read back.
+fn from_json_field<T: serde::de::DeserializeOwned>(field: &str) -> serde_json::Result<Vec<T>> {
+    if field.is_empty() {
+        Ok(Vec::new())
+    } else {
+        serde_json::from_str(field)
     }
 }
 
@@ -763,16 +770,8 @@ impl StateReader {
             facts,
             diagnostics,
             traces: ProseTraces::from_field(&entry.traces),
-            open_splits: if entry.splits.is_empty() {
-                Vec::new()
-            } else {
-                serde_json::from_str(&entry.splits).context("state: damaged splits")?
-            },
-            pictures: if entry.pictures.is_empty() {
-                Vec::new()
-            } else {
-                serde_json::from_str(&entry.pictures).context("state: damaged pictures")?
-            },
+            open_splits: from_json_field(&entry.splits).context("state: damaged splits")?,
+            pictures: from_json_field(&entry.pictures).context("state: damaged pictures")?,
         });
         Ok(Some((entry, doc)))
     }
