@@ -121,11 +121,25 @@ struct Lane {
     state: Mutex<LaneState>,
 }
 
+/// Rows given to a row group: a part of the chunk being given, to be encoded once the
+/// chunk is whole.
+struct Part {
+    /// The rows, in order. Those from `join_from` on are short batches, joined into one
+    /// by the helper before the chunk is whole: each holds an allocation per column, far
+    /// more than its values, and joining them costs as much as freeing them, work the
+    /// writer thread is spared.
+    batches: Vec<RecordBatch>,
+    join_from: usize,
+    /// The chunk is whole with this part: encode it.
+    ends_chunk: bool,
+}
+
 struct LaneState {
-    /// The group's column writers; out while a task encodes a chunk with them.
-    writers: Option<Vec<ArrowColumnWriter>>,
-    /// Chunks given and not yet encoded, in order.
-    queue: VecDeque<Vec<RecordBatch>>,
+    /// The group's column writers and the chunk's parts so far (short batches joined);
+    /// out while a task works with them.
+    writers: Option<(Vec<ArrowColumnWriter>, Vec<RecordBatch>)>,
+    /// Parts given and not yet taken, in order.
+    queue: VecDeque<Part>,
     /// Whether a helper task is encoding this group's chunks (at most one is).
     busy: bool,
     /// Once the group is sealed (no more chunks), where its encoded columns go.
@@ -138,7 +152,7 @@ impl Lane {
     fn new(writers: Vec<ArrowColumnWriter>) -> Arc<Lane> {
         Arc::new(Lane {
             state: Mutex::new(LaneState {
-                writers: Some(writers),
+                writers: Some((writers, Vec::new())),
                 queue: VecDeque::new(),
                 busy: false,
                 sealed: None,
@@ -153,17 +167,17 @@ impl Lane {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Gives the group its next rows (`chunk`), or seals it (`sealed`: where its
+    /// Gives the group its next rows (`part`), or seals it (`sealed`: where its
     /// columns go once encoded), and sets a helper to work if none is.
     fn give(
         self: &Arc<Self>,
-        chunk: Option<Vec<RecordBatch>>,
+        part: Option<Part>,
         sealed: Option<SyncSender<Encoded>>,
         schema: &SchemaRef,
         helpers: &Helpers,
     ) {
         let mut state = self.state();
-        state.queue.extend(chunk);
+        state.queue.extend(part);
         if sealed.is_some() {
             state.sealed = sealed;
         }
@@ -174,18 +188,18 @@ impl Lane {
         }
     }
 
-    /// Encodes the chunks given until there are none; closes the columns if the group
-    /// is sealed.
+    /// Takes the parts given until there are none, encoding each chunk once it is whole;
+    /// closes the columns if the group is sealed.
     fn encode(&self, schema: &SchemaRef) {
         loop {
-            let (chunk, mut writers) = {
+            let (part, mut writers) = {
                 let mut state = self.state();
-                let Some(chunk) = state.queue.pop_front() else {
+                let Some(part) = state.queue.pop_front() else {
                     state.busy = false;
                     if let Some(done) = state.sealed.take() {
                         let result = match (state.failed.take(), state.writers.take()) {
                             (Some(error), _) => Err(error),
-                            (None, Some(writers)) => catch_unwind(AssertUnwindSafe(|| {
+                            (None, Some((writers, _))) => catch_unwind(AssertUnwindSafe(|| {
                                 writers
                                     .into_iter()
                                     .map(|w| w.close().map_err(anyhow::Error::from))
@@ -199,16 +213,15 @@ impl Lane {
                     }
                     return;
                 };
-                (chunk, state.writers.take())
+                (part, state.writers.take())
             };
             let outcome = match writers.as_mut() {
-                Some(writers) => {
-                    catch_unwind(AssertUnwindSafe(|| write_chunk(writers, schema, &chunk)))
+                Some((writers, chunk)) => {
+                    catch_unwind(AssertUnwindSafe(|| take_part(writers, chunk, schema, part)))
                         .unwrap_or_else(|_| Err(encoding_panicked()))
                 }
                 None => Ok(()), // An earlier chunk failed; its error is kept.
             };
-            drop(chunk);
             let mut state = self.state();
             if let Err(error) = outcome {
                 state.failed.get_or_insert(error);
@@ -217,6 +230,33 @@ impl Lane {
             state.writers = writers;
         }
     }
+}
+
+/// Adds `part` to the `chunk` being given (its short batches joined), and encodes the
+/// chunk with the group's column `writers` if it is whole.
+fn take_part(
+    writers: &mut [ArrowColumnWriter],
+    chunk: &mut Vec<RecordBatch>,
+    schema: &SchemaRef,
+    part: Part,
+) -> Result<()> {
+    let Part {
+        mut batches,
+        join_from,
+        ends_chunk,
+    } = part;
+    let short = batches.split_off(join_from.min(batches.len()));
+    chunk.append(&mut batches);
+    if short.len() > 1 {
+        chunk.push(arrow_select::concat::concat_batches(schema, &short)?);
+    } else {
+        chunk.extend(short);
+    }
+    if ends_chunk && !chunk.is_empty() {
+        write_chunk(writers, schema, chunk)?;
+        chunk.clear();
+    }
+    Ok(())
 }
 
 fn encoding_panicked() -> anyhow::Error {
@@ -304,7 +344,8 @@ impl ParquetFile {
 
     /// Keeps rows for the next chunk. A batch of a few rows (a report's one row of
     /// `reports`) holds an allocation per column, far more than its values: every
-    /// [`SHORT_BATCHES`] of them are joined into one as they come.
+    /// [`SHORT_BATCHES`] of them go to the row group as they come, for a helper to join
+    /// them into one ([`Part`]).
     fn gather(&mut self, batch: RecordBatch) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
@@ -318,22 +359,20 @@ impl ParquetFile {
         self.gathering.push(batch);
         self.short += 1;
         if self.short == SHORT_BATCHES {
-            let from = self.gathering.len() - SHORT_BATCHES;
-            let joined =
-                arrow_select::concat::concat_batches(&self.schema, &self.gathering[from..])?;
-            // Freeing a short batch's many allocations costs as much as joining it: a
-            // helper thread does it.
-            let joined_ones = self.gathering.split_off(from);
-            self.helpers.spawn(move || drop(joined_ones));
-            self.gathering.push(joined);
+            let part = Part {
+                join_from: self.gathering.len() - SHORT_BATCHES,
+                batches: std::mem::take(&mut self.gathering),
+                ends_chunk: false,
+            };
+            self.hand(part, None)?;
             self.short = 0;
         }
         Ok(())
     }
 
-    /// Gives the rows gathered to the open row group (opening it if need be), and seals
-    /// it if `sealed` (where its encoded columns go) is given.
-    fn give(&mut self, sealed: Option<SyncSender<Encoded>>) -> Result<()> {
+    /// Hands `part` to the open row group, opened if need be, and seals the group if
+    /// `sealed` (where its encoded columns go) is given.
+    fn hand(&mut self, part: Part, sealed: Option<SyncSender<Encoded>>) -> Result<()> {
         let lane = match &self.lane {
             Some(lane) => lane,
             None => {
@@ -341,9 +380,19 @@ impl ParquetFile {
                 self.lane.insert(Lane::new(writers))
             }
         };
-        let chunk = std::mem::take(&mut self.gathering);
-        let chunk = (!chunk.is_empty()).then_some(chunk);
-        lane.give(chunk, sealed, &self.schema, &self.helpers);
+        lane.give(Some(part), sealed, &self.schema, &self.helpers);
+        Ok(())
+    }
+
+    /// Gives the rows gathered to the open row group as the end of a chunk, and seals
+    /// the group if `sealed` (where its encoded columns go) is given.
+    fn give(&mut self, sealed: Option<SyncSender<Encoded>>) -> Result<()> {
+        let part = Part {
+            join_from: self.gathering.len(),
+            batches: std::mem::take(&mut self.gathering),
+            ends_chunk: true,
+        };
+        self.hand(part, sealed)?;
         self.gathering_rows = 0;
         self.short = 0;
         Ok(())
@@ -420,12 +469,17 @@ mod tests {
     use arrow_schema::{DataType, Field, Schema};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    /// Batches of 0 to 40 rows (many short ones, some crossing a row group's end).
+    /// Batches of 0 to 40 rows (many short ones, some crossing a row group's end), then
+    /// a long run of batches of one or two rows (joined [`SHORT_BATCHES`] at a time).
     fn batches(schema: &SchemaRef) -> Vec<RecordBatch> {
         let mut next = 0i32;
-        (0..300usize)
+        (0..500usize)
             .map(|i| {
-                let rows = if i % 7 == 0 { 40 } else { i % 3 };
+                let rows = match i {
+                    300.. => 1 + i % 2,
+                    _ if i % 7 == 0 => 40,
+                    _ => i % 3,
+                };
                 let values: Vec<i32> = (next..next + rows as i32).collect();
                 next += rows as i32;
                 RecordBatch::try_new(
@@ -507,20 +561,22 @@ mod tests {
         let expected: Vec<i32> =
             (0..batches(&schema).iter().map(|b| b.num_rows()).sum::<usize>() as i32).collect();
         let rows = expected.len() as i64;
-        // Each group given to its helper whole (chunks larger than a group), and as its
-        // rows come, a few at a time.
-        for chunk_rows in [ENCODE_ROWS, 5] {
-            let one = written(1, &schema, 97, chunk_rows);
+        // Each group given to its helper whole (chunks larger than a group), as its rows
+        // come, a few at a time, and in groups large enough that short batches are
+        // joined before their chunk is whole.
+        for (group_rows, chunk_rows) in [(97, ENCODE_ROWS), (97, 5), (1000, ENCODE_ROWS)] {
+            let one = written(1, &schema, group_rows, chunk_rows);
             for threads in [3, 4] {
                 assert_eq!(
                     one,
-                    written(threads, &schema, 97, chunk_rows),
-                    "1 and {threads} threads, chunks of {chunk_rows}"
+                    written(threads, &schema, group_rows, chunk_rows),
+                    "1 and {threads} threads, groups of {group_rows}, chunks of {chunk_rows}"
                 );
             }
             let (groups, read) = read_back(&one);
-            assert_eq!(groups.len() as i64, (rows + 96) / 97);
-            assert!(groups[..groups.len() - 1].iter().all(|&g| g == 97));
+            let full = group_rows as i64;
+            assert_eq!(groups.len() as i64, (rows + full - 1) / full);
+            assert!(groups[..groups.len() - 1].iter().all(|&g| g == full));
             assert_eq!(groups.iter().sum::<i64>(), rows);
             assert_eq!(read, expected);
         }
