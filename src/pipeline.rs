@@ -27,7 +27,7 @@ use crate::extract::{panic_message, process_path_with};
 use crate::finish::{self, summaries_path};
 use crate::incremental::{Entry, FileStat, Meta, Recounted, StateReader, StateRows, StateWriter};
 use crate::model::{DocResult, Status};
-use crate::write::{OutputLock, OutputWriter, Prepared, Preparer};
+use crate::write::{CsvRows, OutputLock, OutputWriter, Prepared, Preparer};
 
 /// Everything that must match for a previous run's rows to be reused.
 fn state_meta(settings: &Settings) -> Meta {
@@ -127,22 +127,22 @@ struct Done {
 impl Done {
     /// Does one job. A panic here (a bug: reading a file has its own guard, in [`crate::extract`])
     /// becomes an error that stops the run; unhandled, it would leave the writer waiting
-    /// for this file forever. `state_keeps_facts`: whether the incremental state keeps the
-    /// report's facts (no facts file in the output holds them).
-    fn of(
-        (number, job): (u64, Job),
-        settings: &Settings,
-        preparer: &Preparer,
-        state_keeps_facts: bool,
-    ) -> Result<Done> {
+    /// for this file forever.
+    fn of((number, job): (u64, Job), settings: &Settings, preparer: &Preparer) -> Result<Done> {
         catch_unwind(AssertUnwindSafe(|| {
             let (entry, doc) = match job {
                 Job::Read { root, path, stat } => read_job(root, &path, stat, &settings.decode),
                 Job::Reuse(reused) => *reused,
             };
-            let prepared = preparer.prepare(&doc)?;
+            let mut prepared = preparer.prepare(&doc)?;
+            let state = StateRows::of(&entry, &prepared.csv, preparer.state_keeps_facts())?;
+            if !settings.formats.csv {
+                // Rendered for the state alone: freed by the worker that made them, not
+                // by the writer thread.
+                prepared.csv = CsvRows::default();
+            }
             Ok(Done {
-                state: StateRows::of(&entry, &prepared.csv, state_keeps_facts)?,
+                state,
                 summary: ReportSummary::of(&doc, entry.root).map(|s| s.encoded(number as u32)),
                 entry,
                 prepared,
@@ -371,7 +371,6 @@ fn read_all(
     credit: Receiver<()>,
 ) -> Result<Walked> {
     let preparer = Preparer::new(settings.formats, &settings.layout);
-    let state_keeps_facts = settings.layout.facts_file(settings.formats).is_none();
     let (job_sender, job_receiver) = std::sync::mpsc::channel::<(u64, Job)>();
     let jobs = std::sync::Mutex::new(job_receiver);
     let walker_started = thread_cpu_ns();
@@ -379,7 +378,7 @@ fn read_all(
     let work = || {
         let started = thread_cpu_ns();
         work_through(&jobs, &done, |numbered| {
-            Done::of(numbered, settings, &preparer, state_keeps_facts)
+            Done::of(numbered, settings, &preparer)
         });
         let spent = thread_cpu_ns().saturating_sub(started);
         workers_ns.fetch_add(spent, std::sync::atomic::Ordering::Relaxed);

@@ -301,16 +301,30 @@ pub struct Preparer {
     parquet: bool,
     /// The partitioned layout leaves out the `year` column (its folders name it).
     partitioned: bool,
+    /// See [`Preparer::state_keeps_facts`].
+    state_keeps_facts: bool,
+    /// Whether the facts' CSV lines are rendered: for a `facts.csv` or the state.
+    facts_lines: bool,
 }
 
 impl Preparer {
     /// The preparation for a run's output formats and layout.
     pub fn new(formats: Formats, layout: &Layout) -> Preparer {
         let partitioned = matches!(layout, Layout::ByYear { .. });
+        let state_keeps_facts = layout.facts_file(formats).is_none();
         Preparer {
             parquet: formats.parquet || partitioned,
             partitioned,
+            state_keeps_facts,
+            facts_lines: formats.csv || state_keeps_facts,
         }
+    }
+
+    /// Whether the incremental state keeps the reports' facts (as CSV lines): where no
+    /// single facts file of the output (`facts.csv` or `facts.parquet`) holds them for
+    /// the next run to read back.
+    pub fn state_keeps_facts(&self) -> bool {
+        self.state_keeps_facts
     }
 
     /// Renders one report's rows.
@@ -329,7 +343,7 @@ impl Preparer {
         Ok(Prepared {
             year: doc.report.year,
             batches,
-            csv: CsvRows::of(doc),
+            csv: CsvRows::with_facts(doc, self.facts_lines),
         })
     }
 }

@@ -25,9 +25,17 @@ pub struct CsvRows {
 impl CsvRows {
     /// Renders every row of one report.
     pub fn of(doc: &DocResult) -> CsvRows {
+        CsvRows::with_facts(doc, true)
+    }
+
+    /// Renders one report's rows, the facts' lines only if `facts`: they are most of the
+    /// bytes, and a Parquet-only run's state does not keep them.
+    pub fn with_facts(doc: &DocResult, facts: bool) -> CsvRows {
         let mut rows = CsvRows::default();
         report_line(&mut rows.report, &doc.report);
-        facts_lines(&mut rows.facts, &doc.facts);
+        if facts {
+            facts_lines(&mut rows.facts, &doc.facts);
+        }
         for d in &doc.diagnostics {
             diagnostic_line(&mut rows.diagnostics, d);
         }
@@ -231,6 +239,46 @@ mod tests {
             provenance: Some("previous_year:0123456789abcdef".to_string()),
             source: Source::Text,
             confidence: None,
+        }
+    }
+
+    #[test]
+    fn facts_lines_are_rendered_only_for_a_facts_csv_or_the_state() {
+        use crate::model::{DocResult, Finding};
+        use crate::write::{Formats, Layout, Preparer};
+        let finding = Finding::warning(Code::MissingMetadata, "no date", None);
+        let mut doc = DocResult::failed("a", "a.txt", 1, finding);
+        doc.facts = vec![fact("a", Some("泉州市泉港区人民政府"), 42.0, "42")];
+        let parquet = Formats {
+            parquet: true,
+            csv: false,
+        };
+        let both = Formats {
+            parquet: true,
+            csv: true,
+        };
+        let by_year = Layout::ByYear {
+            part: "part-0-of-1".to_string(),
+        };
+        // A Parquet-only run of one folder reads its facts back from `facts.parquet`:
+        // neither the state nor any CSV file needs their lines.
+        for (formats, layout, state_keeps_facts, lines) in [
+            (parquet, &Layout::Single, false, false),
+            (both, &Layout::Single, false, true),
+            (parquet, &by_year, true, true),
+            (both, &by_year, true, true),
+        ] {
+            let preparer = Preparer::new(formats, layout);
+            assert_eq!(preparer.state_keeps_facts(), state_keeps_facts);
+            let csv = preparer.prepare(&doc).unwrap().csv;
+            let mut expected = Vec::new();
+            if lines {
+                facts_lines(&mut expected, &doc.facts);
+            }
+            assert_eq!(csv.facts, expected, "{formats:?} {layout:?}");
+            // The state keeps the other tables' lines whatever the formats.
+            assert_eq!(csv.report, CsvRows::of(&doc).report);
+            assert_eq!(csv.diagnostics, CsvRows::of(&doc).diagnostics);
         }
     }
 
