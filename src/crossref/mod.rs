@@ -674,20 +674,20 @@ impl Records {
             reader.read_exact(&mut record)?;
             offsets.push(at);
             at += 4 + u64::from(len);
-            let stored = ReportRecord::decode(&record).ok_or_else(damaged)?;
-            if !stored.splits.is_empty() {
+            let stored = ReportRecord::skim(&record).ok_or_else(damaged)?;
+            if stored.has_splits {
                 with_splits.push(report);
             }
-            let key = hash_text(&stored.key);
-            let short = short_key(&stored.key).map_or(key, hash_text);
+            let key = hash_text(stored.key);
+            let short = short_key(stored.key).map_or(key, hash_text);
             keys.push(KeyEntry {
                 short,
                 year: stored.year,
                 key,
                 report,
             });
-            if let Some(kind) = place_kind(&stored.key) {
-                for name in place_names(&stored.key) {
+            if let Some(kind) = place_kind(stored.key) {
+                for name in place_names(stored.key) {
                     let name = hash_text(name);
                     places.push(PlaceEntry {
                         name,

@@ -74,6 +74,10 @@ pub(super) struct TableCell {
 
 /// How a table cell's value is stored: most are small counts (two bytes), zeros take
 /// none.
+/// The numbers a record keeps with their lines: carried over and forward (7 each), and
+/// the stock rows (2 × 3), as [`ReportRecord::cells`] gives them.
+const NUMBERS_AT: usize = 7 + 7 + 2 * 3;
+
 const ZERO: u8 = 0;
 const SMALL: u8 = 1;
 const ANY: u8 = 2;
@@ -187,6 +191,61 @@ impl ReportRecord {
         }
     }
 
+    /// What the index's first pass over every record needs ([`Skimmed`]), read without
+    /// decoding the rest: no text but the key is copied or checked, no cell kept. `None`
+    /// where the record is cut short, runs on, or holds a wrong value tag; texts it skips
+    /// are checked when the record is read whole ([`ReportRecord::decode`]).
+    pub(super) fn skim(record: &[u8]) -> Option<Skimmed<'_>> {
+        let mut r = RecordReader(record);
+        r.take(3 * 4)?; // part, ordinal, root
+        for _ in 0..3 {
+            r.skip_text()?; // report_id, source_path, agency
+        }
+        let key = std::str::from_utf8(r.text_bytes()?).ok()?;
+        let year = i32::from_le_bytes(r.array()?);
+        r.byte()?; // y2021
+        for _ in 0..NUMBERS_AT {
+            if r.byte()? == 1 {
+                r.take(8 + 4)?;
+            }
+        }
+        r.take(8 + 4 + 1)?; // cells, cell_count, all_zero
+        for _ in 0..r.count()? {
+            r.skip_text()?;
+            r.take(4)?; // a place's line
+        }
+        r.take(1 + 4 * SIGNATURE_LEN + 4)?; // signature, chars
+        for _ in 0..r.count()? {
+            r.skip_text()?; // passages
+        }
+        r.skip_text()?; // issued_on
+        r.byte()?; // correction
+        r.skip_text()?; // format
+        r.take(4)?; // errors
+        for _ in 0..r.count()? {
+            r.take(2)?;
+            match r.byte()? {
+                ZERO => {}
+                SMALL => _ = r.take(2)?,
+                ANY => _ = r.take(8)?,
+                _ => return None,
+            }
+        }
+        let splits = r.count()?;
+        for _ in 0..splits {
+            r.byte()?; // category
+            for _ in 0..r.count()? {
+                let cells = r.count()? as usize;
+                r.take(cells * (1 + 8))?;
+            }
+        }
+        r.0.is_empty().then_some(Skimmed {
+            key,
+            year,
+            has_splits: splits > 0,
+        })
+    }
+
     /// Reads [`ReportRecord::encode`]'s record; `None` if it is cut short or not one.
     pub(super) fn decode(record: &[u8]) -> Option<ReportRecord> {
         let mut r = RecordReader(record);
@@ -282,6 +341,14 @@ impl ReportRecord {
     }
 }
 
+/// What [`ReportRecord::skim`] reads of a record.
+pub(super) struct Skimmed<'a> {
+    pub(super) key: &'a str,
+    pub(super) year: i32,
+    /// Whether rows of the report wait on the previous year's report to be split.
+    pub(super) has_splits: bool,
+}
+
 /// The fields of a record, read in order.
 pub(super) struct RecordReader<'a>(&'a [u8]);
 
@@ -301,8 +368,22 @@ impl<'a> RecordReader<'a> {
     }
 
     pub(super) fn text(&mut self) -> Option<String> {
+        String::from_utf8(self.text_bytes()?.to_vec()).ok()
+    }
+
+    /// A text's bytes, not checked.
+    fn text_bytes(&mut self) -> Option<&'a [u8]> {
         let len = u32::from_le_bytes(self.array()?) as usize;
-        String::from_utf8(self.take(len)?.to_vec()).ok()
+        self.take(len)
+    }
+
+    fn skip_text(&mut self) -> Option<()> {
+        self.text_bytes().map(|_| ())
+    }
+
+    /// A count of items that follow.
+    fn count(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.array()?))
     }
 }
 

@@ -132,11 +132,32 @@ fn a_summary_reads_back_from_its_record_as_written() {
     assert_eq!(stored.carried_over[0], Some((2.5, 100)));
     let mut record = Vec::new();
     stored.encode(&mut record);
-    assert_eq!(ReportRecord::decode(&record), Some(stored));
+    assert_eq!(ReportRecord::decode(&record).as_ref(), Some(&stored));
+    let skimmed = ReportRecord::skim(&record).expect("a skimmed record");
+    assert_eq!(
+        (skimmed.key, skimmed.year, skimmed.has_splits),
+        (stored.key.as_str(), 2021, false)
+    );
     // A record cut short, or with bytes after it, is not read as one.
     assert_eq!(ReportRecord::decode(&record[..record.len() - 1]), None);
+    assert!(ReportRecord::skim(&record[..record.len() - 1]).is_none());
     record.push(0);
     assert_eq!(ReportRecord::decode(&record), None);
+    assert!(ReportRecord::skim(&record).is_none());
+    // Rows waiting on the previous year's report, after everything else.
+    stored.splits.push(SplitRecord {
+        category: 3,
+        candidates: vec![vec![(1, 2.0), (2, 30.0)], vec![]],
+    });
+    let mut record = Vec::new();
+    stored.encode(&mut record);
+    assert_eq!(ReportRecord::decode(&record).as_ref(), Some(&stored));
+    assert!(
+        ReportRecord::skim(&record)
+            .expect("a skimmed record")
+            .has_splits
+    );
+    assert!(ReportRecord::skim(&record[..record.len() - 1]).is_none());
     let signed = SignatureRecord {
         key: 7,
         year: 2021,
