@@ -416,14 +416,20 @@ impl Tables {
         Ok(())
     }
 
+    /// Writes the findings kept, rendered only for the formats written (the checks
+    /// across reports may find as many as there are reports).
     fn write_findings(&mut self) -> Result<()> {
-        let mut lines = Vec::new();
-        for d in &self.findings {
-            rows::diagnostic_line(&mut lines, d);
+        if self.diagnostics.csv.is_some() {
+            let mut lines = Vec::new();
+            for d in &self.findings {
+                rows::diagnostic_line(&mut lines, d);
+            }
+            self.diagnostics.push_csv(&lines)?;
         }
-        self.diagnostics.push_csv(&lines)?;
-        self.diagnostics
-            .push_batch(diagnostics_batch(&self.findings)?)?;
+        if self.diagnostics.parquet.is_some() {
+            self.diagnostics
+                .push_batch(diagnostics_batch(&self.findings)?)?;
+        }
         self.findings.clear();
         Ok(())
     }
