@@ -72,12 +72,12 @@ pub(super) struct TableCell {
     pub(super) value: f64,
 }
 
-/// How a table cell's value is stored: most are small counts (two bytes), zeros take
-/// none.
 /// The numbers a record keeps with their lines: carried over and forward (7 each), and
 /// the stock rows (2 × 3), as [`ReportRecord::cells`] gives them.
 const NUMBERS_AT: usize = 7 + 7 + 2 * 3;
 
+/// How a table cell's value is stored: most are small counts (two bytes), zeros take
+/// none.
 const ZERO: u8 = 0;
 const SMALL: u8 = 1;
 const ANY: u8 = 2;
