@@ -167,17 +167,17 @@ impl Lane {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Gives the group its next rows (`part`), or seals it (`sealed`: where its
-    /// columns go once encoded), and sets a helper to work if none is.
+    /// Gives the group its next rows (`part`), and seals it if `sealed` (where its
+    /// columns go once encoded) is given; sets a helper to work if none is.
     fn give(
         self: &Arc<Self>,
-        part: Option<Part>,
+        part: Part,
         sealed: Option<SyncSender<Encoded>>,
         schema: &SchemaRef,
         helpers: &Helpers,
     ) {
         let mut state = self.state();
-        state.queue.extend(part);
+        state.queue.push_back(part);
         if sealed.is_some() {
             state.sealed = sealed;
         }
@@ -380,7 +380,7 @@ impl ParquetFile {
                 self.lane.insert(Lane::new(writers))
             }
         };
-        lane.give(Some(part), sealed, &self.schema, &self.helpers);
+        lane.give(part, sealed, &self.schema, &self.helpers);
         Ok(())
     }
 
