@@ -291,7 +291,7 @@ impl ReportRecord {
         s.cells = u64::from_le_bytes(r.array()?);
         s.cell_count = u32::from_le_bytes(r.array()?);
         s.all_zero = r.byte()? == 1;
-        for _ in 0..u32::from_le_bytes(r.array()?) {
+        for _ in 0..r.count()? {
             s.places.push((r.text()?, i32::from_le_bytes(r.array()?)));
         }
         let signed = r.byte()? == 1;
@@ -301,14 +301,14 @@ impl ReportRecord {
         }
         s.sketch.signature = signed.then_some(Signature(hashes));
         s.sketch.chars = u32::from_le_bytes(r.array()?);
-        for _ in 0..u32::from_le_bytes(r.array()?) {
+        for _ in 0..r.count()? {
             s.sketch.passages.push(r.text()?);
         }
         s.issued_on = Some(r.text()?).filter(|d| !d.is_empty());
         s.correction = r.byte()? == 1;
         s.format = r.text()?;
         s.errors = u32::from_le_bytes(r.array()?);
-        for _ in 0..u32::from_le_bytes(r.array()?) {
+        for _ in 0..r.count()? {
             let [category, breakdown] = r.array()?;
             let value = match r.byte()? {
                 ZERO => 0.0,
@@ -322,12 +322,12 @@ impl ReportRecord {
                 value,
             });
         }
-        for _ in 0..u32::from_le_bytes(r.array()?) {
+        for _ in 0..r.count()? {
             let category = r.byte()?;
             let mut candidates = Vec::new();
-            for _ in 0..u32::from_le_bytes(r.array()?) {
+            for _ in 0..r.count()? {
                 let mut cells = Vec::new();
-                for _ in 0..u32::from_le_bytes(r.array()?) {
+                for _ in 0..r.count()? {
                     cells.push((r.byte()?, f64::from_le_bytes(r.array()?)));
                 }
                 candidates.push(cells);
@@ -381,7 +381,7 @@ impl<'a> RecordReader<'a> {
         self.text_bytes().map(|_| ())
     }
 
-    /// A count of items that follow.
+    /// A count of the items that follow.
     fn count(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.array()?))
     }
