@@ -375,7 +375,7 @@ impl CrossIndex {
             }
         }
         decided_splits.sort_by_key(|s| s.at);
-        let nearest = similar_reports(&signed, reports)?;
+        let nearest = similar_reports(&signed, reports, helpers)?;
         drop(signed);
         places.sort_unstable();
         Ok(Decided {

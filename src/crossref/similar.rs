@@ -2,10 +2,12 @@
 //! their MinHash signatures, in time linear in the corpus.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
+use std::sync::{Mutex, PoisonError};
 
 use super::read_at;
 use super::record::{SignatureRecord, SIGNED_RECORD};
+use crate::cpu::Helpers;
 use crate::prose::SIGNATURE_LEN;
 use crate::text::mix;
 
@@ -52,60 +54,110 @@ pub(super) fn offer(nearest: &mut Nearest, candidate: Near) {
 /// For each report, its [`MAX_NEAR_DUPLICATES`] most similar others of those whose prose
 /// is at least [`NEAR_DUPLICATE`] the same, found band by band: the (band hash, report)
 /// pairs of one band at a time are sorted, so that a bucket is a run of equal hashes.
-pub(super) fn similar_reports(signed: &File, reports: usize) -> io::Result<Vec<Nearest>> {
+/// The bands are searched on the helper threads, as many at once as there are helpers
+/// (each holds 16 bytes a report while it runs); the result is the same in any order,
+/// since [`offer`] keeps the best of all it is offered.
+pub(super) fn similar_reports(
+    signed: &File,
+    reports: usize,
+    helpers: &Helpers,
+) -> io::Result<Vec<Nearest>> {
     const BANDS: usize = SIGNATURE_LEN / BAND_ROWS;
-    let mut nearest: Vec<Nearest> = vec![[None; MAX_NEAR_DUPLICATES]; reports];
+    let nearest = Mutex::new(vec![[None; MAX_NEAR_DUPLICATES]; reports]);
+    let bands: Vec<usize> = (0..BANDS).collect();
+    for searched in helpers.map(&bands, |&band| search_band(signed, reports, band, &nearest)) {
+        searched?;
+    }
+    Ok(nearest.into_inner().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// Pairs found in one band, offered to the shared [`Nearest`]s this many at a time.
+const FOUND_AT_ONCE: usize = 4096;
+
+/// Searches one LSH band's buckets and offers each near-duplicate pair found.
+fn search_band(
+    signed: &File,
+    reports: usize,
+    band: usize,
+    nearest: &Mutex<Vec<Nearest>>,
+) -> io::Result<()> {
+    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(reports);
+    for_each_record(signed, reports, |report, record| {
+        if let Some(sig) = SignatureRecord::decode(record).signature {
+            let rows = &sig.0[band * BAND_ROWS..(band + 1) * BAND_ROWS];
+            let h = rows.iter().fold(band as u64, |h, &x| mix(h ^ x as u64));
+            entries.push((h, report));
+        }
+    })?;
+    entries.sort_unstable();
+    let mut found: Vec<(u32, Near)> = Vec::with_capacity(FOUND_AT_ONCE + 2);
+    let offer_found = |found: &mut Vec<(u32, Near)>| {
+        let mut nearest = nearest.lock().unwrap_or_else(PoisonError::into_inner);
+        for (report, near) in found.drain(..) {
+            offer(&mut nearest[report as usize], near);
+        }
+    };
     let mut record = [0u8; SIGNED_RECORD];
-    for band in 0..BANDS {
-        let mut entries: Vec<(u64, u32)> = Vec::new();
-        let mut file = signed;
-        file.seek(SeekFrom::Start(0))?;
-        let mut reader = io::BufReader::with_capacity(1 << 16, file);
-        for report in 0..reports {
-            reader.read_exact(&mut record)?;
-            if let Some(sig) = SignatureRecord::decode(&record).signature {
-                let rows = &sig.0[band * BAND_ROWS..(band + 1) * BAND_ROWS];
-                let h = rows.iter().fold(band as u64, |h, &x| mix(h ^ x as u64));
-                entries.push((h, report as u32));
+    // Each report is compared with the next few members of its bucket (a window of
+    // the last ones read): a bucket of thousands (one template filled in by every
+    // township) costs linear time, not quadratic.
+    let mut window: std::collections::VecDeque<(u32, SignatureRecord)> = Default::default();
+    for (k, &(h, b)) in entries.iter().enumerate() {
+        let first = k == 0 || entries[k - 1].0 != h;
+        if first {
+            window.clear();
+            // A bucket of one has nothing to compare.
+            if entries.get(k + 1).is_none_or(|next| next.0 != h) {
+                continue;
             }
         }
-        drop(reader);
-        entries.sort_unstable();
-        // Each report is compared with the next few members of its bucket (a window of
-        // the last ones read): a bucket of thousands (one template filled in by every
-        // township) costs linear time, not quadratic.
-        let mut window: std::collections::VecDeque<(u32, SignatureRecord)> = Default::default();
-        for (k, &(h, b)) in entries.iter().enumerate() {
-            let first = k == 0 || entries[k - 1].0 != h;
-            if first {
-                window.clear();
-                // A bucket of one has nothing to compare.
-                if entries.get(k + 1).is_none_or(|next| next.0 != h) {
-                    continue;
-                }
+        read_at(signed, b as u64 * SIGNED_RECORD as u64, &mut record)?;
+        let rb = SignatureRecord::decode(&record);
+        for (a, ra) in &window {
+            // One report in two forms (PDF and web page) is not a copy.
+            if ra.key == rb.key && ra.year == rb.year {
+                continue;
             }
-            read_at(signed, b as u64 * SIGNED_RECORD as u64, &mut record)?;
-            let rb = SignatureRecord::decode(&record);
-            for (a, ra) in &window {
-                // One report in two forms (PDF and web page) is not a copy.
-                if ra.key == rb.key && ra.year == rb.year {
-                    continue;
-                }
-                let (Some(sa), Some(sb)) = (&ra.signature, &rb.signature) else {
-                    continue;
-                };
-                let s = sa.similarity(sb);
-                if s >= NEAR_DUPLICATE {
-                    let same = (s * SIGNATURE_LEN as f64) as u8;
-                    offer(&mut nearest[*a as usize], Near { same, other: b });
-                    offer(&mut nearest[b as usize], Near { same, other: *a });
-                }
+            let (Some(sa), Some(sb)) = (&ra.signature, &rb.signature) else {
+                continue;
+            };
+            let s = sa.similarity(sb);
+            if s >= NEAR_DUPLICATE {
+                let same = (s * SIGNATURE_LEN as f64) as u8;
+                found.push((*a, Near { same, other: b }));
+                found.push((b, Near { same, other: *a }));
             }
-            if window.len() == MAX_BUCKET_PEERS {
-                window.pop_front();
-            }
-            window.push_back((b, rb));
+        }
+        if found.len() >= FOUND_AT_ONCE {
+            offer_found(&mut found);
+        }
+        if window.len() == MAX_BUCKET_PEERS {
+            window.pop_front();
+        }
+        window.push_back((b, rb));
+    }
+    offer_found(&mut found);
+    Ok(())
+}
+
+/// Calls `each` with every report's signature record, in order, read a block at a time
+/// at its own offset (bands read the file at once).
+fn for_each_record(
+    signed: &File,
+    reports: usize,
+    mut each: impl FnMut(u32, &[u8; SIGNED_RECORD]),
+) -> io::Result<()> {
+    const RECORDS_AT_ONCE: usize = 512;
+    let mut block = vec![0u8; RECORDS_AT_ONCE * SIGNED_RECORD];
+    let mut report = 0;
+    while report < reports {
+        let count = (reports - report).min(RECORDS_AT_ONCE);
+        let bytes = &mut block[..count * SIGNED_RECORD];
+        read_at(signed, (report * SIGNED_RECORD) as u64, bytes)?;
+        for record in bytes.chunks_exact(SIGNED_RECORD) {
+            each(report as u32, record.try_into().expect("a whole record"));
+            report += 1;
         }
     }
-    Ok(nearest)
+    Ok(())
 }

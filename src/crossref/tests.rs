@@ -235,6 +235,64 @@ fn one_text_copied_by_many_agencies_gives_each_its_three_nearest() {
 }
 
 #[test]
+fn near_duplicates_are_the_same_whatever_the_number_of_helpers() {
+    // The bands are searched at once, on as many helpers as there are, and each offers
+    // its pairs when it finds them: the three nearest must not depend on which band
+    // came first. Each report leaves out a different few lines of one prose, so that
+    // the similarities differ and every band's pairs count.
+    let index = || {
+        let mut index = empty_index();
+        let lines: Vec<&str> = PROSE_A.lines().collect();
+        for i in 0..24 {
+            let prose: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(n, _)| n % 9 != i % 9 && n % 11 != i % 11)
+                .map(|(_, l)| *l)
+                .collect();
+            let agency = format!("第{i}街道办事处");
+            let id = format!("r{i:02}");
+            index.add(&doc(
+                &id,
+                &agency,
+                2021,
+                Template::Y2021,
+                &[],
+                &prose.join("\n"),
+            ));
+        }
+        index
+    };
+    let findings_with = |threads: usize| {
+        let helpers = Helpers::new(threads).expect("starting threads");
+        let mut all = Vec::new();
+        index()
+            .decide(&helpers)
+            .expect("reading a temporary file")
+            .for_each_finding(&helpers, |_, _, d| {
+                all.push((d.report_id, d.code, d.message));
+                Ok(())
+            })
+            .expect("collecting into a Vec cannot fail");
+        all
+    };
+    let one = findings_with(1);
+    // More pairs than reports, at several similarities: there is something to order.
+    let near: Vec<&String> = one
+        .iter()
+        .filter(|f| f.1 == Code::NearDuplicate)
+        .map(|f| &f.2)
+        .collect();
+    let similarities: std::collections::BTreeSet<&str> =
+        near.iter().filter_map(|m| m.split('%').next()).collect();
+    assert!(near.len() > 24, "{near:?}");
+    assert!(similarities.len() >= 3, "{similarities:?}");
+    for threads in [2, 4, 8, 8] {
+        assert_eq!(findings_with(threads), one, "{threads} helpers");
+    }
+}
+
+#[test]
 fn agency_names_match_across_years_after_normalising() {
     assert_eq!(agency_key("丰泽区人民政府"), "丰泽区");
     assert_eq!(agency_key("关于 泉州市 丰泽区"), "泉州市丰泽区");
