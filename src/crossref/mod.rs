@@ -356,25 +356,7 @@ impl CrossIndex {
         // Another version is compared with nothing: its canonical version stands for it.
         keys.retain(|k| found.canonical_of[k.report as usize].is_none());
         let previous = previous_years(keys, reports);
-        let mut decided_splits = Vec::new();
-        for &i in &records.with_splits {
-            let Some(p) = previous[i as usize] else {
-                continue;
-            };
-            let (r, prev) = (records.get(i)?, records.get(p)?);
-            for (category, candidate, rule) in splits::decide(&r, &prev) {
-                decided_splits.push(Split {
-                    at: r.rows_at(),
-                    file: r.file(),
-                    category,
-                    candidate,
-                    previous: prev.report_id.clone(),
-                    previous_name: prev.name(),
-                    rule,
-                });
-            }
-        }
-        decided_splits.sort_by_key(|s| s.at);
+        let decided_splits = splits_by_previous_year(&records, &previous, helpers)?;
         let nearest = similar_reports(&signed, reports, helpers)?;
         drop(signed);
         places.sort_unstable();
@@ -722,6 +704,46 @@ impl Records {
         read_at(&self.file, start, &mut record)?;
         ReportRecord::decode(&record).ok_or_else(damaged)
     }
+}
+
+/// The rows whose run-together digits the previous year's report splits, in the order
+/// of their reports' rows. Each report is decided on its own, on the helper threads, a
+/// few at a time; the results are taken in the reports' order.
+fn splits_by_previous_year(
+    records: &Records,
+    previous: &[Option<u32>],
+    helpers: &Helpers,
+) -> io::Result<Vec<Split>> {
+    const REPORTS_PER_TASK: usize = 64;
+    let tasks: Vec<&[u32]> = records.with_splits.chunks(REPORTS_PER_TASK).collect();
+    let decided = helpers.map(&tasks, |reports| {
+        let mut decided = Vec::new();
+        for &i in *reports {
+            let Some(p) = previous[i as usize] else {
+                continue;
+            };
+            let (r, prev) = (records.get(i)?, records.get(p)?);
+            for (category, candidate, rule) in splits::decide(&r, &prev) {
+                decided.push(Split {
+                    at: r.rows_at(),
+                    file: r.file(),
+                    category,
+                    candidate,
+                    previous: prev.report_id.clone(),
+                    previous_name: prev.name(),
+                    rule,
+                });
+            }
+        }
+        io::Result::Ok(decided)
+    });
+    let mut all = Vec::new();
+    for made in decided {
+        all.extend(made?);
+    }
+    // Stable: one report's splits keep the order they were decided in.
+    all.sort_by_key(|s| s.at);
+    Ok(all)
 }
 
 /// The error for a temporary file that does not read back as written.
