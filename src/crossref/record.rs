@@ -72,6 +72,38 @@ pub(super) struct TableCell {
     pub(super) value: f64,
 }
 
+/// A table's values looked up by cell: its cells sorted by (category, breakdown), a cell
+/// read twice keeping its last value, as a map collected from the table in order would.
+/// Comparing versions looks up every cell of one report in another's table: a search in
+/// a sorted slice, not a hash per cell.
+pub(super) struct CellValues(Vec<((u8, u8), f64)>);
+
+impl CellValues {
+    /// The values of `table`.
+    pub(super) fn of(table: &[TableCell]) -> CellValues {
+        let mut values: Vec<((u8, u8), f64)> = table
+            .iter()
+            .map(|c| ((c.category, c.breakdown), c.value))
+            .collect();
+        // Stable: a cell read twice keeps its readings in table order, the last kept.
+        values.sort_by_key(|v| v.0);
+        values.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1 = later.1;
+            }
+            same
+        });
+        CellValues(values)
+    }
+
+    /// The value of the cell at `category` and `breakdown` (indexes, as in [`TableCell`]).
+    pub(super) fn get(&self, category: u8, breakdown: u8) -> Option<f64> {
+        let at = self.0.binary_search_by_key(&(category, breakdown), |v| v.0);
+        at.ok().map(|i| self.0[i].1)
+    }
+}
+
 /// The numbers a record keeps with their lines: carried over and forward (7 each), and
 /// the stock rows (2 × 3), as [`ReportRecord::cells`] gives them.
 const NUMBERS_AT: usize = 7 + 7 + 2 * 3;

@@ -179,6 +179,36 @@ fn a_summary_reads_back_from_its_record_as_written() {
     .is_none());
 }
 #[test]
+fn a_tables_values_are_found_by_cell_the_last_reading_of_a_cell_kept() {
+    let cell = |category, breakdown, value| TableCell {
+        category,
+        breakdown,
+        value,
+    };
+    let table = [
+        cell(9, 2, 5.0),
+        cell(3, 0, 1.0),
+        cell(9, 1, 4.0),
+        cell(3, 0, 7.0),
+        cell(0, 6, 2.0),
+        cell(3, 0, 8.0),
+    ];
+    let values = super::record::CellValues::of(&table);
+    let map: HashMap<(u8, u8), f64> = table
+        .iter()
+        .map(|c| ((c.category, c.breakdown), c.value))
+        .collect();
+    for category in 0..12 {
+        for breakdown in 0..8 {
+            let expected = map.get(&(category, breakdown)).copied();
+            assert_eq!(values.get(category, breakdown), expected);
+        }
+    }
+    assert_eq!(values.get(3, 0), Some(8.0));
+    assert_eq!(values.get(9, 0), None);
+}
+
+#[test]
 fn the_nearest_three_are_kept_best_first_each_once() {
     let mut nearest: Nearest = [None; MAX_NEAR_DUPLICATES];
     let near = |same, other| Near { same, other };

@@ -16,9 +16,8 @@
 //! run choose alike.
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
 
-use super::record::{ReportRecord, TableCell};
+use super::record::{CellValues, ReportRecord, TableCell};
 use crate::categories::{Breakdown, Category};
 use crate::model::{Code, Diagnostic, Finding, Severity};
 
@@ -53,14 +52,10 @@ pub(super) enum Relation {
 
 /// How report `a` relates to report `b` (of the same agency and year).
 pub(super) fn relate(a: &ReportRecord, b: &ReportRecord) -> Relation {
-    let theirs: HashMap<(u8, u8), f64> = b
-        .table
-        .iter()
-        .map(|c| ((c.category, c.breakdown), c.value))
-        .collect();
+    let theirs = CellValues::of(&b.table);
     let (mut common, mut nonzero_agreeing, mut differ) = (0, 0, Vec::new());
     for cell in &a.table {
-        let Some(&other) = theirs.get(&(cell.category, cell.breakdown)) else {
+        let Some(other) = theirs.get(cell.category, cell.breakdown) else {
             continue;
         };
         common += 1;
