@@ -90,7 +90,8 @@ fn search_band(
         }
     })?;
     entries.sort_unstable();
-    let mut found: Vec<(u32, Near)> = Vec::with_capacity(FOUND_AT_ONCE + 2);
+    // A report adds two pairs for each member of its window before the count is checked.
+    let mut found: Vec<(u32, Near)> = Vec::with_capacity(FOUND_AT_ONCE + 2 * MAX_BUCKET_PEERS);
     let offer_found = |found: &mut Vec<(u32, Near)>| {
         let mut nearest = nearest.lock().unwrap_or_else(PoisonError::into_inner);
         for (report, near) in found.drain(..) {
