@@ -373,8 +373,14 @@ impl CrossIndex {
     /// All of the decided findings at once.
     #[cfg(test)]
     fn findings(self) -> Vec<(Option<i32>, Diagnostic)> {
+        self.findings_with(2)
+    }
+
+    /// All of the decided findings at once, made with `threads` helper threads.
+    #[cfg(test)]
+    fn findings_with(self, threads: usize) -> Vec<(Option<i32>, Diagnostic)> {
         let mut all = Vec::new();
-        let helpers = Helpers::new(2).expect("starting two threads");
+        let helpers = Helpers::new(threads).expect("starting threads");
         self.decide(&helpers)
             .expect("reading a temporary file")
             .for_each_finding(&helpers, |_, year, d| {

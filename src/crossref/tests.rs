@@ -293,32 +293,19 @@ fn near_duplicates_are_the_same_whatever_the_number_of_helpers() {
         }
         index
     };
-    let findings_with = |threads: usize| {
-        let helpers = Helpers::new(threads).expect("starting threads");
-        let mut all = Vec::new();
-        index()
-            .decide(&helpers)
-            .expect("reading a temporary file")
-            .for_each_finding(&helpers, |_, _, d| {
-                all.push((d.report_id, d.code, d.message));
-                Ok(())
-            })
-            .expect("collecting into a Vec cannot fail");
-        all
-    };
-    let one = findings_with(1);
+    let one = index().findings_with(1);
     // More pairs than reports, at several similarities: there is something to order.
     let near: Vec<&String> = one
         .iter()
-        .filter(|f| f.1 == Code::NearDuplicate)
-        .map(|f| &f.2)
+        .filter(|(_, d)| d.code == Code::NearDuplicate)
+        .map(|(_, d)| &d.message)
         .collect();
     let similarities: std::collections::BTreeSet<&str> =
         near.iter().filter_map(|m| m.split('%').next()).collect();
     assert!(near.len() > 24, "{near:?}");
     assert!(similarities.len() >= 3, "{similarities:?}");
     for threads in [2, 4, 8, 8] {
-        assert_eq!(findings_with(threads), one, "{threads} helpers");
+        assert_eq!(index().findings_with(threads), one, "{threads} helpers");
     }
 }
 
