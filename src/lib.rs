@@ -22,6 +22,7 @@
 
 // Shared vocabulary and types.
 pub mod cpu;
+pub mod spill;
 pub mod text;
 pub mod categories;
 pub mod prose;

@@ -28,6 +28,7 @@ use std::path::Path;
 use crate::categories::{Breakdown, Category, APPLICANT_COLUMNS};
 use crate::cpu::Helpers;
 use crate::model::{Diagnostic, DocResult, Severity, Status, Template};
+use crate::spill::read_at;
 use crate::text::{fnv1a, mix};
 
 use checks::{compare_years, near_duplicate, other_agencies_named_in};
@@ -178,29 +179,6 @@ impl EncodedSummary {
             signed: signed.encode(),
         }
     }
-}
-
-/// Reads `buf.len()` bytes at `offset`, leaving the file's position alone: threads read
-/// one file at once.
-#[cfg(unix)]
-fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
-}
-
-/// Reads `buf.len()` bytes at `offset`, each read at its own offset: threads read one
-/// file at once.
-#[cfg(windows)]
-fn read_at(file: &File, mut offset: u64, mut buf: &mut [u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Flushes a temporary file's buffer and hands the file back for reading.

@@ -5,10 +5,10 @@ use std::fs::File;
 use std::io;
 use std::sync::{Mutex, PoisonError};
 
-use super::read_at;
 use super::record::{SignatureRecord, SIGNED_RECORD};
 use crate::cpu::Helpers;
 use crate::prose::SIGNATURE_LEN;
+use crate::spill::{read_at, RecordBlocks};
 use crate::text::mix;
 
 /// Signature hashes per LSH band: 8 bands of 4. Two texts of similarity 0.8 share a band
@@ -82,13 +82,18 @@ fn search_band(
     nearest: &Mutex<Vec<Nearest>>,
 ) -> io::Result<()> {
     let mut entries: Vec<(u64, u32)> = Vec::with_capacity(reports);
-    for_each_record(signed, reports, |report, record| {
-        if let Some(sig) = SignatureRecord::decode(record).signature {
-            let rows = &sig.0[band * BAND_ROWS..(band + 1) * BAND_ROWS];
-            let h = rows.iter().fold(band as u64, |h, &x| mix(h ^ x as u64));
-            entries.push((h, report));
+    // At its own offsets: the bands read the file at once.
+    let mut blocks = RecordBlocks::new(signed, reports, SIGNED_RECORD);
+    while let Some((first, bytes)) = blocks.next_block()? {
+        for (report, record) in (first..).zip(bytes.chunks_exact(SIGNED_RECORD)) {
+            let record = record.try_into().expect("a whole record");
+            if let Some(sig) = SignatureRecord::decode(record).signature {
+                let rows = &sig.0[band * BAND_ROWS..(band + 1) * BAND_ROWS];
+                let h = rows.iter().fold(band as u64, |h, &x| mix(h ^ x as u64));
+                entries.push((h, report));
+            }
         }
-    })?;
+    }
     entries.sort_unstable();
     // A report adds two pairs for each member of its window before the count is checked.
     let mut found: Vec<(u32, Near)> = Vec::with_capacity(FOUND_AT_ONCE + 2 * MAX_BUCKET_PEERS);
@@ -138,27 +143,5 @@ fn search_band(
         window.push_back((b, rb));
     }
     offer_found(&mut found);
-    Ok(())
-}
-
-/// Calls `each` with every report's signature record, in order, read a block at a time
-/// at its own offset (bands read the file at once).
-fn for_each_record(
-    signed: &File,
-    reports: usize,
-    mut each: impl FnMut(u32, &[u8; SIGNED_RECORD]),
-) -> io::Result<()> {
-    const RECORDS_AT_ONCE: usize = 512;
-    let mut block = vec![0u8; RECORDS_AT_ONCE * SIGNED_RECORD];
-    let mut report = 0;
-    while report < reports {
-        let count = (reports - report).min(RECORDS_AT_ONCE);
-        let bytes = &mut block[..count * SIGNED_RECORD];
-        read_at(signed, (report * SIGNED_RECORD) as u64, bytes)?;
-        for record in bytes.chunks_exact(SIGNED_RECORD) {
-            each(report as u32, record.try_into().expect("a whole record"));
-            report += 1;
-        }
-    }
     Ok(())
 }

@@ -15,6 +15,7 @@ use arrow_schema::SchemaRef;
 
 use super::encode::{OldFile, ParquetFile};
 use super::{header, Prepared, UTF8_BOM};
+use crate::spill::RecordBlocks;
 
 /// Where one report's rows went in an output: the year (its partition) and, for each
 /// table (`reports`, `facts`, `diagnostics`), how many rows and CSV bytes.
@@ -105,21 +106,17 @@ impl Written {
         &mut self,
         mut each: impl FnMut(u32, Placed) -> Result<()>,
     ) -> Result<()> {
-        use std::os::unix::fs::FileExt;
         self.file
             .flush()
             .context("cannot write the record of where reports' rows went")?;
         let file = self.file.get_ref();
-        let mut chunk = vec![0u8; PLACED_BYTES * 2048];
-        let mut ordinal = 0u32;
-        while ordinal < self.reports {
-            let count = (self.reports - ordinal).min(2048) as usize;
-            let bytes = &mut chunk[..count * PLACED_BYTES];
-            file.read_exact_at(bytes, u64::from(ordinal) * PLACED_BYTES as u64)
-                .context("cannot read the record of where reports' rows went")?;
-            for record in bytes.chunks_exact(PLACED_BYTES) {
+        let mut blocks = RecordBlocks::new(file, self.reports as usize, PLACED_BYTES);
+        while let Some((first, bytes)) = blocks
+            .next_block()
+            .context("cannot read the record of where reports' rows went")?
+        {
+            for (ordinal, record) in (first..).zip(bytes.chunks_exact(PLACED_BYTES)) {
                 each(ordinal, Placed::decoded(record))?;
-                ordinal += 1;
             }
         }
         Ok(())
